@@ -1,0 +1,177 @@
+//! The entitlement rules: who may be online, from how many devices, until when.
+//!
+//! Pure functions over data: no database, no clock, no network. Callers load an `Account`
+//! and its active device sessions, pass `now` (Unix seconds), and act on the decision.
+//! Everything a phone user can be refused for is a `Refusal` variant here.
+
+use crate::netaddr::MacAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    Expired,
+    Exhausted,
+    Suspended,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Expired => "expired",
+            AccountStatus::Exhausted => "exhausted",
+            AccountStatus::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AccountStatus> {
+        Some(match s {
+            "active" => AccountStatus::Active,
+            "expired" => AccountStatus::Expired,
+            "exhausted" => AccountStatus::Exhausted,
+            "suspended" => AccountStatus::Suspended,
+            _ => return None,
+        })
+    }
+}
+
+/// An entitlement as stored: what was bought and how much of it is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub user_id: i64,
+    pub status: AccountStatus,
+    /// Total time bought; the clock starts at the first login.
+    pub duration_secs: i64,
+    pub starts_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub data_limit_bytes: Option<i64>,
+    pub data_used_bytes: i64,
+    pub max_devices: u32,
+}
+
+/// A device currently online on an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceSession {
+    pub session_id: i64,
+    pub mac: MacAddr,
+}
+
+/// What a voucher code found in the database stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VoucherState {
+    /// Never redeemed. `package_active`: the package is still sold.
+    Unused { package_active: bool, valid_until: Option<i64> },
+    /// Redeemed before: it now names that account.
+    Redeemed(Account),
+    Revoked,
+}
+
+/// Why a login is refused. Each has a message for the phone user in `portal::text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownVoucher,
+    VoucherRevoked,
+    /// An unused voucher past its sale validity.
+    VoucherLapsed,
+    PackageWithdrawn,
+    WrongCredentials,
+    /// The time bought ran out at `at`.
+    Expired { at: i64 },
+    DataExhausted,
+    Suspended,
+    DeviceLimit { max_devices: u32 },
+}
+
+/// A login the rules allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    /// This is the account's first login: its clock starts now.
+    pub starts_now: bool,
+    /// When this device's access ends (the account's expiry).
+    pub expires_at: i64,
+    /// The device already has a session on this account: refresh it instead of adding one.
+    pub existing_session: Option<i64>,
+}
+
+/// Time and data left on an account at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Remaining {
+    pub secs: i64,
+    /// `None`: no data cap.
+    pub bytes: Option<i64>,
+}
+
+/// Decides what a voucher code does: `Ok(None)` means "unused and valid: create the account
+/// from its package, then call `decide_login` on it"; `Ok(Some(account))` means "redeemed
+/// before: log in to that account".
+pub fn decide_voucher(state: Option<VoucherState>, now: i64) -> Result<Option<Account>, Refusal> {
+    match state {
+        None => Err(Refusal::UnknownVoucher),
+        Some(VoucherState::Revoked) => Err(Refusal::VoucherRevoked),
+        Some(VoucherState::Unused { package_active: false, .. }) => Err(Refusal::PackageWithdrawn),
+        Some(VoucherState::Unused { valid_until: Some(until), .. }) if now >= until => {
+            Err(Refusal::VoucherLapsed)
+        }
+        Some(VoucherState::Unused { .. }) => Ok(None),
+        Some(VoucherState::Redeemed(account)) => Ok(Some(account)),
+    }
+}
+
+/// Decides whether `mac` may go online on `account` now, given the devices already online.
+pub fn decide_login(
+    account: &Account,
+    online: &[DeviceSession],
+    mac: MacAddr,
+    now: i64,
+) -> Result<Grant, Refusal> {
+    match account.status {
+        AccountStatus::Suspended => return Err(Refusal::Suspended),
+        AccountStatus::Exhausted => return Err(Refusal::DataExhausted),
+        AccountStatus::Expired => {
+            return Err(Refusal::Expired { at: account.expires_at.unwrap_or(now) })
+        }
+        AccountStatus::Active => {}
+    }
+    let (starts_now, expires_at) = match account.expires_at {
+        Some(at) if now >= at => return Err(Refusal::Expired { at }),
+        Some(at) => (false, at),
+        None => (true, now + account.duration_secs),
+    };
+    if let Some(limit) = account.data_limit_bytes {
+        if account.data_used_bytes >= limit {
+            return Err(Refusal::DataExhausted);
+        }
+    }
+    if let Some(same) = online.iter().find(|s| s.mac == mac) {
+        return Ok(Grant { starts_now, expires_at, existing_session: Some(same.session_id) });
+    }
+    if online.len() >= account.max_devices as usize {
+        return Err(Refusal::DeviceLimit { max_devices: account.max_devices });
+    }
+    Ok(Grant { starts_now, expires_at, existing_session: None })
+}
+
+/// What is left of an account at `now`. A never-used account has all its time left.
+pub fn remaining(account: &Account, now: i64) -> Remaining {
+    let secs = match account.expires_at {
+        Some(at) => (at - now).max(0),
+        None => account.duration_secs,
+    };
+    let bytes = account.data_limit_bytes.map(|limit| (limit - account.data_used_bytes).max(0));
+    Remaining { secs, bytes }
+}
+
+/// The status an account should be stored with at `now` (e.g. `Expired` once its time is up).
+pub fn status_at(account: &Account, now: i64) -> AccountStatus {
+    if account.status != AccountStatus::Active {
+        return account.status;
+    }
+    match (account.expires_at, account.data_limit_bytes) {
+        (Some(at), _) if now >= at => AccountStatus::Expired,
+        (_, Some(limit)) if account.data_used_bytes >= limit => AccountStatus::Exhausted,
+        _ => AccountStatus::Active,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,176 @@
+//! Table-driven cases for the entitlement rules.
+
+use super::*;
+
+const NOW: i64 = 1_800_000_000;
+const HOUR: i64 = 3600;
+
+fn mac(n: u8) -> MacAddr {
+    MacAddr([2, 0, 0, 0, 0, n])
+}
+
+fn fresh(max_devices: u32) -> Account {
+    Account {
+        user_id: 1,
+        status: AccountStatus::Active,
+        duration_secs: HOUR,
+        starts_at: None,
+        expires_at: None,
+        data_limit_bytes: None,
+        data_used_bytes: 0,
+        max_devices,
+    }
+}
+
+fn started(max_devices: u32, expires_at: i64) -> Account {
+    Account { starts_at: Some(expires_at - HOUR), expires_at: Some(expires_at), ..fresh(max_devices) }
+}
+
+fn online(macs: &[u8]) -> Vec<DeviceSession> {
+    macs.iter().map(|&n| DeviceSession { session_id: n as i64 * 10, mac: mac(n) }).collect()
+}
+
+#[test]
+fn login_decisions() {
+    struct Case {
+        name: &'static str,
+        account: Account,
+        online: Vec<DeviceSession>,
+        mac: u8,
+        want: Result<Grant, Refusal>,
+    }
+    let capped = Account { data_limit_bytes: Some(1000), data_used_bytes: 999, ..fresh(1) };
+    let cases = [
+        Case {
+            name: "first login starts the clock",
+            account: fresh(1),
+            online: vec![],
+            mac: 1,
+            want: Ok(Grant { starts_now: true, expires_at: NOW + HOUR, existing_session: None }),
+        },
+        Case {
+            name: "second login keeps the original expiry",
+            account: started(2, NOW + 100),
+            online: vec![],
+            mac: 1,
+            want: Ok(Grant { starts_now: false, expires_at: NOW + 100, existing_session: None }),
+        },
+        Case {
+            name: "second device within the limit",
+            account: started(2, NOW + 100),
+            online: online(&[1]),
+            mac: 2,
+            want: Ok(Grant { starts_now: false, expires_at: NOW + 100, existing_session: None }),
+        },
+        Case {
+            name: "device beyond the limit",
+            account: started(2, NOW + 100),
+            online: online(&[1, 2]),
+            mac: 3,
+            want: Err(Refusal::DeviceLimit { max_devices: 2 }),
+        },
+        Case {
+            name: "same device again refreshes its own session even at the limit",
+            account: started(1, NOW + 100),
+            online: online(&[1]),
+            mac: 1,
+            want: Ok(Grant { starts_now: false, expires_at: NOW + 100, existing_session: Some(10) }),
+        },
+        Case {
+            name: "expired at exactly now",
+            account: started(1, NOW),
+            online: vec![],
+            mac: 1,
+            want: Err(Refusal::Expired { at: NOW }),
+        },
+        Case {
+            name: "expiry one second ahead still logs in",
+            account: started(1, NOW + 1),
+            online: vec![],
+            mac: 1,
+            want: Ok(Grant { starts_now: false, expires_at: NOW + 1, existing_session: None }),
+        },
+        Case {
+            name: "status expired wins over a future time",
+            account: Account { status: AccountStatus::Expired, ..started(1, NOW + 50) },
+            online: vec![],
+            mac: 1,
+            want: Err(Refusal::Expired { at: NOW + 50 }),
+        },
+        Case {
+            name: "data left logs in",
+            account: capped.clone(),
+            online: vec![],
+            mac: 1,
+            want: Ok(Grant { starts_now: true, expires_at: NOW + HOUR, existing_session: None }),
+        },
+        Case {
+            name: "data used up",
+            account: Account { data_used_bytes: 1000, ..capped.clone() },
+            online: vec![],
+            mac: 1,
+            want: Err(Refusal::DataExhausted),
+        },
+        Case {
+            name: "exhausted status",
+            account: Account { status: AccountStatus::Exhausted, ..fresh(1) },
+            online: vec![],
+            mac: 1,
+            want: Err(Refusal::DataExhausted),
+        },
+        Case {
+            name: "suspended",
+            account: Account { status: AccountStatus::Suspended, ..fresh(3) },
+            online: vec![],
+            mac: 1,
+            want: Err(Refusal::Suspended),
+        },
+    ];
+    for case in cases {
+        let got = decide_login(&case.account, &case.online, mac(case.mac), NOW);
+        assert_eq!(got, case.want, "{}", case.name);
+    }
+}
+
+#[test]
+fn voucher_decisions() {
+    let account = started(1, NOW + 10);
+    let unused = |package_active, valid_until| VoucherState::Unused { package_active, valid_until };
+    let cases: [(&str, Option<VoucherState>, Result<Option<Account>, Refusal>); 7] = [
+        ("unknown code", None, Err(Refusal::UnknownVoucher)),
+        ("revoked", Some(VoucherState::Revoked), Err(Refusal::VoucherRevoked)),
+        ("unused", Some(unused(true, None)), Ok(None)),
+        ("unused, valid until later", Some(unused(true, Some(NOW + 1))), Ok(None)),
+        ("unused, lapsed", Some(unused(true, Some(NOW))), Err(Refusal::VoucherLapsed)),
+        ("package withdrawn", Some(unused(false, None)), Err(Refusal::PackageWithdrawn)),
+        ("redeemed names its account", Some(VoucherState::Redeemed(account.clone())), Ok(Some(account))),
+    ];
+    for (name, state, want) in cases {
+        assert_eq!(decide_voucher(state, NOW), want, "{name}");
+    }
+}
+
+#[test]
+fn remaining_time_and_data() {
+    assert_eq!(remaining(&fresh(1), NOW), Remaining { secs: HOUR, bytes: None });
+    assert_eq!(remaining(&started(1, NOW + 42), NOW), Remaining { secs: 42, bytes: None });
+    assert_eq!(remaining(&started(1, NOW - 5), NOW).secs, 0);
+    let capped = Account { data_limit_bytes: Some(100), data_used_bytes: 30, ..fresh(1) };
+    assert_eq!(remaining(&capped, NOW).bytes, Some(70));
+    let over = Account { data_used_bytes: 130, ..capped };
+    assert_eq!(remaining(&over, NOW).bytes, Some(0));
+}
+
+#[test]
+fn status_follows_time_and_data() {
+    assert_eq!(status_at(&fresh(1), NOW), AccountStatus::Active);
+    assert_eq!(status_at(&started(1, NOW), NOW), AccountStatus::Expired);
+    assert_eq!(status_at(&started(1, NOW + 1), NOW), AccountStatus::Active);
+    let over = Account { data_limit_bytes: Some(10), data_used_bytes: 10, ..fresh(1) };
+    assert_eq!(status_at(&over, NOW), AccountStatus::Exhausted);
+    let suspended = Account { status: AccountStatus::Suspended, ..started(1, NOW - 1) };
+    assert_eq!(status_at(&suspended, NOW), AccountStatus::Suspended);
+    for status in [AccountStatus::Active, AccountStatus::Expired, AccountStatus::Exhausted, AccountStatus::Suspended] {
+        assert_eq!(AccountStatus::parse(status.as_str()), Some(status));
+    }
+}

@@ -1,0 +1,173 @@
+//! The operator's commands, run straight on the database (the daemon need not be running;
+//! SQLite's locking lets both work at once). `deauth` also updates the firewall itself, so
+//! the device is cut at once whether or not the daemon runs.
+
+use std::io::Write;
+
+use rusqlite::Connection;
+
+use super::Command;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, FirewallKind};
+use crate::credentials;
+use crate::daemon::firewall_of;
+use crate::firewall::FirewallError;
+use crate::netaddr::MacAddr;
+use crate::portal::text;
+use crate::sessions::records;
+use crate::store::accounts::{self, AccountSource};
+use crate::store::catalog::{self, NewPackage};
+use crate::store::sessions::{self as session_rows, EndMethod};
+use crate::store::{self, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot update the firewall")]
+    Firewall(#[from] FirewallError),
+    #[error("cannot write the output")]
+    Output(#[from] std::io::Error),
+    #[error("{0} has no active session")]
+    NotOnline(MacAddr),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Carries out an operator command, writing its output to `out`.
+pub fn execute(config: &Config, command: Command, out: &mut impl Write) -> Result<(), AdminError> {
+    let mut conn = store::open(&config.database)?;
+    let now = SystemClock.now();
+    match command {
+        Command::PackageAdd(new) => package_add(&conn, &new, now, out),
+        Command::PackageList => package_list(&conn, out),
+        Command::VoucherCreate { package_id, count, batch } => {
+            for code in catalog::create_vouchers(&mut conn, package_id, count, batch.as_deref(), now)? {
+                writeln!(out, "{code}")?;
+            }
+            Ok(())
+        }
+        Command::VoucherList { all } => voucher_list(&conn, all, out),
+        Command::UserAdd { package_id, username, password, phone } => {
+            user_add(&conn, package_id, username, password, phone, now, out)
+        }
+        Command::Clients => clients(&conn, now, out),
+        Command::Deauth(mac) => deauth(config, &mut conn, mac, now, out),
+        Command::Status => status(config, &conn, now, out),
+        Command::Run | Command::Help | Command::Version => Ok(()),
+    }
+}
+
+fn package_add(conn: &Connection, new: &NewPackage, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
+    if new.name.trim().is_empty() || new.name.len() > 64 {
+        return Err(AdminError::Invalid("--name must be 1 to 64 characters".into()));
+    }
+    let id = catalog::add_package(conn, new, now)?;
+    writeln!(out, "{id}")?;
+    Ok(())
+}
+
+fn package_list(conn: &Connection, out: &mut impl Write) -> Result<(), AdminError> {
+    writeln!(out, "{:<4} {:<20} {:>8} {:>12} {:>9} {:>13} {:>7} {}", "ID", "NAME", "PRICE", "DURATION", "DATA", "DOWN/UP KBPS", "DEVICES", "ON SALE")?;
+    for p in catalog::list_packages(conn, false)? {
+        let speed = match (p.down_kbps, p.up_kbps) {
+            (None, None) => "-".to_string(),
+            (d, u) => format!("{}/{}", d.map_or("-".into(), |v| v.to_string()), u.map_or("-".into(), |v| v.to_string())),
+        };
+        writeln!(
+            out,
+            "{:<4} {:<20} {:>8} {:>12} {:>9} {:>13} {:>7} {}",
+            p.id,
+            p.name,
+            text::price(p.price, &p.currency),
+            text::duration(p.duration_secs),
+            p.data_limit_bytes.map_or("unlimited".into(), text::bytes),
+            speed,
+            p.max_devices,
+            if p.active { "yes" } else { "no" }
+        )?;
+    }
+    Ok(())
+}
+
+fn voucher_list(conn: &Connection, all: bool, out: &mut impl Write) -> Result<(), AdminError> {
+    writeln!(out, "{:<10} {:<24} {:<9} {}", "CODE", "PACKAGE", "STATUS", "REDEEMED BY")?;
+    for v in catalog::list_vouchers(conn, !all)? {
+        writeln!(
+            out,
+            "{:<10} {:<24} {:<9} {}",
+            v.code,
+            format!("{} {}", v.package_id, v.package_name),
+            v.status,
+            v.redeemed_mac.unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
+fn user_add(
+    conn: &Connection,
+    package_id: i64,
+    username: Option<String>,
+    password: Option<String>,
+    phone: Option<String>,
+    now: i64,
+    out: &mut impl Write,
+) -> Result<(), AdminError> {
+    let package = catalog::get_package(conn, package_id)?.ok_or(StoreError::UnknownPackage(package_id))?;
+    let random = |e| AdminError::Store(StoreError::Random(e));
+    let username = match username {
+        Some(u) if u.is_empty() || u.len() > 32 || u.chars().any(char::is_whitespace) => {
+            return Err(AdminError::Invalid("--username must be 1 to 32 characters without spaces".into()))
+        }
+        Some(u) => u,
+        None => format!("u{}", credentials::new_password().map_err(random)?),
+    };
+    let password = match password {
+        Some(p) if p.len() < 4 => return Err(AdminError::Invalid("--password must be at least 4 characters".into())),
+        Some(p) => p,
+        None => credentials::new_password().map_err(random)?,
+    };
+    let hash = credentials::hash_password(&password).map_err(random)?;
+    accounts::create_account(conn, &username, Some(&hash), phone.as_deref(), &package, AccountSource::Admin, now)?;
+    writeln!(out, "{username} {password}")?;
+    Ok(())
+}
+
+fn clients(conn: &Connection, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
+    writeln!(out, "{:<17} {:<15} {:<16} {}", "MAC", "IP", "USER", "TIME LEFT")?;
+    for s in session_rows::active(conn)? {
+        writeln!(out, "{:<17} {:<15} {:<16} {}", s.mac, s.ip, s.username, text::duration(s.expires_at - now))?;
+    }
+    Ok(())
+}
+
+fn deauth(config: &Config, conn: &mut Connection, mac: MacAddr, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
+    let revoke = records::end_device(conn, mac, EndMethod::Cli, "admin", now)?;
+    if revoke.is_empty() {
+        return Err(AdminError::NotOnline(mac));
+    }
+    firewall_of(config).update(&[], &revoke)?;
+    writeln!(out, "ended the session of {mac}")?;
+    Ok(())
+}
+
+fn status(config: &Config, conn: &Connection, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
+    let packages = catalog::list_packages(conn, true)?.len();
+    let vouchers = catalog::count_unused_vouchers(conn)?;
+    let online = session_rows::active(conn)?.iter().filter(|s| s.expires_at > now).count();
+    writeln!(out, "database:      {}", config.database.display())?;
+    writeln!(out, "portal:        {}", config.listen)?;
+    writeln!(out, "interface:     {}", config.interface)?;
+    let firewall = match (config.firewall, firewall_of(config).is_installed()) {
+        (FirewallKind::None, _) => "none: nothing is enforced".to_string(),
+        (_, Ok(true)) => "nft, table inet hotspotd installed".to_string(),
+        (_, Ok(false)) => "nft, table inet hotspotd NOT installed (is the daemon running?)".to_string(),
+        (_, Err(e)) => format!("nft, cannot be checked: {}", crate::error_chain(&e)),
+    };
+    writeln!(out, "firewall:      {firewall}")?;
+    writeln!(out, "packages:      {packages} on sale")?;
+    writeln!(out, "vouchers:      {vouchers} unused")?;
+    writeln!(out, "devices online: {online}")?;
+    Ok(())
+}

@@ -1,0 +1,269 @@
+//! The command line: parsing arguments into a `Command` (this file) and carrying out the
+//! operator's commands on the database (`admin`). Usage errors say what to type instead.
+
+pub mod admin;
+
+use std::path::PathBuf;
+
+use lexopt::prelude::*;
+
+use crate::netaddr::MacAddr;
+use crate::store::catalog::NewPackage;
+
+pub const USAGE: &str = "\
+hotspotd — paid Wi-Fi hotspot daemon for OpenWrt
+
+Usage: hotspotd [--config FILE] [--demo] COMMAND
+
+Commands:
+  run [--demo]                      run the daemon in the foreground (SIGTERM stops it)
+  package add --name N --price P --duration SECONDS
+              [--data-mb M] [--down-kbps K] [--up-kbps K] [--devices D]
+                                    add a package; prints its id
+  package list                      list packages
+  voucher create --package ID [--count N] [--batch NAME]
+                                    create vouchers; prints one code per line
+  voucher list [--all]              list unused vouchers (--all: every voucher)
+  user add --package ID [--username U] [--password P] [--phone NUMBER]
+                                    create an account; prints `USERNAME PASSWORD`
+  clients                           devices online: MAC, IP, user, time left
+  deauth MAC                        end a device's session now
+  status                            what the hotspot holds and enforces
+
+Options:
+  --config FILE   UCI configuration (default /etc/config/hotspotd)
+  --demo          use the embedded demo setup (./hotspotd-data, portal on 127.0.0.1:2050,
+                  no firewall, sample packages and vouchers)
+  --version, --help
+";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Run,
+    PackageAdd(NewPackage),
+    PackageList,
+    VoucherCreate { package_id: i64, count: u32, batch: Option<String> },
+    VoucherList { all: bool },
+    UserAdd { package_id: i64, username: Option<String>, password: Option<String>, phone: Option<String> },
+    Clients,
+    Deauth(MacAddr),
+    Status,
+    Help,
+    Version,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub config: Option<PathBuf>,
+    pub demo: bool,
+    pub command: Command,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("{0}")]
+    Parse(#[from] lexopt::Error),
+    #[error("missing command")]
+    NoCommand,
+    #[error("unknown command `{0}`")]
+    UnknownCommand(String),
+    #[error("`{command}` needs {option}")]
+    Missing { command: &'static str, option: &'static str },
+    #[error("{option}: `{value}` is not {expected}")]
+    BadValue { option: &'static str, value: String, expected: &'static str },
+}
+
+fn number<T: std::str::FromStr>(option: &'static str, value: String, expected: &'static str) -> Result<T, UsageError> {
+    value.parse().map_err(|_| UsageError::BadValue { option, value, expected })
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(
+    option: &'static str,
+    value: String,
+    expected: &'static str,
+) -> Result<T, UsageError> {
+    let parsed: T = number(option, value.clone(), expected)?;
+    if parsed > T::default() {
+        Ok(parsed)
+    } else {
+        Err(UsageError::BadValue { option, value, expected })
+    }
+}
+
+/// Parses `hotspotd`'s arguments (without the program name).
+pub fn parse<I>(args: I) -> Result<Invocation, UsageError>
+where
+    I: IntoIterator,
+    I::Item: Into<std::ffi::OsString>,
+{
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut config = None;
+    let mut demo = false;
+    let mut words: Vec<String> = Vec::new();
+    let mut options: Vec<(String, Option<String>)> = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Long("config") => config = Some(PathBuf::from(parser.value()?)),
+            Long("demo") => demo = true,
+            Long("help") | Short('h') => return Ok(Invocation { config, demo, command: Command::Help }),
+            Long("version") | Short('V') => return Ok(Invocation { config, demo, command: Command::Version }),
+            Long("all") => options.push(("all".into(), None)),
+            Long(name) => {
+                let name = name.to_owned();
+                let value = parser.value()?.string()?;
+                options.push((name, Some(value)));
+            }
+            Value(word) => words.push(word.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let command = command_of(&words, options)?;
+    Ok(Invocation { config, demo, command })
+}
+
+fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Result<Command, UsageError> {
+    let mut opts = Options(options);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let command = match words.as_slice() {
+        [] => return Err(UsageError::NoCommand),
+        ["run"] => Command::Run,
+        ["package", "add"] => {
+            let c = "package add";
+            Command::PackageAdd(NewPackage {
+                name: opts.take("name").ok_or(UsageError::Missing { command: c, option: "--name N" })?,
+                price: number(
+                    "--price",
+                    opts.take("price").ok_or(UsageError::Missing { command: c, option: "--price P" })?,
+                    "a whole amount such as 20",
+                )
+                .and_then(|p: i64| {
+                    if p >= 0 { Ok(p) } else { Err(UsageError::BadValue { option: "--price", value: p.to_string(), expected: "zero or more" }) }
+                })?,
+                duration_secs: positive(
+                    "--duration",
+                    opts.take("duration").ok_or(UsageError::Missing { command: c, option: "--duration SECONDS" })?,
+                    "a number of seconds above 0, such as 3600",
+                )?,
+                data_limit_bytes: opts
+                    .take("data-mb")
+                    .map(|v| positive::<i64>("--data-mb", v, "megabytes above 0, such as 500"))
+                    .transpose()?
+                    .map(|mb| mb * 1_000_000),
+                down_kbps: opts.take("down-kbps").map(|v| positive("--down-kbps", v, "kbit/s above 0")).transpose()?,
+                up_kbps: opts.take("up-kbps").map(|v| positive("--up-kbps", v, "kbit/s above 0")).transpose()?,
+                max_devices: opts
+                    .take("devices")
+                    .map(|v| positive("--devices", v, "a number of devices from 1"))
+                    .transpose()?
+                    .unwrap_or(1),
+            })
+        }
+        ["package", "list"] => Command::PackageList,
+        ["voucher", "create"] => Command::VoucherCreate {
+            package_id: number(
+                "--package",
+                opts.take("package").ok_or(UsageError::Missing { command: "voucher create", option: "--package ID" })?,
+                "a package id (see `hotspotd package list`)",
+            )?,
+            count: opts
+                .take("count")
+                .map(|v| number::<u32>("--count", v, "a count from 1 to 10000"))
+                .transpose()?
+                .map(|n| if (1..=10_000).contains(&n) { Ok(n) } else { Err(UsageError::BadValue { option: "--count", value: n.to_string(), expected: "a count from 1 to 10000" }) })
+                .transpose()?
+                .unwrap_or(1),
+            batch: opts.take("batch"),
+        },
+        ["voucher", "list"] => Command::VoucherList { all: opts.flag("all") },
+        ["user", "add"] => Command::UserAdd {
+            package_id: number(
+                "--package",
+                opts.take("package").ok_or(UsageError::Missing { command: "user add", option: "--package ID" })?,
+                "a package id (see `hotspotd package list`)",
+            )?,
+            username: opts.take("username"),
+            password: opts.take("password"),
+            phone: opts.take("phone"),
+        },
+        ["clients"] => Command::Clients,
+        ["status"] => Command::Status,
+        ["deauth", mac] => Command::Deauth(mac.parse().map_err(|_| UsageError::BadValue {
+            option: "deauth",
+            value: mac.to_string(),
+            expected: "a MAC address such as 02:00:00:00:00:01",
+        })?),
+        ["deauth"] => return Err(UsageError::Missing { command: "deauth", option: "a MAC address" }),
+        other => return Err(UsageError::UnknownCommand(other.join(" "))),
+    };
+    if let Some((name, _)) = opts.0.first() {
+        return Err(lexopt::Error::UnexpectedOption(format!("--{name}")).into());
+    }
+    Ok(command)
+}
+
+/// Long options left to be claimed by a command.
+struct Options(Vec<(String, Option<String>)>);
+
+impl Options {
+    fn take(&mut self, name: &str) -> Option<String> {
+        let index = self.0.iter().rposition(|(n, v)| n == name && v.is_some())?;
+        self.0.remove(index).1
+    }
+
+    fn flag(&mut self, name: &str) -> bool {
+        let before = self.0.len();
+        self.0.retain(|(n, v)| !(n == name && v.is_none()));
+        self.0.len() != before
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(args: &str) -> Result<Invocation, UsageError> {
+        parse(args.split_whitespace())
+    }
+
+    #[test]
+    fn parses_the_documented_forms() {
+        let inv = cmd("--config /tmp/h run").unwrap();
+        assert_eq!(inv.config, Some(PathBuf::from("/tmp/h")));
+        assert_eq!(inv.command, Command::Run);
+        let inv = cmd("run --demo").unwrap();
+        assert!(inv.demo);
+        let inv = cmd("package add --name Hour --price 20 --duration 3600 --data-mb 500 --devices 2").unwrap();
+        let Command::PackageAdd(p) = inv.command else { panic!() };
+        assert_eq!((p.price, p.duration_secs, p.data_limit_bytes, p.max_devices), (20, 3600, Some(500_000_000), 2));
+        assert_eq!(
+            cmd("voucher create --package 3 --count 5").unwrap().command,
+            Command::VoucherCreate { package_id: 3, count: 5, batch: None }
+        );
+        assert_eq!(cmd("status").unwrap().command, Command::Status);
+        assert_eq!(cmd("clients").unwrap().command, Command::Clients);
+        assert_eq!(cmd("voucher list --all").unwrap().command, Command::VoucherList { all: true });
+        assert_eq!(
+            cmd("deauth 02:00:00:00:00:01").unwrap().command,
+            Command::Deauth("02:00:00:00:00:01".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn usage_errors_say_what_is_wrong() {
+        let cases = [
+            ("", "missing command"),
+            ("fly", "unknown command `fly`"),
+            ("package add --name X --price 5", "needs --duration SECONDS"),
+            ("package add --name X --price 5 --duration 0", "--duration: `0` is not a number of seconds above 0"),
+            ("package add --name X --price -5 --duration 10", "--price"),
+            ("voucher create --package x", "--package: `x` is not a package id"),
+            ("voucher create --package 1 --count 0", "--count: `0`"),
+            ("deauth nope", "`nope` is not a MAC address"),
+            ("package list --colour red", "--colour"),
+        ];
+        for (args, needle) in cases {
+            let message = cmd(args).unwrap_err().to_string();
+            assert!(message.contains(needle), "{args:?} gave {message}");
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Typed configuration read from the UCI file (`/etc/config/hotspotd`, or `--config PATH`),
+//! plus the embedded demo defaults. Every error says which file, line and `section.option`
+//! is wrong and what a valid value looks like. Reading the file is the only I/O here.
+
+pub mod uci;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::netaddr::Ipv4Cidr;
+
+/// Where the daemon looks when `--config` is not given (the OpenWrt location).
+pub const DEFAULT_PATH: &str = "/etc/config/hotspotd";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirewallKind {
+    /// Enforce with our own nftables table `inet hotspotd`.
+    Nft,
+    /// Enforce nothing; log what is authorised (demo, development).
+    None,
+}
+
+impl std::fmt::Display for FirewallKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FirewallKind::Nft => "nft",
+            FirewallKind::None => "none",
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Client-facing interface (e.g. `br-lan`); only its traffic is captured.
+    pub interface: String,
+    /// Portal HTTP address.
+    pub listen: SocketAddr,
+    pub database: PathBuf,
+    pub firewall: FirewallKind,
+    /// URL clients are sent to; `None`: `http://<address the client reached>/`.
+    pub portal_url: Option<String>,
+    /// Venue information page advertised in the RFC 8908 API.
+    pub venue_info_url: Option<String>,
+    /// Failed logins per client address per minute before we answer 429.
+    pub login_attempts_per_minute: u32,
+    /// Concurrent portal connections; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// Time a client gets to send its request headers.
+    pub header_timeout: Duration,
+    /// Addresses reachable before login (payment hosts, the operator's site).
+    pub walled_garden: Vec<Ipv4Cidr>,
+    pub log_level: log::LevelFilter,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The parse error is part of the message (not a separate cause): "FILE line N: …".
+    #[error("{path} {error}")]
+    Syntax { path: PathBuf, error: uci::ParseError },
+    #[error("{path} line {line}: {key}: {message}")]
+    Invalid { path: PathBuf, line: usize, key: String, message: String },
+    #[error("{path}: no `config hotspotd 'main'` section; add one (see openwrt/files/hotspotd.config)")]
+    NoMainSection { path: PathBuf },
+}
+
+impl Config {
+    /// Reads and validates a UCI file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates UCI text; `path` only labels errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let sections = uci::parse(text)
+            .map_err(|error| ConfigError::Syntax { path: path.to_owned(), error })?;
+        let main = sections
+            .iter()
+            .find(|s| s.kind == "hotspotd" && s.name.as_deref() == Some("main"))
+            .ok_or_else(|| ConfigError::NoMainSection { path: path.to_owned() })?;
+        let reader = SectionReader { path, section: main };
+        let defaults = Config::defaults();
+        Ok(Config {
+            interface: reader.string("interface")?.unwrap_or(defaults.interface),
+            listen: reader.parsed("listen", "an address:port such as 10.0.0.1:2050")?
+                .unwrap_or(defaults.listen),
+            database: reader.string("database")?.map(PathBuf::from).unwrap_or(defaults.database),
+            firewall: match reader.option("firewall") {
+                None => defaults.firewall,
+                Some(e) => match e.value.as_str() {
+                    "nft" => FirewallKind::Nft,
+                    "none" => FirewallKind::None,
+                    other => return Err(reader.invalid(e, format!("`{other}` is not `nft` or `none`"))),
+                },
+            },
+            portal_url: reader.url("portal_url")?,
+            venue_info_url: reader.url("venue_info_url")?,
+            login_attempts_per_minute: reader
+                .parsed_in("login_attempts", 1..=1000, "a whole number from 1 to 1000")?
+                .unwrap_or(defaults.login_attempts_per_minute),
+            max_connections: reader
+                .parsed_in("max_connections", 4..=4096, "a whole number from 4 to 4096")?
+                .unwrap_or(defaults.max_connections),
+            header_timeout: reader
+                .parsed_in("header_timeout", 1..=300, "seconds, from 1 to 300")?
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.header_timeout),
+            walled_garden: main
+                .list("walled_garden")
+                .map(|e| e.value.parse().map_err(|m| reader.invalid(e, m)))
+                .collect::<Result<_, _>>()?,
+            log_level: match reader.option("log_level") {
+                None => defaults.log_level,
+                Some(e) => e.value.parse().map_err(|_| {
+                    reader.invalid(e, "expected error, warn, info, debug or trace".into())
+                })?,
+            },
+        })
+    }
+
+    /// Values used for every option the file leaves out.
+    pub fn defaults() -> Config {
+        Config {
+            interface: "br-lan".into(),
+            listen: SocketAddr::from(([0, 0, 0, 0], 2050)),
+            database: PathBuf::from("/etc/hotspotd/hotspotd.db"),
+            firewall: FirewallKind::Nft,
+            portal_url: None,
+            venue_info_url: None,
+            login_attempts_per_minute: 5,
+            max_connections: 128,
+            header_timeout: Duration::from_secs(10),
+            walled_garden: Vec::new(),
+            log_level: log::LevelFilter::Info,
+        }
+    }
+
+    /// The embedded demo: data under `dir`, portal on loopback, nothing enforced.
+    pub fn demo(dir: &Path) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 2050)),
+            database: dir.join("hotspotd.db"),
+            firewall: FirewallKind::None,
+            interface: "lo".into(),
+            ..Config::defaults()
+        }
+    }
+}
+
+/// Reads typed options from one section, turning bad values into `ConfigError::Invalid`.
+struct SectionReader<'a> {
+    path: &'a Path,
+    section: &'a uci::Section,
+}
+
+impl SectionReader<'_> {
+    fn option(&self, key: &str) -> Option<&uci::Entry> {
+        self.section.option(key)
+    }
+
+    fn invalid(&self, entry: &uci::Entry, message: String) -> ConfigError {
+        let section = self.section.name.as_deref().unwrap_or(&self.section.kind);
+        ConfigError::Invalid {
+            path: self.path.to_owned(),
+            line: entry.line,
+            key: format!("{section}.{}", entry.key),
+            message,
+        }
+    }
+
+    /// A non-empty string; an empty value counts as "not set".
+    fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
+        Ok(self.option(key).filter(|e| !e.value.is_empty()).map(|e| e.value.clone()))
+    }
+
+    fn url(&self, key: &str) -> Result<Option<String>, ConfigError> {
+        match self.option(key).filter(|e| !e.value.is_empty()) {
+            None => Ok(None),
+            Some(e) if e.value.starts_with("http://") || e.value.starts_with("https://") => {
+                Ok(Some(e.value.clone()))
+            }
+            Some(e) => Err(self.invalid(e, format!("`{}` must start with http:// or https://", e.value))),
+        }
+    }
+
+    fn parsed<T: std::str::FromStr>(&self, key: &str, expected: &str) -> Result<Option<T>, ConfigError> {
+        match self.option(key).filter(|e| !e.value.is_empty()) {
+            None => Ok(None),
+            Some(e) => e
+                .value
+                .parse()
+                .map(Some)
+                .map_err(|_| self.invalid(e, format!("`{}` is not {expected}", e.value))),
+        }
+    }
+
+    fn parsed_in<T>(&self, key: &str, range: std::ops::RangeInclusive<T>, expected: &str) -> Result<Option<T>, ConfigError>
+    where
+        T: std::str::FromStr + PartialOrd,
+    {
+        let value = self.parsed::<T>(key, expected)?;
+        match (value, self.option(key)) {
+            (Some(v), Some(e)) if !range.contains(&v) => {
+                Err(self.invalid(e, format!("`{}` is out of range: expected {expected}", e.value)))
+            }
+            (v, _) => Ok(v),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/config/hotspotd"))
+    }
+
+    #[test]
+    fn reads_the_shipped_sample() {
+        let text = include_str!("../../openwrt/files/hotspotd.config");
+        let config = parse(text).unwrap();
+        assert_eq!(config.firewall, FirewallKind::Nft);
+        assert_eq!(config.interface, "br-lan");
+    }
+
+    #[test]
+    fn reads_options_and_lists() {
+        let config = parse(
+            "config hotspotd 'main'\n option interface 'wlan0'\n option listen '10.1.0.1:8080'\n \
+             option database '/tmp/h.db'\n option firewall 'none'\n list walled_garden '198.51.100.9/24'\n \
+             option login_attempts '3'\n",
+        )
+        .unwrap();
+        assert_eq!(config.interface, "wlan0");
+        assert_eq!(config.listen, "10.1.0.1:8080".parse().unwrap());
+        assert_eq!(config.database, PathBuf::from("/tmp/h.db"));
+        assert_eq!(config.firewall, FirewallKind::None);
+        assert_eq!(config.walled_garden[0].to_string(), "198.51.100.0/24");
+        assert_eq!(config.login_attempts_per_minute, 3);
+    }
+
+    #[test]
+    fn bad_values_name_line_and_option() {
+        let cases = [
+            ("config hotspotd 'main'\n option listen 'nowhere'\n", "line 2: main.listen: `nowhere` is not an address:port"),
+            ("config hotspotd 'main'\n\n option firewall 'iptables'\n", "line 3: main.firewall: `iptables` is not `nft` or `none`"),
+            ("config hotspotd 'main'\n list walled_garden 'example.com'\n", "line 2: main.walled_garden: `example.com` is not an IPv4"),
+            ("config hotspotd 'main'\n option login_attempts '0'\n", "line 2: main.login_attempts: `0` is out of range"),
+            ("config hotspotd 'main'\n option portal_url 'portal.lan'\n", "must start with http://"),
+            ("config hotspotd 'other'\n", "no `config hotspotd 'main'` section"),
+            ("config hotspotd 'main'\n option listen '1.2.3.4:1\n", "line 2: missing closing single quote"),
+        ];
+        for (text, needle) in cases {
+            let message = crate::error_chain(&parse(text).unwrap_err());
+            assert!(message.contains(needle), "{text:?} gave {message}");
+            assert!(message.starts_with("/etc/config/hotspotd"), "{message}");
+        }
+    }
+}

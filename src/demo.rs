@@ -1,0 +1,59 @@
+//! `hotspotd run --demo`: the embedded setup a newcomer starts with. Data under
+//! `./hotspotd-data`, portal on 127.0.0.1:2050, no firewall, a few sample packages, and some
+//! unused voucher codes printed at start.
+
+use std::path::Path;
+
+use crate::config::Config;
+use crate::store::catalog::{self, NewPackage, Package};
+use crate::store::{self, StoreError};
+
+pub const DATA_DIR: &str = "hotspotd-data";
+/// Unused vouchers kept ready per package in the demo.
+const VOUCHERS_PER_PACKAGE: usize = 2;
+
+pub fn config() -> Config {
+    Config::demo(Path::new(DATA_DIR))
+}
+
+fn sample_packages() -> Vec<NewPackage> {
+    let package = |name: &str, price, duration_secs, data_mb: Option<i64>, max_devices| NewPackage {
+        name: name.into(),
+        price,
+        duration_secs,
+        data_limit_bytes: data_mb.map(|mb| mb * 1_000_000),
+        down_kbps: None,
+        up_kbps: None,
+        max_devices,
+    };
+    vec![
+        package("Try it: 2 minutes", 0, 120, None, 1),
+        package("1 hour", 10, 3600, None, 1),
+        package("1 day, 1 GB", 50, 86_400, Some(1000), 2),
+        package("1 week", 250, 7 * 86_400, None, 3),
+    ]
+}
+
+/// Adds the sample packages to an empty database and tops up unused vouchers; returns the
+/// unused codes with their package.
+pub fn seed(config: &Config, now: i64) -> Result<Vec<(String, Package)>, StoreError> {
+    let mut conn = store::open(&config.database)?;
+    if catalog::list_packages(&conn, false)?.is_empty() {
+        for p in sample_packages() {
+            catalog::add_package(&conn, &p, now)?;
+        }
+    }
+    let packages = catalog::list_packages(&conn, true)?;
+    let unused = catalog::list_vouchers(&conn, true)?;
+    for p in &packages {
+        let have = unused.iter().filter(|v| v.package_id == p.id).count();
+        if have < VOUCHERS_PER_PACKAGE {
+            catalog::create_vouchers(&mut conn, p.id, (VOUCHERS_PER_PACKAGE - have) as u32, Some("demo"), now)?;
+        }
+    }
+    let codes = catalog::list_vouchers(&conn, true)?
+        .into_iter()
+        .filter_map(|v| Some((v.code, packages.iter().find(|p| p.id == v.package_id)?.clone())))
+        .collect();
+    Ok(codes)
+}

@@ -1,0 +1,39 @@
+//! hotspotd: an offline-first paid Wi-Fi hotspot daemon for OpenWrt routers.
+//!
+//! The parts:
+//! - `config`: the UCI file → typed `Config` (and the demo defaults).
+//! - `store`: the SQLite database, its migrations, and the query functions by table.
+//! - `access`: the pure entitlement rules (who may be online, from how many devices, until when).
+//! - `credentials`: voucher codes and passwords (generation, hashing, normalising).
+//! - `sessions`: login, logout, expiry and restore — database first, then firewall.
+//! - `firewall`: the nftables table `inet hotspotd` (or `none`), applied in atomic batches.
+//! - `portal`: the captive portal HTTP server (splash, status, JSON API, RFC 8908).
+//! - `daemon`: `hotspotd run` — starts the tasks above and stops them on SIGTERM.
+//! - `cli`: the operator's commands (packages, vouchers, users, clients, deauth, status).
+//! - `clock`, `netaddr`, `logging`: small shared pieces.
+
+pub mod access;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod credentials;
+pub mod daemon;
+pub mod demo;
+pub mod firewall;
+pub mod logging;
+pub mod netaddr;
+pub mod portal;
+pub mod sessions;
+pub mod store;
+
+/// An error and all its causes on one line: `cannot open the database x: unable to open`.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        out.push_str(": ");
+        out.push_str(&e.to_string());
+        cause = e.source();
+    }
+    out
+}

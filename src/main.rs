@@ -1,0 +1,77 @@
+//! `hotspotd`: reads the command line and the configuration, then runs the daemon or an
+//! operator command. Exit codes: 0 done, 1 failed (the message says why), 2 usage error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use hotspotd::cli::{self, Command};
+use hotspotd::clock::{Clock, SystemClock};
+use hotspotd::config::{self, Config};
+use hotspotd::{daemon, demo, error_chain, logging, portal::text};
+
+fn main() -> ExitCode {
+    let invocation = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(invocation) => invocation,
+        Err(e) => {
+            eprintln!("hotspotd: {e}\nRun `hotspotd --help` for usage.");
+            return ExitCode::from(2);
+        }
+    };
+    match invocation.command {
+        Command::Help => {
+            print!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Command::Version => {
+            println!("hotspotd {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let config = if invocation.demo {
+        demo::config()
+    } else {
+        let path = invocation.config.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
+        match Config::load(&path) {
+            Ok(config) => config,
+            Err(e) => {
+                eprintln!("hotspotd: {}", error_chain(&e));
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    logging::init(config.log_level);
+    let result = match invocation.command {
+        Command::Run => run(config, invocation.demo),
+        command => {
+            let mut out = std::io::stdout().lock();
+            cli::admin::execute(&config, command, &mut out).map_err(|e| error_chain(&e))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("hotspotd: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(config: Config, demo_mode: bool) -> Result<(), String> {
+    if demo_mode {
+        let codes = demo::seed(&config, SystemClock.now()).map_err(|e| error_chain(&e))?;
+        println!("hotspotd demo: open http://{}/ (firewall 'none': nothing is enforced)", config.listen);
+        println!("data in ./{}/; unused voucher codes:", demo::DATA_DIR);
+        for (code, package) in codes {
+            println!("  {code}  {} ({}, {})", package.name, text::price(package.price, &package.currency), text::duration(package.duration_secs));
+        }
+    }
+    // One thread is enough for a router's one or two cores; SQLite and nft run on a small,
+    // capped blocking pool so they never stall the portal.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(4)
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(daemon::run(config)).map_err(|e| error_chain(&e))
+}

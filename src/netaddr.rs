@@ -1,0 +1,107 @@
+//! Small address types the rest of the daemon shares: a device's MAC address and an IPv4
+//! CIDR block. Pure parsing and formatting, no I/O.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+
+/// A 48-bit Ethernet address, shown as lowercase `aa:bb:cc:dd:ee:ff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MacAddr(pub [u8; 6]);
+
+impl MacAddr {
+    /// Stands for "this machine" when a client talks to the portal over loopback (the demo).
+    pub const LOCAL: MacAddr = MacAddr([0; 6]);
+}
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadMac(pub String);
+
+impl fmt::Display for BadMac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a MAC address (expected aa:bb:cc:dd:ee:ff)", self.0)
+    }
+}
+
+impl std::error::Error for BadMac {}
+
+impl FromStr for MacAddr {
+    type Err = BadMac;
+
+    /// Accepts `:` or `-` separators, any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || BadMac(s.to_owned());
+        let mut bytes = [0u8; 6];
+        let mut parts = s.split([':', '-']);
+        for byte in &mut bytes {
+            let part = parts.next().ok_or_else(bad)?;
+            if part.len() != 2 {
+                return Err(bad());
+            }
+            *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
+        }
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(MacAddr(bytes))
+    }
+}
+
+/// An IPv4 network such as `198.51.100.0/24` (a bare address means `/32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ipv4Cidr {
+    pub addr: Ipv4Addr,
+    pub prefix: u8,
+}
+
+impl fmt::Display for Ipv4Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl FromStr for Ipv4Cidr {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, p.parse::<u8>().ok().filter(|p| *p <= 32)),
+            None => (s, Some(32)),
+        };
+        let bad = || format!("`{s}` is not an IPv4 address or CIDR block (e.g. 198.51.100.0/24)");
+        let addr: Ipv4Addr = addr.parse().map_err(|_| bad())?;
+        let prefix = prefix.ok_or_else(bad)?;
+        // Normalise to the network address so nft accepts it in an interval set.
+        let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+        Ok(Ipv4Cidr { addr: Ipv4Addr::from(u32::from(addr) & mask), prefix })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_round_trips_and_rejects_garbage() {
+        let mac: MacAddr = "02-00-00-AB-cd-0F".parse().unwrap();
+        assert_eq!(mac.to_string(), "02:00:00:ab:cd:0f");
+        for bad in ["", "02:00:00:00:00", "02:00:00:00:00:00:00", "zz:00:00:00:00:00", "2:0:0:0:0:0"] {
+            assert!(bad.parse::<MacAddr>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cidr_parses_and_normalises() {
+        assert_eq!("198.51.100.7/24".parse::<Ipv4Cidr>().unwrap().to_string(), "198.51.100.0/24");
+        assert_eq!("1.2.3.4".parse::<Ipv4Cidr>().unwrap().to_string(), "1.2.3.4/32");
+        assert!("1.2.3.4/33".parse::<Ipv4Cidr>().is_err());
+        assert!("example.com".parse::<Ipv4Cidr>().is_err());
+    }
+}

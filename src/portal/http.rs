@@ -1,0 +1,193 @@
+//! Small HTTP helpers for the routes: building responses, reading a bounded request body,
+//! decoding HTML form fields, escaping HTML. No routing, no state.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use hyper::{Request, Response, StatusCode};
+use serde::Serialize;
+
+use super::text;
+
+pub type Body = Full<Bytes>;
+
+/// Largest request body we read: a login form is a few hundred bytes.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+/// Time a client gets to send its body once the headers are in.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn response(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Portal answers depend on who asks and when: never cache them.
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+pub fn html(status: StatusCode, page: String) -> Response<Body> {
+    response(status, "text/html; charset=utf-8", page)
+}
+
+pub fn json(status: StatusCode, value: &impl Serialize) -> Response<Body> {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    response(status, "application/json", body)
+}
+
+pub fn json_with_type(status: StatusCode, content_type: &'static str, value: &impl Serialize) -> Response<Body> {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    let mut r = response(status, content_type, body);
+    r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    r
+}
+
+/// `{"error": message}` with a 4xx/5xx status.
+pub fn json_error(status: StatusCode, message: &str) -> Response<Body> {
+    json(status, &serde_json::json!({ "error": message }))
+}
+
+pub fn with_retry_after(mut r: Response<Body>, secs: u64) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        r.headers_mut().insert(RETRY_AFTER, v);
+    }
+    r
+}
+
+/// A redirect with a small HTML body (some probes treat an empty body as "no portal").
+pub fn redirect(status: StatusCode, location: &str) -> Response<Body> {
+    let href = escape(location);
+    let body = format!(
+        "<!doctype html><html><head><meta http-equiv=\"refresh\" content=\"0;url={href}\"></head>\
+         <body><a href=\"{href}\">{}</a></body></html>",
+        text::GO_TO_LOGIN
+    );
+    let mut r = html(status, body);
+    match HeaderValue::from_str(location) {
+        Ok(v) => {
+            r.headers_mut().insert(LOCATION, v);
+        }
+        Err(_) => *r.status_mut() = StatusCode::BAD_REQUEST,
+    }
+    r
+}
+
+/// Asks the client to close the connection after this response (intercepted connections
+/// must not be reused once the client is online).
+pub fn closing(mut r: Response<Body>) -> Response<Body> {
+    r.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    Timeout,
+    Broken,
+}
+
+impl BodyError {
+    pub fn message(&self) -> &'static str {
+        match self {
+            BodyError::TooLarge => text::ERR_BODY_TOO_LARGE,
+            BodyError::Timeout => text::ERR_BODY_TIMEOUT,
+            BodyError::Broken => text::ERR_BODY_TIMEOUT,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            BodyError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Timeout | BodyError::Broken => StatusCode::REQUEST_TIMEOUT,
+        }
+    }
+}
+
+/// Reads the whole body, at most `MAX_BODY_BYTES`, within `BODY_TIMEOUT`.
+pub async fn read_body(req: Request<Incoming>) -> Result<Bytes, BodyError> {
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(BodyError::TooLarge);
+    }
+    let limited = Limited::new(req.into_body(), MAX_BODY_BYTES);
+    match tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await {
+        Err(_) => Err(BodyError::Timeout),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge),
+        Ok(Err(_)) => Err(BodyError::Broken),
+    }
+}
+
+/// The value of `name` in an `application/x-www-form-urlencoded` body.
+pub fn form_field(body: &[u8], name: &str) -> Option<String> {
+    body.split(|&b| b == b'&').find_map(|pair| {
+        let mut kv = pair.splitn(2, |&b| b == b'=');
+        let key = url_decode(kv.next()?);
+        (key == name).then(|| url_decode(kv.next().unwrap_or_default()))
+    })
+}
+
+fn url_decode(input: &[u8]) -> String {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < input.len() => {
+                match std::str::from_utf8(&input[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_decode() {
+        let body = b"voucher=ab+cd%2D12&username=&x=%zz%4";
+        assert_eq!(form_field(body, "voucher").as_deref(), Some("ab cd-12"));
+        assert_eq!(form_field(body, "username").as_deref(), Some(""));
+        assert_eq!(form_field(body, "x").as_deref(), Some("%zz%4"));
+        assert_eq!(form_field(body, "password"), None);
+        assert_eq!(form_field(b"", "voucher"), None);
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+}

@@ -1,0 +1,52 @@
+//! Finds a client's MAC address from its IPv4 address in the kernel's neighbour (ARP)
+//! table, `/proc/net/arp`. The parser is pure; the read is one small procfs file (memory,
+//! not flash), cheap enough for the request path.
+
+use std::net::Ipv4Addr;
+
+use crate::netaddr::MacAddr;
+
+const ARP_TABLE: &str = "/proc/net/arp";
+/// ATF_COM: the entry is complete (a real reply was seen).
+const FLAG_COMPLETE: u32 = 0x2;
+
+/// The MAC of `ip` if the kernel has a complete neighbour entry for it.
+pub fn mac_of(ip: Ipv4Addr) -> Option<MacAddr> {
+    let table = std::fs::read_to_string(ARP_TABLE).ok()?;
+    find_in_arp_table(&table, ip)
+}
+
+pub fn find_in_arp_table(table: &str, ip: Ipv4Addr) -> Option<MacAddr> {
+    table.lines().skip(1).find_map(|line| {
+        let mut cols = line.split_whitespace();
+        let (addr, _hw_type, flags, mac) = (cols.next()?, cols.next()?, cols.next()?, cols.next()?);
+        if addr.parse::<Ipv4Addr>().ok()? != ip {
+            return None;
+        }
+        let flags = u32::from_str_radix(flags.trim_start_matches("0x"), 16).ok()?;
+        let mac: MacAddr = mac.parse().ok()?;
+        (flags & FLAG_COMPLETE != 0 && mac != MacAddr::LOCAL).then_some(mac)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = "\
+IP address       HW type     Flags       HW address            Mask     Device
+10.77.0.11       0x1         0x2         02:00:00:00:00:01     *        br-lan
+10.77.0.12       0x1         0x0         00:00:00:00:00:00     *        br-lan
+10.77.0.13       0x1         0x6         02:00:00:00:00:03     *        br-lan
+";
+
+    #[test]
+    fn finds_complete_entries_only() {
+        let find = |last| find_in_arp_table(TABLE, Ipv4Addr::new(10, 77, 0, last));
+        assert_eq!(find(11), Some("02:00:00:00:00:01".parse().unwrap()));
+        assert_eq!(find(12), None, "incomplete entry");
+        assert_eq!(find(13), Some("02:00:00:00:00:03".parse().unwrap()));
+        assert_eq!(find(14), None, "absent");
+        assert_eq!(find_in_arp_table("garbage\nmore garbage here x y", Ipv4Addr::new(1, 2, 3, 4)), None);
+    }
+}

@@ -1,0 +1,122 @@
+//! The portal's HTML: splash, status and message pages. Plain forms that work without
+//! JavaScript (iOS closes its login sheet only after a real navigation), mobile first,
+//! one small inline stylesheet. Words come from `text`; everything shown is escaped.
+
+use super::http::escape;
+use super::text;
+use crate::sessions::ClientStatus;
+use crate::store::catalog::Package;
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f4f6f8;color:#1d2530}\
+main{max-width:28rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:1.5rem}\
+section{background:#fff;border-radius:.75rem;padding:1rem;margin:.75rem 0;box-shadow:0 1px 3px #0002}\
+label{display:block;margin:.5rem 0 .25rem}input{width:100%;box-sizing:border-box;font-size:1.1rem;padding:.6rem;\
+border:1px solid #9aa5b1;border-radius:.5rem}button{width:100%;margin-top:.75rem;font-size:1.1rem;padding:.7rem;\
+border:0;border-radius:.5rem;background:#0a7d3b;color:#fff}.pkg{display:flex;justify-content:space-between;\
+padding:.5rem 0;border-bottom:1px solid #e4e7eb}.pkg:last-child{border:0}.price{font-weight:bold}\
+.error{background:#fde8e8;color:#8a1c1c;padding:.75rem;border-radius:.5rem}.muted{color:#52606d;font-size:.9rem}\
+dl{display:grid;grid-template-columns:auto 1fr;gap:.4rem 1rem}dt{color:#52606d}dd{margin:0;font-weight:bold}";
+
+fn page(title: &str, body: &str, refresh_secs: Option<u32>) -> String {
+    let refresh = refresh_secs.map(|s| format!("<meta http-equiv=\"refresh\" content=\"{s}\">")).unwrap_or_default();
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">{refresh}\
+         <title>{}</title><style>{STYLE}</style></head><body><main><h1>{}</h1>{body}</main></body></html>",
+        escape(title),
+        escape(title)
+    )
+}
+
+fn package_line(p: &Package) -> String {
+    let mut details = vec![text::duration(p.duration_secs)];
+    if let Some(cap) = p.data_limit_bytes {
+        details.push(text::bytes(cap));
+    }
+    details.push(text::devices(p.max_devices));
+    format!(
+        "<div class=\"pkg\"><div><b>{}</b><br><span class=\"muted\">{}</span></div><div class=\"price\">{}</div></div>",
+        escape(&p.name),
+        escape(&details.join(" · ")),
+        escape(&text::price(p.price, &p.currency))
+    )
+}
+
+/// The start page: what is sold, the voucher form and the account form.
+/// `error` is shown on top after a failed attempt; `voucher` refills the field.
+pub fn splash(packages: &[Package], error: Option<&str>, voucher: &str) -> String {
+    let mut body = String::new();
+    if let Some(error) = error {
+        body.push_str(&format!("<p class=\"error\" role=\"alert\">{}</p>", escape(error)));
+    }
+    body.push_str(&format!("<section><h2>{}</h2>", text::PACKAGES_HEADING));
+    if packages.is_empty() {
+        body.push_str(&format!("<p>{}</p>", text::NO_PACKAGES));
+    }
+    for p in packages {
+        body.push_str(&package_line(p));
+    }
+    body.push_str(&format!("<p class=\"muted\">{}</p></section>", text::BUY_HINT));
+    body.push_str(&format!(
+        "<section><h2>{}</h2><form method=\"post\" action=\"/login\">\
+         <label for=\"voucher\">{}</label><input id=\"voucher\" name=\"voucher\" value=\"{}\" \
+         autocapitalize=\"characters\" autocomplete=\"off\" required>\
+         <button type=\"submit\">{}</button></form></section>",
+        text::VOUCHER_HEADING,
+        text::VOUCHER_LABEL,
+        escape(voucher),
+        text::VOUCHER_BUTTON
+    ));
+    body.push_str(&format!(
+        "<section><h2>{}</h2><form method=\"post\" action=\"/login\">\
+         <label for=\"username\">{}</label><input id=\"username\" name=\"username\" autocapitalize=\"none\" \
+         autocomplete=\"username\" required>\
+         <label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" \
+         autocomplete=\"current-password\" required>\
+         <button type=\"submit\">{}</button></form></section>",
+        text::ACCOUNT_HEADING,
+        text::USERNAME_LABEL,
+        text::PASSWORD_LABEL,
+        text::LOGIN_BUTTON
+    ));
+    page(text::TITLE, &body, None)
+}
+
+/// What a logged-in device sees: time and data left, and the logout button.
+pub fn status(status: &ClientStatus) -> String {
+    let data_left = status.remaining.bytes.map(text::bytes).unwrap_or_else(|| text::UNLIMITED.into());
+    let body = format!(
+        "<section><p>{}</p><dl>\
+         <dt>{}</dt><dd id=\"time-left\">{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} / {}</dd><dt>{}</dt><dd>{}<br><span class=\"muted\">{}</span></dd>\
+         </dl><form method=\"post\" action=\"/logout\"><button type=\"submit\">{}</button></form></section>",
+        text::CONTINUE_BROWSING,
+        text::TIME_LEFT,
+        escape(&text::duration(status.remaining.secs)),
+        text::DATA_LEFT,
+        escape(&data_left),
+        text::PACKAGE,
+        escape(&status.package.name),
+        text::ACCOUNT,
+        escape(&status.session.username),
+        text::DEVICES,
+        status.devices_online,
+        status.max_devices,
+        text::THIS_DEVICE,
+        escape(&status.session.ip),
+        escape(&status.session.mac),
+        text::LOGOUT_BUTTON
+    );
+    // Refresh once a minute so the time left stays true while the page is open.
+    page(text::STATUS_HEADING, &body, Some(60))
+}
+
+/// A page with one message and a way back.
+pub fn message(title: &str, message: &str) -> String {
+    let body = format!(
+        "<section><p>{}</p><p><a href=\"/\">{}</a></p></section>",
+        escape(message),
+        text::BACK_TO_START
+    );
+    page(title, &body, None)
+}

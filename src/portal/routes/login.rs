@@ -1,0 +1,148 @@
+//! Logging in: `POST /login` (HTML form, ends on a real page) and `POST /api/hotspot/login`
+//! (JSON). Both go through `attempt`, which applies the per-client failure limit.
+
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use super::super::http::{self, Body};
+use super::super::{text, Portal, RequestContext};
+use super::pages::splash_with;
+use crate::access::Refusal;
+use crate::sessions::{Credential, LoginRecord, SessionError};
+use crate::store::catalog::Package;
+
+/// Why a login did not happen, ready to show.
+struct Failure {
+    status: StatusCode,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl Failure {
+    fn new(status: StatusCode, message: impl Into<String>) -> Failure {
+        Failure { status, message: message.into(), retry_after: None }
+    }
+}
+
+fn refusal_status(refusal: &Refusal) -> StatusCode {
+    match refusal {
+        Refusal::UnknownVoucher | Refusal::WrongCredentials => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::FORBIDDEN,
+    }
+}
+
+/// Checks the rate limit, logs in, and counts failures that look like guessing.
+async fn attempt(portal: &Portal, ctx: &RequestContext, credential: Option<Credential>) -> Result<LoginRecord, Failure> {
+    let Some(client) = ctx.client else {
+        return Err(Failure::new(StatusCode::BAD_REQUEST, text::ERR_UNKNOWN_DEVICE));
+    };
+    if let Err(wait) = portal.check_rate_limit(ctx) {
+        let mut failure = Failure::new(StatusCode::TOO_MANY_REQUESTS, text::rate_limited(wait));
+        failure.retry_after = Some(wait);
+        return Err(failure);
+    }
+    let Some(credential) = credential else {
+        return Err(Failure::new(StatusCode::BAD_REQUEST, text::ERR_NO_CREDENTIAL));
+    };
+    match portal.sessions.login(client, credential).await {
+        Ok(record) => {
+            portal.record_login_success(ctx);
+            Ok(record)
+        }
+        Err(SessionError::Refused(refusal)) => {
+            if matches!(refusal, Refusal::UnknownVoucher | Refusal::WrongCredentials) {
+                portal.record_login_failure(ctx);
+            }
+            Err(Failure::new(refusal_status(&refusal), text::refusal(&refusal)))
+        }
+        Err(e) => {
+            log::error!("login of {} failed: {}", client.ip, crate::error_chain(&e));
+            Err(Failure::new(StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE))
+        }
+    }
+}
+
+fn credential_from(voucher: Option<String>, username: Option<String>, password: Option<String>) -> Option<Credential> {
+    let voucher = voucher.filter(|v| !v.trim().is_empty());
+    let username = username.filter(|u| !u.trim().is_empty());
+    match (voucher, username, password) {
+        (Some(code), _, _) => Some(Credential::Voucher(code)),
+        (None, Some(username), Some(password)) => Some(Credential::Password { username, password }),
+        _ => None,
+    }
+}
+
+/// `POST /login`: success goes to the status page (a real navigation, so iOS closes its
+/// login sheet); failure shows the splash page again with the reason.
+pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
+    let body = match http::read_body(req).await {
+        Ok(body) => body,
+        Err(e) => return splash_with(portal, e.status(), Some(e.message()), "").await,
+    };
+    let voucher = http::form_field(&body, "voucher");
+    let credential = credential_from(
+        voucher.clone(),
+        http::form_field(&body, "username"),
+        http::form_field(&body, "password"),
+    );
+    match attempt(portal, ctx, credential).await {
+        Ok(_) => http::redirect(StatusCode::SEE_OTHER, "/status"),
+        Err(f) => {
+            let page = splash_with(portal, f.status, Some(&f.message), voucher.as_deref().unwrap_or("")).await;
+            match f.retry_after {
+                Some(secs) => http::with_retry_after(page, secs),
+                None => page,
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    voucher: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Serialize)]
+struct LoginResponse<'a> {
+    ok: bool,
+    username: &'a str,
+    expires_at: i64,
+    seconds_remaining: i64,
+    bytes_remaining: Option<i64>,
+    package: &'a Package,
+}
+
+/// `POST /api/hotspot/login` with `{"voucher":"…"}` or `{"username":"…","password":"…"}`.
+pub async fn api(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
+    let body = match http::read_body(req).await {
+        Ok(body) => body,
+        Err(e) => return http::json_error(e.status(), e.message()),
+    };
+    let Ok(request) = serde_json::from_slice::<LoginRequest>(&body) else {
+        return http::json_error(StatusCode::BAD_REQUEST, text::ERR_BAD_JSON);
+    };
+    let credential = credential_from(request.voucher, request.username, request.password);
+    match attempt(portal, ctx, credential).await {
+        Ok(record) => http::json(
+            StatusCode::OK,
+            &LoginResponse {
+                ok: true,
+                username: &record.username,
+                expires_at: record.expires_at,
+                seconds_remaining: record.remaining.secs,
+                bytes_remaining: record.remaining.bytes,
+                package: &record.package,
+            },
+        ),
+        Err(f) => {
+            let r = http::json_error(f.status, &f.message);
+            match f.retry_after {
+                Some(secs) => http::with_retry_after(r, secs),
+                None => r,
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Routing: which handler answers a request. Requests under a foreign Host are intercepted
+//! traffic (nft redirected the client's port 80 here) and get a redirect; the rest are
+//! dispatched by method and path through `Route`, one file per endpoint family.
+
+mod captive;
+mod login;
+mod logout;
+mod packages;
+mod pages;
+mod session;
+
+use hyper::body::Incoming;
+use hyper::header::HOST;
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::http::{self, Body};
+use super::{text, Portal, RequestContext};
+
+/// Every endpoint the portal serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Splash,
+    Status,
+    FormLogin,
+    FormLogout,
+    ApiLogin,
+    ApiLogout,
+    ApiCheckSession,
+    ApiPackages,
+    ApiCaptive,
+    NotFound,
+    MethodNotAllowed,
+}
+
+impl Route {
+    pub fn of(method: &Method, path: &str) -> Route {
+        let get = method == Method::GET || method == Method::HEAD;
+        let post = method == Method::POST;
+        let route = match path {
+            "/" | "/index.html" => (get, Route::Splash),
+            "/status" => (get, Route::Status),
+            "/login" => (post, Route::FormLogin),
+            "/logout" => (post, Route::FormLogout),
+            "/api/hotspot/login" => (post, Route::ApiLogin),
+            "/api/hotspot/logout" => (post, Route::ApiLogout),
+            "/api/hotspot/check-session" => (post || get, Route::ApiCheckSession),
+            "/api/packages" => (get, Route::ApiPackages),
+            "/api/captive" => (get, Route::ApiCaptive),
+            _ => return Route::NotFound,
+        };
+        match route {
+            (true, route) => route,
+            (false, _) => Route::MethodNotAllowed,
+        }
+    }
+
+    fn is_api(path: &str) -> bool {
+        path.starts_with("/api/")
+    }
+}
+
+/// Answers one request. Never fails: every problem becomes a response a person can read.
+pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>) -> Response<Body> {
+    if let Some(host) = req.headers().get(HOST).and_then(|h| h.to_str().ok()) {
+        if !portal.is_own_host(host, &ctx) {
+            return pages::intercepted(portal, &ctx, host, req.uri()).await;
+        }
+    }
+    let path = req.uri().path().to_owned();
+    match Route::of(req.method(), &path) {
+        Route::Splash => pages::splash(portal, &ctx).await,
+        Route::Status => pages::status(portal, &ctx).await,
+        Route::FormLogin => login::form(portal, &ctx, req).await,
+        Route::FormLogout => logout::form(portal, &ctx).await,
+        Route::ApiLogin => login::api(portal, &ctx, req).await,
+        Route::ApiLogout => logout::api(portal, &ctx).await,
+        Route::ApiCheckSession => session::check(portal, &ctx).await,
+        Route::ApiPackages => packages::list(portal).await,
+        Route::ApiCaptive => captive::api(portal, &ctx).await,
+        Route::MethodNotAllowed if Route::is_api(&path) => {
+            http::json_error(StatusCode::METHOD_NOT_ALLOWED, text::ERR_METHOD)
+        }
+        Route::MethodNotAllowed => {
+            http::html(StatusCode::METHOD_NOT_ALLOWED, super::pages::message(text::TITLE, text::ERR_METHOD))
+        }
+        Route::NotFound if Route::is_api(&path) => http::json_error(StatusCode::NOT_FOUND, text::NOT_FOUND),
+        Route::NotFound => http::html(StatusCode::NOT_FOUND, super::pages::message(text::TITLE, text::NOT_FOUND)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_by_method_and_path() {
+        assert_eq!(Route::of(&Method::GET, "/"), Route::Splash);
+        assert_eq!(Route::of(&Method::POST, "/login"), Route::FormLogin);
+        assert_eq!(Route::of(&Method::GET, "/login"), Route::MethodNotAllowed);
+        assert_eq!(Route::of(&Method::POST, "/api/hotspot/login"), Route::ApiLogin);
+        assert_eq!(Route::of(&Method::GET, "/api/captive"), Route::ApiCaptive);
+        assert_eq!(Route::of(&Method::GET, "/nope"), Route::NotFound);
+        assert!(Route::is_api("/api/x"));
+    }
+}

@@ -1,0 +1,51 @@
+//! HTML pages: the splash page, the status page, and the answer to intercepted requests.
+
+use hyper::{StatusCode, Uri};
+
+use super::super::http::{self, Body};
+use super::super::{pages, text, Portal, RequestContext};
+use crate::store::catalog;
+use hyper::Response;
+
+/// `GET /`: the status page for a device that is online, the splash page otherwise.
+pub async fn splash(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
+    if let Some(Ok(Some(status))) = portal.client_status(ctx).await {
+        return http::html(StatusCode::OK, pages::status(&status));
+    }
+    splash_with(portal, StatusCode::OK, None, "").await
+}
+
+/// The splash page, optionally with an error on top (after a failed form login).
+pub async fn splash_with(portal: &Portal, status: StatusCode, error: Option<&str>, voucher: &str) -> Response<Body> {
+    match portal.sessions.store().call(|conn| catalog::list_packages(conn, true)).await {
+        Ok(packages) => http::html(status, pages::splash(&packages, error, voucher)),
+        Err(e) => {
+            log::error!("cannot list packages: {}", crate::error_chain(&e));
+            http::html(StatusCode::SERVICE_UNAVAILABLE, pages::message(text::TITLE, text::ERR_UNAVAILABLE))
+        }
+    }
+}
+
+/// `GET /status`.
+pub async fn status(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
+    match portal.client_status(ctx).await {
+        Some(Ok(Some(status))) => http::html(StatusCode::OK, pages::status(&status)),
+        Some(Ok(None)) | None => http::redirect(StatusCode::SEE_OTHER, "/"),
+        Some(Err(_)) => http::html(StatusCode::SERVICE_UNAVAILABLE, pages::message(text::TITLE, text::ERR_UNAVAILABLE)),
+    }
+}
+
+/// A request for someone else's site that the firewall sent here. A device that is not
+/// online is sent to the portal (this is what makes the login sheet pop up). A device that
+/// is online got here on a connection intercepted before it logged in: send it back to the
+/// address it wanted, on a fresh connection, which the firewall no longer intercepts.
+pub async fn intercepted(portal: &Portal, ctx: &RequestContext, host: &str, uri: &Uri) -> Response<Body> {
+    let online = matches!(portal.client_status(ctx).await, Some(Ok(Some(_))));
+    let location = if online {
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        format!("http://{host}{path}")
+    } else {
+        portal.portal_url(ctx)
+    };
+    http::closing(http::redirect(StatusCode::FOUND, &location))
+}

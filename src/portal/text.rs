@@ -1,0 +1,121 @@
+//! Every sentence a phone user reads, in one place so the portal can be translated.
+
+use crate::access::Refusal;
+
+pub const TITLE: &str = "Wi-Fi hotspot";
+pub const SPLASH_HEADING: &str = "Get online";
+pub const PACKAGES_HEADING: &str = "Packages";
+pub const NO_PACKAGES: &str = "No packages are on sale right now. Please ask the staff.";
+pub const VOUCHER_HEADING: &str = "Have a voucher?";
+pub const VOUCHER_LABEL: &str = "Voucher code";
+pub const VOUCHER_BUTTON: &str = "Connect";
+pub const ACCOUNT_HEADING: &str = "Have a username and password?";
+pub const USERNAME_LABEL: &str = "Username";
+pub const PASSWORD_LABEL: &str = "Password";
+pub const LOGIN_BUTTON: &str = "Log in";
+pub const BUY_HINT: &str = "Buy a voucher from the attendant, or log in with the details we sent you by SMS.";
+pub const STATUS_HEADING: &str = "You are online";
+pub const TIME_LEFT: &str = "Time left";
+pub const DATA_LEFT: &str = "Data left";
+pub const UNLIMITED: &str = "Unlimited";
+pub const PACKAGE: &str = "Package";
+pub const ACCOUNT: &str = "Account";
+pub const DEVICES: &str = "Devices online";
+pub const THIS_DEVICE: &str = "This device";
+pub const LOGOUT_BUTTON: &str = "Log out";
+pub const CONTINUE_BROWSING: &str = "You can now browse the internet.";
+pub const NOT_FOUND: &str = "This page does not exist.";
+pub const BACK_TO_START: &str = "Back to the start page";
+pub const GO_TO_LOGIN: &str = "Tap here to log in to the Wi-Fi";
+
+pub const ERR_BAD_JSON: &str = "The request is not valid JSON. Send {\"voucher\":\"CODE\"} or {\"username\":\"…\",\"password\":\"…\"}.";
+pub const ERR_NO_CREDENTIAL: &str = "Enter a voucher code, or a username and password.";
+pub const ERR_BODY_TOO_LARGE: &str = "The request is too large.";
+pub const ERR_BODY_TIMEOUT: &str = "The request took too long to arrive. Please try again.";
+pub const ERR_UNKNOWN_DEVICE: &str =
+    "We could not identify your device. Disconnect from the Wi-Fi, reconnect, and try again.";
+pub const ERR_UNAVAILABLE: &str = "The hotspot could not complete that right now. Please try again in a moment.";
+pub const ERR_METHOD: &str = "That method is not allowed here.";
+pub const ERR_NOT_LOGGED_IN: &str = "This device is not logged in.";
+
+/// Why a login was refused, in words a phone user understands.
+pub fn refusal(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::UnknownVoucher => "That voucher code is not valid. Check the code and try again.".into(),
+        Refusal::VoucherRevoked => "This voucher has been cancelled. Please ask the staff.".into(),
+        Refusal::VoucherLapsed => "This voucher expired before it was used. Please ask the staff.".into(),
+        Refusal::PackageWithdrawn => "This voucher's package is no longer sold. Please ask the staff.".into(),
+        Refusal::WrongCredentials => "Wrong username or password.".into(),
+        Refusal::Expired { .. } => "Your package has expired. Buy a new package to get back online.".into(),
+        Refusal::DataExhausted => "You have used all the data in your package. Buy a new package to continue.".into(),
+        Refusal::Suspended => "This account is suspended. Please ask the staff.".into(),
+        Refusal::DeviceLimit { max_devices } => format!(
+            "Device limit reached: this package allows {max_devices} device{} at a time. Log out on another device first.",
+            if *max_devices == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+pub fn rate_limited(retry_after_secs: u64) -> String {
+    format!("Too many wrong attempts. Wait {retry_after_secs} seconds and try again.")
+}
+
+/// `3 h 20 min`, `45 min`, `30 s`.
+pub fn duration(secs: i64) -> String {
+    let secs = secs.max(0);
+    let (days, hours, mins) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (days, hours, mins) {
+        (0, 0, 0) => format!("{secs} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} day{}", if d == 1 { "" } else { "s" }),
+        (d, h, _) => format!("{d} day{} {h} h", if d == 1 { "" } else { "s" }),
+    }
+}
+
+/// `500 MB`, `1.5 GB` (decimal units, as operators sell them).
+pub fn bytes(n: i64) -> String {
+    const MB: i64 = 1_000_000;
+    if n >= 1000 * MB {
+        let tenths = n / (100 * MB);
+        if tenths % 10 == 0 { format!("{} GB", tenths / 10) } else { format!("{}.{} GB", tenths / 10, tenths % 10) }
+    } else if n >= MB {
+        format!("{} MB", n / MB)
+    } else {
+        format!("{} KB", n / 1000)
+    }
+}
+
+pub fn price(amount: i64, currency: &str) -> String {
+    format!("{currency} {amount}")
+}
+
+pub fn devices(max: u32) -> String {
+    if max == 1 { "1 device".into() } else { format!("up to {max} devices") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes_read_naturally() {
+        assert_eq!(duration(30), "30 s");
+        assert_eq!(duration(45 * 60), "45 min");
+        assert_eq!(duration(3600), "1 h");
+        assert_eq!(duration(3 * 3600 + 20 * 60 + 5), "3 h 20 min");
+        assert_eq!(duration(86_400), "1 day");
+        assert_eq!(duration(7 * 86_400 + 3600), "7 days 1 h");
+        assert_eq!(bytes(500_000_000), "500 MB");
+        assert_eq!(bytes(1_000_000_000), "1 GB");
+        assert_eq!(bytes(1_500_000_000), "1.5 GB");
+        assert_eq!(bytes(64_000), "64 KB");
+    }
+
+    #[test]
+    fn device_limit_message_names_the_limit() {
+        assert!(refusal(&Refusal::DeviceLimit { max_devices: 2 }).contains("allows 2 devices"));
+        assert!(refusal(&Refusal::DeviceLimit { max_devices: 1 }).contains("allows 1 device at"));
+    }
+}

@@ -1,0 +1,90 @@
+//! Schema migrations: the numbered files in `sqlite-schema/`, embedded in the binary and
+//! applied in order. The version reached is kept in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// Every migration in order; the version after applying `MIGRATIONS[i]` is `i + 1`.
+pub const MIGRATIONS: &[(&str, &str)] = &[("0001_init.sql", include_str!("../../sqlite-schema/0001_init.sql"))];
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("cannot read the schema version")]
+    ReadVersion(#[source] rusqlite::Error),
+    #[error("database schema version {found} is newer than this hotspotd knows ({known}); install a newer hotspotd")]
+    TooNew { found: u32, known: u32 },
+    #[error("migration {name} failed")]
+    Apply {
+        name: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// Brings the database to the latest version; each step commits with its version number.
+pub fn migrate(conn: &mut Connection) -> Result<u32, MigrationError> {
+    let found: u32 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(MigrationError::ReadVersion)?;
+    let known = MIGRATIONS.len() as u32;
+    if found > known {
+        return Err(MigrationError::TooNew { found, known });
+    }
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let apply = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as u32 + 1)?;
+            tx.commit()
+        };
+        apply(conn).map_err(|source| MigrationError::Apply { name, source })?;
+    }
+    Ok(known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_a_new_database_once_and_is_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), MIGRATIONS.len() as u32);
+        assert_eq!(migrate(&mut conn).unwrap(), MIGRATIONS.len() as u32);
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for table in [
+            "auth_log", "data_usage_logs", "failed_jobs", "hotspot_credentials", "hotspot_users", "jobs",
+            "packages", "payments", "session_disconnections", "sessions", "settings", "sync_outbox", "vouchers",
+        ] {
+            assert!(tables.iter().any(|t| t == table), "missing table {table}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_database_from_the_future() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(err.to_string().contains("newer than this hotspotd knows"), "{err}");
+    }
+
+    #[test]
+    fn money_is_never_a_float() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let float_columns: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master m, pragma_table_info(m.name) c
+                 WHERE m.type = 'table' AND (c.type LIKE '%REAL%' OR c.type LIKE '%FLOA%' OR c.type LIKE '%DOUB%')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(float_columns, 0);
+    }
+}

@@ -1,0 +1,108 @@
+//! The SQLite database: opening it (WAL, foreign keys, busy timeout), migrating it, and the
+//! `Store` handle through which the async daemon reaches it.
+//!
+//! SQLite calls block, so the daemon never makes them on the runtime thread: one dedicated
+//! thread owns the connection and runs closures sent over a bounded channel, one at a time
+//! (a router has one or two cores; one writer is also what SQLite wants). The CLI, which has
+//! no runtime, uses a plain `Connection` and the same query functions.
+
+pub mod accounts;
+pub mod catalog;
+pub mod migrations;
+pub mod sessions;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the database folder {path}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("cannot bring the database schema up to date")]
+    Migrate(#[from] migrations::MigrationError),
+    #[error("database query failed")]
+    Sql(#[from] rusqlite::Error),
+    #[error("no package with id {0} (see `hotspotd package list`)")]
+    UnknownPackage(i64),
+    #[error("a user named `{0}` already exists")]
+    UsernameTaken(String),
+    #[error("cannot read random bytes from the kernel")]
+    Random(#[source] std::io::Error),
+    #[error("the database thread has stopped")]
+    Closed,
+}
+
+/// Opens (creating if needed) and migrates the database at `path`.
+pub fn open(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
+    }
+    let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+    let mut conn = Connection::open(path).map_err(open_err)?;
+    configure(&conn).map_err(open_err)?;
+    migrations::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Pragmas every connection needs. `synchronous=NORMAL` in WAL mode never corrupts the
+/// database on power loss; at worst the last transactions are lost, and each payment or
+/// login is its own transaction.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+type Task = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Async handle to the database thread. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    tasks: mpsc::Sender<Task>,
+}
+
+/// Requests that may wait for the database thread at once; more wait in `call`.
+const QUEUE_DEPTH: usize = 64;
+
+impl Store {
+    /// Moves `conn` to its own thread. The thread ends when the last `Store` clone drops.
+    pub fn start(mut conn: Connection) -> std::io::Result<(Store, std::thread::JoinHandle<()>)> {
+        let (tasks, mut inbox) = mpsc::channel::<Task>(QUEUE_DEPTH);
+        let thread = std::thread::Builder::new().name("store".into()).spawn(move || {
+            while let Some(task) = inbox.blocking_recv() {
+                task(&mut conn);
+            }
+        })?;
+        Ok((Store { tasks }, thread))
+    }
+
+    /// Runs `f` on the database thread and returns its result.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let task: Task = Box::new(move |conn| {
+            let _ = reply.send(f(conn));
+        });
+        self.tasks.send(task).await.map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
