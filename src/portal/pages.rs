@@ -120,3 +120,34 @@ pub fn message(title: &str, message: &str) -> String {
     );
     page(title, &body, None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(n: i64) -> Package {
+        Package {
+            id: n,
+            name: format!("Package <{n}>"),
+            price: 10 * n,
+            currency: "KES".into(),
+            duration_secs: 3600 * n,
+            data_limit_bytes: Some(1_000_000_000),
+            down_kbps: None,
+            up_kbps: None,
+            max_devices: 2,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn splash_stays_small_and_escapes_what_it_shows() {
+        let packages: Vec<Package> = (1..=20).map(package).collect();
+        let page = splash(&packages, Some("Wrong <code>"), "\"><script>");
+        assert!(page.len() < 30 * 1024, "splash is {} bytes", page.len());
+        assert!(page.contains("Package &lt;3&gt;"));
+        assert!(page.contains("Wrong &lt;code&gt;"));
+        assert!(!page.contains("<script>"));
+        assert!(page.contains("<form method=\"post\" action=\"/login\">"), "works without JavaScript");
+    }
+}

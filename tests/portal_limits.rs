@@ -1,0 +1,170 @@
+//! The portal under bad input and hostile clients, over real HTTP on loopback with the real
+//! binary (firewall `none`, so no root needed): oversized and malformed requests get a clear
+//! 4xx, a client that sends its headers too slowly is cut off, and a flood of slow
+//! connections from one address does not stop another client from being served.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Daemon {
+    child: Child,
+    dir: PathBuf,
+    addr: SocketAddr,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(name: &str, extra: &str) -> Daemon {
+    let dir = std::env::temp_dir().join(format!("hotspotd-limits-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let config = dir.join("hotspotd.config");
+    std::fs::write(
+        &config,
+        format!(
+            "config hotspotd 'main'\n\toption interface 'lo'\n\toption listen '{addr}'\n\t\
+             option database '{}'\n\toption firewall 'none'\n{extra}",
+            dir.join("hotspotd.db").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
+        .args(["--config", config.to_str().unwrap(), "run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let daemon = Daemon { child, dir, addr };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "the portal did not start on {addr}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    daemon
+}
+
+/// Sends raw bytes and returns the whole answer (the server closes or times out).
+fn exchange(addr: SocketAddr, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    // Read until the body announced by Content-Length is in (keep-alive leaves it open).
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+        let text = String::from_utf8_lossy(&answer);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()));
+            if length.is_some_and(|n| body.len() >= n) {
+                break;
+            }
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn post(addr: SocketAddr, path: &str, body: &str) -> String {
+    exchange(
+        addr,
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+}
+
+fn status_of(answer: &str) -> u16 {
+    answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn bad_requests_get_clear_errors() {
+    let d = start("bad", "");
+    let cases = [
+        ("not json", 400, "not valid JSON"),
+        ("{\"voucher\": 5}", 400, "not valid JSON"),
+        ("{}", 400, "Enter a voucher code, or a username and password"),
+        ("{\"username\":\"amina\"}", 400, "Enter a voucher code"),
+        ("{\"voucher\":\"ZZZZ9999\"}", 401, "voucher code is not valid"),
+    ];
+    for (body, status, needle) in cases {
+        let answer = post(d.addr, "/api/hotspot/login", body);
+        assert_eq!(status_of(&answer), status, "{body}: {answer}");
+        assert!(answer.contains(needle), "{body}: {answer}");
+        assert!(answer.contains("{\"error\":"), "{body}: {answer}");
+    }
+    // A body over the limit is refused before it is read.
+    let huge = "x".repeat(64 * 1024);
+    let answer = post(d.addr, "/api/hotspot/login", &huge);
+    assert_eq!(status_of(&answer), 413, "{answer}");
+    assert!(answer.contains("too large"), "{answer}");
+    // Unknown API paths and wrong methods are JSON errors too.
+    let answer = exchange(d.addr, format!("GET /api/nothing HTTP/1.1\r\nHost: {}\r\n\r\n", d.addr).as_bytes());
+    assert_eq!(status_of(&answer), 404, "{answer}");
+    let answer = exchange(d.addr, format!("GET /api/hotspot/login HTTP/1.1\r\nHost: {}\r\n\r\n", d.addr).as_bytes());
+    assert_eq!(status_of(&answer), 405, "{answer}");
+    // Garbage instead of HTTP gets a 400 and the daemon carries on.
+    let answer = exchange(d.addr, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 hello\r\n\r\n");
+    assert!(answer.is_empty() || status_of(&answer) == 400, "{answer}");
+    let answer = exchange(d.addr, format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", d.addr).as_bytes());
+    assert_eq!(status_of(&answer), 200, "still serving: {answer}");
+}
+
+#[test]
+fn slow_headers_are_cut_off_and_do_not_starve_others() {
+    let d = start("slow", "\toption header_timeout '2'\n\toption max_connections '64'\n");
+    // 40 connections from 127.0.0.1 that never finish their headers (beyond 16 per
+    // address they are closed at once).
+    let slow: Vec<TcpStream> = (0..40)
+        .map(|n| {
+            let mut s = TcpStream::connect(d.addr).unwrap();
+            // Half send part of a request, half send nothing at all.
+            if n % 2 == 0 {
+                let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n");
+            }
+            s
+        })
+        .collect();
+    // Meanwhile another client (another source address) is answered at once.
+    let started = Instant::now();
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "5", "--interface", "127.0.0.2", "-o", "/dev/null", "-w", "%{http_code}"])
+        .arg(format!("http://{}/api/packages", d.addr))
+        .output()
+        .expect("curl");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    assert!(started.elapsed() < Duration::from_secs(2), "served in {:?}", started.elapsed());
+    // The slow ones are closed once the header timeout passes.
+    std::thread::sleep(Duration::from_secs(4));
+    for mut s in slow {
+        s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut buf = [0u8; 512];
+        let closed = match s.read(&mut buf) {
+            Ok(0) => true,
+            Ok(n) => String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"),
+            Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+        };
+        assert!(closed, "a connection without complete headers stayed open");
+    }
+}
