@@ -550,3 +550,36 @@ fn nft_table_has_the_contract_sets() {
     let garden = find("walled_garden");
     assert!(garden.to_string().contains(GARDEN_IP), "walled_garden set should hold {GARDEN_IP}: {garden}");
 }
+
+// ------------------------------------------------------------------------ living with firewall4
+
+#[test]
+fn firewall_reloads_do_not_drop_authorised_clients() {
+    let Some(lab) = Lab::up(2) else { return };
+    let hour = lab.package_add("Hour", 3600, &[]);
+    let code = lab.vouchers(&hour, 1).remove(0);
+    login_ok(&lab, 1, &code);
+    assert_online(&lab, 1, "before any reload");
+
+    // firewall4's reload rebuilds only its own table `inet fw4`, atomically; ours must stay.
+    let fw4 = "add table inet fw4\ndelete table inet fw4\ntable inet fw4 {\n\tchain forward {\n\t\t\
+               type filter hook forward priority filter; policy accept;\n\t}\n}\n";
+    for _ in 0..3 {
+        let out = lab.router_exec(&["sh", "-c", &format!("printf '{fw4}' | nft -f -")]);
+        assert!(out.status.success(), "fw4-style reload failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_online(&lab, 1, "after three firewall4-style reloads");
+    assert_captive(&lab, 2, "unauthenticated client after the reloads");
+
+    // Something wipes every table (`nft flush ruleset`): the daemon notices and puts its table
+    // back from the database, with the authorised client still in it.
+    let out = lab.router_exec(&["nft", "flush", "ruleset"]);
+    assert!(out.status.success());
+    let table_back = || lab.router_exec(&["nft", "list", "table", "inet", "hotspotd"]).status.success();
+    let back = wait_until(Duration::from_secs(15), Duration::from_millis(250), table_back);
+    assert!(back.is_some(), "the daemon did not re-install its table after `nft flush ruleset`");
+    assert!(set_has_client(&lab, "clients", 1), "the re-installed table lost the authorised client");
+    assert_online(&lab, 1, "after the table was re-installed");
+    assert_captive(&lab, 2, "unauthenticated client after the table was re-installed");
+    assert!(lab.daemon_log().contains("re-installed"), "the daemon should log that it re-installed the table");
+}
