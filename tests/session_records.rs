@@ -171,3 +171,14 @@ fn the_database_reopens_with_its_data() {
     let reopened = store::open(&db.path).unwrap();
     assert_eq!(records::authorised_now(&reopened, NOW + 5).unwrap()[0].timeout_secs, 3595);
 }
+
+#[test]
+fn sqlite_is_trimmed_as_configured() {
+    // .cargo/config.toml leaves full-text search and extension loading out of the router build.
+    let conn = Connection::open_in_memory().unwrap();
+    let used = |option: &str| -> bool {
+        conn.query_row("SELECT sqlite_compileoption_used(?1)", [option], |r| r.get(0)).unwrap()
+    };
+    assert!(!used("ENABLE_FTS5"), "FTS5 is compiled in: is LIBSQLITE3_FLAGS applied?");
+    assert!(used("OMIT_LOAD_EXTENSION"));
+}

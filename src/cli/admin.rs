@@ -18,7 +18,7 @@ use crate::sessions::records;
 use crate::store::accounts::{self, AccountSource};
 use crate::store::catalog::{self, NewPackage};
 use crate::store::sessions::{self as session_rows, EndMethod};
-use crate::store::{self, StoreError};
+use crate::store::{self, settings, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -54,6 +54,7 @@ pub fn execute(config: &Config, command: Command, out: &mut impl Write) -> Resul
         Command::Clients => clients(&conn, now, out),
         Command::Deauth(mac) => deauth(config, &mut conn, mac, now, out),
         Command::Status => status(config, &conn, now, out),
+        Command::ClockSynced => Ok(settings::set(&conn, settings::CLOCK_SYNCED_AT, &now.to_string())?),
         Command::Run | Command::Help | Command::Version => Ok(()),
     }
 }
@@ -168,6 +169,11 @@ fn status(config: &Config, conn: &Connection, now: i64, out: &mut impl Write) ->
     writeln!(out, "firewall:      {firewall}")?;
     writeln!(out, "packages:      {packages} on sale")?;
     writeln!(out, "vouchers:      {vouchers} unused")?;
-    writeln!(out, "devices online: {online}")?;
+    writeln!(out, "online:        {online} devices")?;
+    let clock = match settings::get(conn, settings::CLOCK_SYNCED_AT)?.and_then(|v| v.parse::<i64>().ok()) {
+        Some(at) => format!("synchronised by NTP {} ago", text::duration(now - at)),
+        None => "not yet confirmed by NTP".into(),
+    };
+    writeln!(out, "clock:         {clock}")?;
     Ok(())
 }

@@ -29,6 +29,7 @@ Commands:
   clients                           devices online: MAC, IP, user, time left
   deauth MAC                        end a device's session now
   status                            what the hotspot holds and enforces
+  clock synced                      record that NTP has set the clock (the NTP hotplug hook)
 
 Options:
   --config FILE   UCI configuration (default /etc/config/hotspotd)
@@ -48,6 +49,7 @@ pub enum Command {
     Clients,
     Deauth(MacAddr),
     Status,
+    ClockSynced,
     Help,
     Version,
 }
@@ -187,6 +189,7 @@ fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Resul
         },
         ["clients"] => Command::Clients,
         ["status"] => Command::Status,
+        ["clock", "synced"] => Command::ClockSynced,
         ["deauth", mac] => Command::Deauth(mac.parse().map_err(|_| UsageError::BadValue {
             option: "deauth",
             value: mac.to_string(),

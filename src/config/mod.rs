@@ -87,6 +87,7 @@ impl Config {
             .find(|s| s.kind == "hotspotd" && s.name.as_deref() == Some("main"))
             .ok_or_else(|| ConfigError::NoMainSection { path: path.to_owned() })?;
         let reader = SectionReader { path, section: main };
+        reader.check_known(KNOWN_OPTIONS)?;
         let defaults = Config::defaults();
         Ok(Config {
             interface: reader.string("interface")?.unwrap_or(defaults.interface),
@@ -155,6 +156,26 @@ impl Config {
     }
 }
 
+/// Options of `config hotspotd 'main'`. The last three are read by the init and uci-defaults
+/// scripts, not by the daemon.
+const KNOWN_OPTIONS: &[&str] = &[
+    "interface",
+    "listen",
+    "database",
+    "firewall",
+    "portal_url",
+    "venue_info_url",
+    "login_attempts",
+    "max_connections",
+    "header_timeout",
+    "log_level",
+    "walled_garden",
+    "enabled",
+    "configured",
+    "dhcp_captive_api",
+    "dhcp_pool",
+];
+
 /// Reads typed options from one section, turning bad values into `ConfigError::Invalid`.
 struct SectionReader<'a> {
     path: &'a Path,
@@ -173,6 +194,14 @@ impl SectionReader<'_> {
             line: entry.line,
             key: format!("{section}.{}", entry.key),
             message,
+        }
+    }
+
+    /// A misspelt option would otherwise be ignored silently: name it.
+    fn check_known(&self, known: &[&str]) -> Result<(), ConfigError> {
+        match self.section.entries.iter().find(|e| !known.contains(&e.key.as_str())) {
+            None => Ok(()),
+            Some(e) => Err(self.invalid(e, format!("unknown option (known: {})", known.join(", ")))),
         }
     }
 
@@ -257,6 +286,7 @@ mod tests {
             ("config hotspotd 'main'\n option login_attempts '0'\n", "line 2: main.login_attempts: `0` is out of range"),
             ("config hotspotd 'main'\n option portal_url 'portal.lan'\n", "must start with http://"),
             ("config hotspotd 'other'\n", "no `config hotspotd 'main'` section"),
+            ("config hotspotd 'main'\n option listne '1.2.3.4:80'\n", "line 2: main.listne: unknown option (known: interface, listen"),
             ("config hotspotd 'main'\n option listen '1.2.3.4:1\n", "line 2: missing closing single quote"),
         ];
         for (text, needle) in cases {

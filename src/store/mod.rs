@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod migrations;
 pub mod sessions;
+pub mod settings;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,0 +1,21 @@
+//! Router-wide key/value settings (`settings` table): small facts the daemon keeps, such as
+//! when NTP last confirmed the clock.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::StoreError;
+
+/// Unix time of the last NTP synchronisation the router reported (`hotspotd clock synced`).
+pub const CLOCK_SYNCED_AT: &str = "clock_synced_at";
+
+pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+pub fn set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
