@@ -8,9 +8,12 @@
 //! - `sessions`: login, logout, expiry and restore — database first, then firewall.
 //! - `firewall`: the nftables table `inet hotspotd` (or `none`), applied in atomic batches.
 //! - `portal`: the captive portal HTTP server (splash, status, JSON API, RFC 8908).
+//! - `payments`: M-Pesa STK push and the payment → account flow.
+//! - `sms`: credential delivery (Africa's Talking, Twilio, webhook).
 //! - `daemon`: `hotspotd run` — starts the tasks above and stops them on SIGTERM.
 //! - `cli`: the operator's commands (packages, vouchers, users, clients, deauth, status).
-//! - `clock`, `netaddr`, `logging`: small shared pieces.
+//! - `http_client`: blocking HTTP(S) to upstream services, run off the runtime thread.
+//! - `clock`, `netaddr`, `phone`, `logging`: small shared pieces.
 
 pub mod access;
 pub mod cli;
@@ -20,10 +23,14 @@ pub mod credentials;
 pub mod daemon;
 pub mod demo;
 pub mod firewall;
+pub mod http_client;
 pub mod logging;
 pub mod netaddr;
+pub mod payments;
+pub mod phone;
 pub mod portal;
 pub mod sessions;
+pub mod sms;
 pub mod store;
 
 /// An error and all its causes on one line: `cannot open the database x: unable to open`.

@@ -2,7 +2,12 @@
 //! plus the embedded demo defaults. Every error says which file, line and `section.option`
 //! is wrong and what a valid value looks like. Reading the file is the only I/O here.
 
+mod reader;
+mod upstream;
 pub mod uci;
+
+use reader::SectionReader;
+pub use upstream::{MpesaConfig, MpesaMode, Secret, SmsConfig, SmsProvider, TransactionType};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -51,6 +56,10 @@ pub struct Config {
     /// Addresses reachable before login (payment hosts, the operator's site).
     pub walled_garden: Vec<Ipv4Cidr>,
     pub log_level: log::LevelFilter,
+    /// Country calling code for phone numbers typed without one (Kenya: 254).
+    pub country_code: String,
+    pub mpesa: MpesaConfig,
+    pub sms: SmsConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +133,13 @@ impl Config {
                     reader.invalid(e, "expected error, warn, info, debug or trace".into())
                 })?,
             },
+            country_code: match reader.option("country_code") {
+                None => defaults.country_code,
+                Some(e) if (1..=3).contains(&e.value.len()) && e.value.chars().all(|c| c.is_ascii_digit()) => e.value.clone(),
+                Some(e) => return Err(reader.invalid(e, format!("`{}` is not a calling code such as 254", e.value))),
+            },
+            mpesa: MpesaConfig::from_section(path, find(&sections, "mpesa"))?,
+            sms: SmsConfig::from_section(path, find(&sections, "sms"))?,
         })
     }
 
@@ -141,6 +157,9 @@ impl Config {
             header_timeout: Duration::from_secs(10),
             walled_garden: Vec::new(),
             log_level: log::LevelFilter::Info,
+            country_code: "254".into(),
+            mpesa: MpesaConfig::disabled(),
+            sms: SmsConfig::none(),
         }
     }
 
@@ -151,9 +170,15 @@ impl Config {
             database: dir.join("hotspotd.db"),
             firewall: FirewallKind::None,
             interface: "lo".into(),
+            mpesa: MpesaConfig::demo(),
             ..Config::defaults()
         }
     }
+}
+
+/// The section `config KIND 'KIND'` (e.g. `config mpesa 'mpesa'`), or the first anonymous one.
+fn find<'a>(sections: &'a [uci::Section], kind: &str) -> Option<&'a uci::Section> {
+    sections.iter().find(|s| s.kind == kind && s.name.as_deref().is_none_or(|n| n == kind))
 }
 
 /// Options of `config hotspotd 'main'`. The last three are read by the init and uci-defaults
@@ -170,80 +195,12 @@ const KNOWN_OPTIONS: &[&str] = &[
     "header_timeout",
     "log_level",
     "walled_garden",
+    "country_code",
     "enabled",
     "configured",
     "dhcp_captive_api",
     "dhcp_pool",
 ];
-
-/// Reads typed options from one section, turning bad values into `ConfigError::Invalid`.
-struct SectionReader<'a> {
-    path: &'a Path,
-    section: &'a uci::Section,
-}
-
-impl SectionReader<'_> {
-    fn option(&self, key: &str) -> Option<&uci::Entry> {
-        self.section.option(key)
-    }
-
-    fn invalid(&self, entry: &uci::Entry, message: String) -> ConfigError {
-        let section = self.section.name.as_deref().unwrap_or(&self.section.kind);
-        ConfigError::Invalid {
-            path: self.path.to_owned(),
-            line: entry.line,
-            key: format!("{section}.{}", entry.key),
-            message,
-        }
-    }
-
-    /// A misspelt option would otherwise be ignored silently: name it.
-    fn check_known(&self, known: &[&str]) -> Result<(), ConfigError> {
-        match self.section.entries.iter().find(|e| !known.contains(&e.key.as_str())) {
-            None => Ok(()),
-            Some(e) => Err(self.invalid(e, format!("unknown option (known: {})", known.join(", ")))),
-        }
-    }
-
-    /// A non-empty string; an empty value counts as "not set".
-    fn string(&self, key: &str) -> Result<Option<String>, ConfigError> {
-        Ok(self.option(key).filter(|e| !e.value.is_empty()).map(|e| e.value.clone()))
-    }
-
-    fn url(&self, key: &str) -> Result<Option<String>, ConfigError> {
-        match self.option(key).filter(|e| !e.value.is_empty()) {
-            None => Ok(None),
-            Some(e) if e.value.starts_with("http://") || e.value.starts_with("https://") => {
-                Ok(Some(e.value.clone()))
-            }
-            Some(e) => Err(self.invalid(e, format!("`{}` must start with http:// or https://", e.value))),
-        }
-    }
-
-    fn parsed<T: std::str::FromStr>(&self, key: &str, expected: &str) -> Result<Option<T>, ConfigError> {
-        match self.option(key).filter(|e| !e.value.is_empty()) {
-            None => Ok(None),
-            Some(e) => e
-                .value
-                .parse()
-                .map(Some)
-                .map_err(|_| self.invalid(e, format!("`{}` is not {expected}", e.value))),
-        }
-    }
-
-    fn parsed_in<T>(&self, key: &str, range: std::ops::RangeInclusive<T>, expected: &str) -> Result<Option<T>, ConfigError>
-    where
-        T: std::str::FromStr + PartialOrd,
-    {
-        let value = self.parsed::<T>(key, expected)?;
-        match (value, self.option(key)) {
-            (Some(v), Some(e)) if !range.contains(&v) => {
-                Err(self.invalid(e, format!("`{}` is out of range: expected {expected}", e.value)))
-            }
-            (v, _) => Ok(v),
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

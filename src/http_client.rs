@@ -1,0 +1,132 @@
+//! Blocking HTTP(S) client for the upstream services (Daraja, SMS gateways, later the
+//! central server), over `ureq`. Calls block: the daemon makes them on the blocking pool,
+//! never on the runtime thread. Every call has timeouts, follows no redirects, and reads at
+//! most `MAX_BODY_BYTES` of the answer. Any status is returned as data: callers decide what
+//! a 4xx or 5xx means for their service.
+
+use std::time::Duration;
+
+/// Largest answer body read from an upstream service.
+pub const MAX_BODY_BYTES: u64 = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// No answer: DNS, connection refused, timeout, TLS failure. Usually worth retrying.
+    #[error("cannot reach {url}")]
+    Unreachable {
+        url: String,
+        #[source]
+        source: ureq::Error,
+    },
+    #[error("the answer from {url} could not be read")]
+    Body {
+        url: String,
+        #[source]
+        source: ureq::Error,
+    },
+}
+
+/// An upstream answer: status and body text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Shared, cheap to clone (connections are pooled by the agent).
+#[derive(Clone)]
+pub struct HttpClient {
+    agent: ureq::Agent,
+}
+
+impl HttpClient {
+    /// `timeout` bounds a whole call; connecting gets at most 5 s of it.
+    pub fn new(timeout: Duration) -> HttpClient {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .timeout_connect(Some(timeout.min(Duration::from_secs(5))))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(concat!("hotspotd/", env!("CARGO_PKG_VERSION")))
+            .build();
+        HttpClient { agent: config.into() }
+    }
+
+    pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HttpResponse, HttpError> {
+        let mut request = self.agent.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        finish(url, request.call())
+    }
+
+    /// POSTs `body` with the given content type.
+    pub fn post(&self, url: &str, headers: &[(&str, &str)], content_type: &str, body: &[u8]) -> Result<HttpResponse, HttpError> {
+        let mut request = self.agent.post(url).header("Content-Type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        finish(url, request.send(body))
+    }
+}
+
+fn finish(url: &str, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<HttpResponse, HttpError> {
+    let mut response = result.map_err(|source| HttpError::Unreachable { url: url.to_owned(), source })?;
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY_BYTES)
+        .read_to_string()
+        .map_err(|source| HttpError::Body { url: url.to_owned(), source })?;
+    Ok(HttpResponse { status, body })
+}
+
+/// `application/x-www-form-urlencoded` encoding of `pairs`.
+pub fn form_encode(pairs: &[(&str, &str)]) -> String {
+    fn encode(s: &str, out: &mut String) {
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+                b' ' => out.push('+'),
+                b => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+    }
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        encode(k, &mut out);
+        out.push('=');
+        encode(v, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_encoding_escapes_what_it_must() {
+        assert_eq!(form_encode(&[("to", "+254712345678"), ("message", "user a&b=c pass")]), "to=%2B254712345678&message=user+a%26b%3Dc+pass");
+    }
+
+    #[test]
+    fn an_unreachable_host_is_a_clear_error_not_a_hang() {
+        // Port 9 (discard) on loopback: nothing listens in the test environment.
+        let client = HttpClient::new(Duration::from_secs(2));
+        let started = std::time::Instant::now();
+        let err = client.get("http://127.0.0.1:9/", &[]).unwrap_err();
+        assert!(matches!(err, HttpError::Unreachable { .. }), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+}
