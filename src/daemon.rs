@@ -8,12 +8,21 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::clock::SystemClock;
+use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, FirewallKind};
 use crate::firewall::{Firewall, NftFirewall, NoFirewall, Policy};
+use crate::http_client::HttpClient;
+use crate::jobs::kinds::JobContext;
+use crate::jobs::scheduler::{self, Intervals};
+use crate::jobs::worker::{self, Jobs};
+use crate::payments::{mpesa, Payments};
 use crate::portal::{self, Portal, PortalSettings};
 use crate::sessions::{SessionError, Sessions};
+use crate::sms;
 use crate::store::{self, Store, StoreError};
+
+/// Longest an upstream call (Daraja, SMS) may take.
+const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How often sessions whose time is up are recorded as ended.
 const EXPIRY_TICK: Duration = Duration::from_secs(1);
@@ -59,7 +68,21 @@ pub fn firewall_of(config: &Config) -> Arc<dyn Firewall> {
 pub async fn run(config: Config) -> Result<(), DaemonError> {
     let conn = store::open(&config.database)?;
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
-    let sessions = Sessions::new(store, firewall_of(&config), Arc::new(SystemClock));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let sessions = Sessions::new(store.clone(), firewall_of(&config), clock.clone());
+    let http = HttpClient::new(UPSTREAM_TIMEOUT);
+    let jobs = Jobs::new();
+    let payments = Payments::new(
+        store.clone(),
+        Arc::from(mpesa::backend(&config.mpesa, http.clone())),
+        config.mpesa.clone(),
+        &config.country_code,
+        clock.clone(),
+        jobs.clone(),
+    );
+    if payments.enabled() && payments.is_demo() {
+        log::warn!("M-Pesa is in DEMO mode: every payment is approved after a few seconds, no money moves");
+    }
     let policy = policy_of(&config);
 
     let restored = sessions.restore(policy.clone()).await.map_err(DaemonError::Firewall)?;
@@ -76,23 +99,47 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         login_attempts_per_minute: config.login_attempts_per_minute,
         max_connections: config.max_connections,
         header_timeout: config.header_timeout,
+        sms_enabled: config.sms.provider != crate::config::SmsProvider::None,
+        country_code: config.country_code.clone(),
     };
     let (stop, stopped) = watch::channel(false);
-    let portal = Arc::new(Portal::new(sessions.clone(), &settings));
+    let job_context = JobContext {
+        sessions: sessions.clone(),
+        sms: sms::gateway(&config.sms, http).map(Arc::from),
+        country_code: config.country_code.clone(),
+        portal_url: config.portal_url.clone().unwrap_or_default(),
+    };
+    let intervals = Intervals {
+        check_expired: config.expiry_check_interval,
+        sync_accounting: config.sync_interval,
+        clean: config.cleanup_interval,
+    };
+    let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
     let mut portal_task = tokio::spawn(portal::serve(listener, portal, settings, stopped.clone()));
-    let mut ticker_task = tokio::spawn(tick(sessions, policy, stopped));
+    let mut ticker_task = tokio::spawn(tick(sessions, policy, stopped.clone()));
+    let mut worker_task = tokio::spawn(worker::run(job_context, jobs.clone(), stopped.clone()));
+    let mut scheduler_task = tokio::spawn(scheduler::run(store, jobs, clock, intervals, stopped.clone()));
+    let mut poller_task = tokio::spawn(payments.run_poller(stopped));
 
     let outcome = tokio::select! {
         signal = stop_signal() => signal.map_err(DaemonError::Signals),
         _ = &mut portal_task => Err(DaemonError::TaskDied("portal")),
         _ = &mut ticker_task => Err(DaemonError::TaskDied("session ticker")),
+        _ = &mut worker_task => Err(DaemonError::TaskDied("job worker")),
+        _ = &mut scheduler_task => Err(DaemonError::TaskDied("job scheduler")),
+        _ = &mut poller_task => Err(DaemonError::TaskDied("payment poller")),
     };
     log::info!("stopping; authorised clients keep access until hotspotd is back");
     let _ = stop.send(true);
-    let _ = portal_task.await;
-    let _ = ticker_task.await;
+    for task in [portal_task, ticker_task, worker_task, scheduler_task, poller_task] {
+        let _ = task.await;
+    }
     // The store thread ends once every handle is gone; wait so the last writes are on disk.
-    let _ = tokio::task::spawn_blocking(move || store_thread.join()).await;
+    // A connection still open past the grace period keeps a handle; don't wait for it long.
+    let joined = tokio::time::timeout(Duration::from_secs(3), tokio::task::spawn_blocking(move || store_thread.join())).await;
+    if joined.is_err() {
+        log::warn!("the database thread was still busy at exit (every transaction is atomic)");
+    }
     outcome
 }
 

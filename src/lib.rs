@@ -4,6 +4,8 @@
 //! - `config`: the UCI file → typed `Config` (and the demo defaults).
 //! - `store`: the SQLite database, its migrations, and the query functions by table.
 //! - `access`: the pure entitlement rules (who may be online, from how many devices, until when).
+//! - `accounts`: account operations across tables (password reset).
+//! - `jobs`: the durable job queue, its worker, scheduler and handlers.
 //! - `credentials`: voucher codes and passwords (generation, hashing, normalising).
 //! - `sessions`: login, logout, expiry and restore — database first, then firewall.
 //! - `firewall`: the nftables table `inet hotspotd` (or `none`), applied in atomic batches.
@@ -16,6 +18,7 @@
 //! - `clock`, `netaddr`, `phone`, `logging`: small shared pieces.
 
 pub mod access;
+pub mod accounts;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -24,6 +27,7 @@ pub mod daemon;
 pub mod demo;
 pub mod firewall;
 pub mod http_client;
+pub mod jobs;
 pub mod logging;
 pub mod netaddr;
 pub mod payments;

@@ -173,5 +173,45 @@ pub fn status_at(account: &Account, now: i64) -> AccountStatus {
     }
 }
 
+/// What a purchase adds to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purchase {
+    pub duration_secs: i64,
+    /// `None`: unlimited data.
+    pub data_limit_bytes: Option<i64>,
+    pub max_devices: u32,
+}
+
+/// An account after a new purchase by the same phone number ("stacking"). Time adds to the
+/// remaining time and data to the remaining cap; an expired or used-up account starts
+/// afresh with what was bought (its clock starts at the next login). Unlimited data wins.
+pub fn extend(account: &Account, purchase: Purchase, now: i64) -> Account {
+    let spent = status_at(account, now) != AccountStatus::Active || account.status != AccountStatus::Active;
+    let max_devices = account.max_devices.max(purchase.max_devices);
+    if spent {
+        return Account {
+            // A suspension is the operator's decision; paying again does not lift it.
+            status: if account.status == AccountStatus::Suspended { AccountStatus::Suspended } else { AccountStatus::Active },
+            duration_secs: purchase.duration_secs,
+            starts_at: None,
+            expires_at: None,
+            data_limit_bytes: purchase.data_limit_bytes,
+            data_used_bytes: 0,
+            max_devices,
+            ..account.clone()
+        };
+    }
+    Account {
+        duration_secs: account.duration_secs + purchase.duration_secs,
+        expires_at: account.expires_at.map(|at| at + purchase.duration_secs),
+        data_limit_bytes: match (account.data_limit_bytes, purchase.data_limit_bytes) {
+            (Some(limit), Some(more)) => Some(limit + more),
+            _ => None,
+        },
+        max_devices,
+        ..account.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests;

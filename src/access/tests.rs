@@ -174,3 +174,36 @@ fn status_follows_time_and_data() {
         assert_eq!(AccountStatus::parse(status.as_str()), Some(status));
     }
 }
+
+#[test]
+fn purchases_stack_on_an_active_account() {
+    let hour = Purchase { duration_secs: HOUR, data_limit_bytes: Some(1000), max_devices: 1 };
+    // Running: 10 minutes left + 1 hour bought = 70 minutes left.
+    let running = Account { data_limit_bytes: Some(500), data_used_bytes: 400, ..started(1, NOW + 600) };
+    let extended = extend(&running, hour, NOW);
+    assert_eq!(extended.expires_at, Some(NOW + 600 + HOUR));
+    assert_eq!(remaining(&extended, NOW), Remaining { secs: 600 + HOUR, bytes: Some(1100) });
+    assert_eq!(extended.starts_at, running.starts_at, "the clock keeps running");
+    // Not started yet: the hours add up and start together at the first login.
+    let unused = extend(&fresh(1), hour, NOW);
+    assert_eq!((unused.duration_secs, unused.expires_at), (2 * HOUR, None));
+    // Unlimited data wins; the larger device limit wins.
+    let unlimited = extend(&running, Purchase { data_limit_bytes: None, max_devices: 3, ..hour }, NOW);
+    assert_eq!((unlimited.data_limit_bytes, unlimited.max_devices), (None, 3));
+}
+
+#[test]
+fn a_spent_account_starts_afresh() {
+    let hour = Purchase { duration_secs: HOUR, data_limit_bytes: Some(1000), max_devices: 2 };
+    for spent in [
+        started(1, NOW - 1),
+        Account { status: AccountStatus::Expired, ..started(1, NOW + 5) },
+        Account { data_limit_bytes: Some(10), data_used_bytes: 10, ..started(1, NOW + 500) },
+    ] {
+        let renewed = extend(&spent, hour, NOW);
+        assert_eq!(renewed.status, AccountStatus::Active);
+        assert_eq!((renewed.starts_at, renewed.expires_at, renewed.duration_secs), (None, None, HOUR));
+        assert_eq!((renewed.data_limit_bytes, renewed.data_used_bytes), (Some(1000), 0));
+        assert!(decide_login(&renewed, &[], mac(1), NOW).is_ok());
+    }
+}

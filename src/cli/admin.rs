@@ -12,6 +12,7 @@ use crate::config::{Config, FirewallKind};
 use crate::credentials;
 use crate::daemon::firewall_of;
 use crate::firewall::FirewallError;
+use crate::jobs::queue;
 use crate::netaddr::MacAddr;
 use crate::portal::text;
 use crate::sessions::records;
@@ -32,6 +33,12 @@ pub enum AdminError {
     NotOnline(MacAddr),
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<rusqlite::Error> for AdminError {
+    fn from(e: rusqlite::Error) -> Self {
+        AdminError::Store(StoreError::Sql(e))
+    }
 }
 
 /// Carries out an operator command, writing its output to `out`.
@@ -55,6 +62,16 @@ pub fn execute(config: &Config, command: Command, out: &mut impl Write) -> Resul
         Command::Deauth(mac) => deauth(config, &mut conn, mac, now, out),
         Command::Status => status(config, &conn, now, out),
         Command::ClockSynced => Ok(settings::set(&conn, settings::CLOCK_SYNCED_AT, &now.to_string())?),
+        Command::Jobs => jobs(&conn, now, out),
+        Command::JobsRetry(id) => {
+            if queue::retry_failed(&mut conn, id, now)? {
+                writeln!(out, "failed job {id} is queued again")?;
+                Ok(())
+            } else {
+                Err(AdminError::Invalid(format!("there is no failed job {id} (see `hotspotd jobs`), or the same work is already queued")))
+            }
+        }
+        Command::Payments => payments_list(&conn, out),
         Command::Run | Command::Help | Command::Version => Ok(()),
     }
 }
@@ -153,6 +170,69 @@ fn deauth(config: &Config, conn: &mut Connection, mac: MacAddr, now: i64, out: &
     Ok(())
 }
 
+fn jobs(conn: &Connection, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
+    writeln!(out, "PENDING")?;
+    writeln!(out, "{:<6} {:<8} {:<22} {:>8} {:>10}  {}", "ID", "QUEUE", "KIND", "ATTEMPTS", "DUE IN", "LAST ERROR")?;
+    for j in queue::pending(conn)? {
+        writeln!(
+            out,
+            "{:<6} {:<8} {:<22} {:>8} {:>10}  {}",
+            j.id,
+            j.queue,
+            j.kind,
+            j.attempts,
+            text::duration((j.at - now).max(0)),
+            j.error.unwrap_or_default()
+        )?;
+    }
+    writeln!(out, "FAILED (retry with `hotspotd jobs retry ID`)")?;
+    writeln!(out, "{:<6} {:<8} {:<22} {:>8} {:>10}  {}", "ID", "QUEUE", "KIND", "ATTEMPTS", "AGO", "ERROR")?;
+    for j in queue::failed(conn)? {
+        writeln!(
+            out,
+            "{:<6} {:<8} {:<22} {:>8} {:>10}  {}",
+            j.id,
+            j.queue,
+            j.kind,
+            j.attempts,
+            text::duration((now - j.at).max(0)),
+            j.error.unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
+fn payments_list(conn: &Connection, out: &mut impl Write) -> Result<(), AdminError> {
+    writeln!(out, "{:<6} {:<8} {:<13} {:>6} {:<10} {:<12} {:<12} {}", "ID", "PROVIDER", "PHONE", "AMOUNT", "STATUS", "RECEIPT", "ACCOUNT", "WHY")?;
+    let mut stmt = conn.prepare(
+        "SELECT p.id, p.provider, p.phone, p.amount, p.status, p.receipt_number, u.username, p.failure
+         FROM payments p LEFT JOIN hotspot_users u ON u.id = p.user_id ORDER BY p.id DESC LIMIT 50",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<String>>(7)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, provider, phone, amount, status, receipt, account, why) = row?;
+        writeln!(
+            out,
+            "{id:<6} {provider:<8} {phone:<13} {amount:>6} {status:<10} {:<12} {:<12} {}",
+            receipt.unwrap_or_default(),
+            account.unwrap_or_default(),
+            why.unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
 fn status(config: &Config, conn: &Connection, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
     let packages = catalog::list_packages(conn, true)?.len();
     let vouchers = catalog::count_unused_vouchers(conn)?;
@@ -175,5 +255,17 @@ fn status(config: &Config, conn: &Connection, now: i64, out: &mut impl Write) ->
         None => "not yet confirmed by NTP".into(),
     };
     writeln!(out, "clock:         {clock}")?;
+    let pending_jobs = queue::pending(conn)?.len();
+    let failed_jobs = queue::failed(conn)?.len();
+    writeln!(out, "jobs:          {pending_jobs} pending, {failed_jobs} failed (`hotspotd jobs`)")?;
+    let mpesa = match (config.mpesa.enabled, config.mpesa.mode) {
+        (false, _) => "off".to_string(),
+        (true, crate::config::MpesaMode::Demo) => "DEMO (no real money)".to_string(),
+        (true, crate::config::MpesaMode::Daraja) => format!("on ({})", config.mpesa.base_url),
+    };
+    writeln!(out, "m-pesa:        {mpesa}")?;
+    writeln!(out, "sms:           {:?}", config.sms.provider)?;
+    let sync = settings::get(conn, settings::SYNC_STATUS)?.unwrap_or_else(|| "not configured".into());
+    writeln!(out, "sync:          {sync}")?;
     Ok(())
 }

@@ -30,6 +30,9 @@ Commands:
   deauth MAC                        end a device's session now
   status                            what the hotspot holds and enforces
   clock synced                      record that NTP has set the clock (the NTP hotplug hook)
+  jobs                              pending and failed jobs, with their errors
+  jobs retry ID                     put a failed job back in the queue
+  payments                          the latest payments and their state
 
 Options:
   --config FILE   UCI configuration (default /etc/config/hotspotd)
@@ -50,6 +53,9 @@ pub enum Command {
     Deauth(MacAddr),
     Status,
     ClockSynced,
+    Jobs,
+    JobsRetry(i64),
+    Payments,
     Help,
     Version,
 }
@@ -190,6 +196,9 @@ fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Resul
         ["clients"] => Command::Clients,
         ["status"] => Command::Status,
         ["clock", "synced"] => Command::ClockSynced,
+        ["jobs"] => Command::Jobs,
+        ["jobs", "retry", id] => Command::JobsRetry(number("jobs retry", id.to_string(), "a failed job id (see `hotspotd jobs`)")?),
+        ["payments"] => Command::Payments,
         ["deauth", mac] => Command::Deauth(mac.parse().map_err(|_| UsageError::BadValue {
             option: "deauth",
             value: mac.to_string(),
@@ -243,6 +252,8 @@ mod tests {
             Command::VoucherCreate { package_id: 3, count: 5, batch: None }
         );
         assert_eq!(cmd("status").unwrap().command, Command::Status);
+        assert_eq!(cmd("jobs retry 12").unwrap().command, Command::JobsRetry(12));
+        assert_eq!(cmd("jobs").unwrap().command, Command::Jobs);
         assert_eq!(cmd("clients").unwrap().command, Command::Clients);
         assert_eq!(cmd("voucher list --all").unwrap().command, Command::VoucherList { all: true });
         assert_eq!(

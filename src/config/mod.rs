@@ -58,6 +58,12 @@ pub struct Config {
     pub log_level: log::LevelFilter,
     /// Country calling code for phone numbers typed without one (Kenya: 254).
     pub country_code: String,
+    /// How often the `CheckExpiredSessions` job runs.
+    pub expiry_check_interval: Duration,
+    /// How often the `SyncRadiusAccounting` job runs.
+    pub sync_interval: Duration,
+    /// How often old log rows are deleted.
+    pub cleanup_interval: Duration,
     pub mpesa: MpesaConfig,
     pub sms: SmsConfig,
 }
@@ -138,6 +144,18 @@ impl Config {
                 Some(e) if (1..=3).contains(&e.value.len()) && e.value.chars().all(|c| c.is_ascii_digit()) => e.value.clone(),
                 Some(e) => return Err(reader.invalid(e, format!("`{}` is not a calling code such as 254", e.value))),
             },
+            expiry_check_interval: reader
+                .parsed_in("expiry_check_interval", 5..=3600, "seconds, from 5 to 3600")?
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.expiry_check_interval),
+            sync_interval: reader
+                .parsed_in("sync_interval", 10..=86_400, "seconds, from 10 to 86400")?
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.sync_interval),
+            cleanup_interval: reader
+                .parsed_in("cleanup_interval", 60..=604_800, "seconds, from 60 to 604800")?
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.cleanup_interval),
             mpesa: MpesaConfig::from_section(path, find(&sections, "mpesa"))?,
             sms: SmsConfig::from_section(path, find(&sections, "sms"))?,
         })
@@ -158,6 +176,9 @@ impl Config {
             walled_garden: Vec::new(),
             log_level: log::LevelFilter::Info,
             country_code: "254".into(),
+            expiry_check_interval: Duration::from_secs(60),
+            sync_interval: Duration::from_secs(300),
+            cleanup_interval: Duration::from_secs(6 * 3600),
             mpesa: MpesaConfig::disabled(),
             sms: SmsConfig::none(),
         }
@@ -196,6 +217,9 @@ const KNOWN_OPTIONS: &[&str] = &[
     "log_level",
     "walled_garden",
     "country_code",
+    "expiry_check_interval",
+    "sync_interval",
+    "cleanup_interval",
     "enabled",
     "configured",
     "dhcp_captive_api",

@@ -2,4 +2,7 @@
 //! payment row, the prompt, the result by callback or by polling, and — once confirmed —
 //! the account, in one transaction with the job that creates it.
 
+pub mod flow;
 pub mod mpesa;
+
+pub use flow::{CallbackVerdict, PayError, PaymentView, Payments};

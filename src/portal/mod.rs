@@ -22,7 +22,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
+use crate::jobs::worker::Jobs;
 use crate::netaddr::MacAddr;
+use crate::payments::Payments;
 use crate::sessions::{Client, ClientStatus, SessionError, Sessions};
 use ratelimit::LoginLimiter;
 
@@ -43,11 +45,21 @@ pub struct PortalSettings {
     pub login_attempts_per_minute: u32,
     pub max_connections: usize,
     pub header_timeout: Duration,
+    /// Whether credentials can be sent by SMS (the "forgot password" form needs it).
+    pub sms_enabled: bool,
+    /// For phone numbers typed without a country code.
+    pub country_code: String,
 }
 
 /// What every request handler shares.
 pub struct Portal {
     sessions: Sessions,
+    payments: Payments,
+    jobs: Jobs,
+    sms_enabled: bool,
+    country_code: String,
+    /// Password resets per client address (each sends an SMS: keep it rare).
+    reset_limiter: Mutex<LoginLimiter>,
     portal_url: Option<String>,
     venue_info_url: Option<String>,
     limiter: Mutex<LoginLimiter>,
@@ -64,9 +76,14 @@ pub struct RequestContext {
 }
 
 impl Portal {
-    pub fn new(sessions: Sessions, settings: &PortalSettings) -> Portal {
+    pub fn new(sessions: Sessions, payments: Payments, jobs: Jobs, settings: &PortalSettings) -> Portal {
         Portal {
             sessions,
+            payments,
+            jobs,
+            sms_enabled: settings.sms_enabled,
+            country_code: settings.country_code.clone(),
+            reset_limiter: Mutex::new(LoginLimiter::new(3, 600, 1024)),
             portal_url: settings.portal_url.clone(),
             venue_info_url: settings.venue_info_url.clone(),
             limiter: Mutex::new(LoginLimiter::new(settings.login_attempts_per_minute, 60, 4096)),
@@ -121,6 +138,15 @@ impl Portal {
 
     fn record_login_success(&self, ctx: &RequestContext) {
         self.limiter().record_success(ctx.peer);
+    }
+
+    /// Counts a password reset request; `Err(seconds to wait)` when asked too often.
+    fn take_reset(&self, ctx: &RequestContext) -> Result<(), u64> {
+        let now = self.monotonic_secs();
+        let mut limiter = self.reset_limiter.lock().unwrap_or_else(|p| p.into_inner());
+        limiter.check(ctx.peer, now)?;
+        limiter.record_failure(ctx.peer, now);
+        Ok(())
     }
 }
 

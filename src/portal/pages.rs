@@ -14,7 +14,8 @@ label{display:block;margin:.5rem 0 .25rem}input{width:100%;box-sizing:border-box
 border:1px solid #9aa5b1;border-radius:.5rem}button{width:100%;margin-top:.75rem;font-size:1.1rem;padding:.7rem;\
 border:0;border-radius:.5rem;background:#0a7d3b;color:#fff}.pkg{display:flex;justify-content:space-between;\
 padding:.5rem 0;border-bottom:1px solid #e4e7eb}.pkg:last-child{border:0}.price{font-weight:bold}\
-.error{background:#fde8e8;color:#8a1c1c;padding:.75rem;border-radius:.5rem}.muted{color:#52606d;font-size:.9rem}\
+.error{background:#fde8e8;color:#8a1c1c;padding:.75rem;border-radius:.5rem}\
+.notice{background:#e3f4ea;color:#0b4d27;padding:.75rem;border-radius:.5rem}.muted{color:#52606d;font-size:.9rem}\
 dl{display:grid;grid-template-columns:auto 1fr;gap:.4rem 1rem}dt{color:#52606d}dd{margin:0;font-weight:bold}";
 
 fn page(title: &str, body: &str, refresh_secs: Option<u32>) -> String {
@@ -42,12 +43,68 @@ fn package_line(p: &Package) -> String {
     )
 }
 
-/// The start page: what is sold, the voucher form and the account form.
-/// `error` is shown on top after a failed attempt; `voucher` refills the field.
-pub fn splash(packages: &[Package], error: Option<&str>, voucher: &str) -> String {
+/// What the splash page shows besides the packages.
+#[derive(Debug, Clone, Default)]
+pub struct Splash<'a> {
+    /// Shown on top after a failed attempt.
+    pub error: Option<&'a str>,
+    /// Shown on top as information (e.g. "a new password is on its way").
+    pub notice: Option<&'a str>,
+    /// Refills the voucher field.
+    pub voucher: &'a str,
+    /// The M-Pesa form, when payments are on.
+    pub mpesa: Option<MpesaForm<'a>>,
+    /// Offer "forgot my password" (needs SMS).
+    pub forgot: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MpesaForm<'a> {
+    pub demo: bool,
+    /// Refills the phone field.
+    pub phone: &'a str,
+}
+
+fn mpesa_form(packages: &[Package], form: &MpesaForm) -> String {
+    let priced: Vec<&Package> = packages.iter().filter(|p| p.price > 0).collect();
+    if priced.is_empty() {
+        return String::new();
+    }
+    let demo = if form.demo { format!("<p class=\"error\">{}</p>", text::PAY_DEMO_NOTE) } else { String::new() };
+    let options: String = priced
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            format!(
+                "<label><input type=\"radio\" name=\"package_id\" value=\"{}\"{} style=\"width:auto\"> {} — {}</label>",
+                p.id,
+                if i == 0 { " checked" } else { "" },
+                escape(&p.name),
+                escape(&text::price(p.price, &p.currency))
+            )
+        })
+        .collect();
+    format!(
+        "<section><h2>{}</h2>{demo}<form method=\"post\" action=\"/pay\"><fieldset style=\"border:0;padding:0\">\
+         <legend>{}</legend>{options}</fieldset><label for=\"phone\">{}</label><input id=\"phone\" name=\"phone\" \
+         type=\"tel\" inputmode=\"tel\" autocomplete=\"tel\" placeholder=\"0712345678\" value=\"{}\" required>\
+         <button type=\"submit\">{}</button></form></section>",
+        text::PAY_HEADING,
+        text::PAY_PACKAGE_LABEL,
+        text::PAY_PHONE_LABEL,
+        escape(form.phone),
+        text::PAY_BUTTON
+    )
+}
+
+/// The start page: what is sold, M-Pesa, the voucher form and the account form.
+pub fn splash(packages: &[Package], view: &Splash) -> String {
     let mut body = String::new();
-    if let Some(error) = error {
+    if let Some(error) = view.error {
         body.push_str(&format!("<p class=\"error\" role=\"alert\">{}</p>", escape(error)));
+    }
+    if let Some(notice) = view.notice {
+        body.push_str(&format!("<p class=\"notice\" role=\"status\">{}</p>", escape(notice)));
     }
     body.push_str(&format!("<section><h2>{}</h2>", text::PACKAGES_HEADING));
     if packages.is_empty() {
@@ -56,7 +113,13 @@ pub fn splash(packages: &[Package], error: Option<&str>, voucher: &str) -> Strin
     for p in packages {
         body.push_str(&package_line(p));
     }
-    body.push_str(&format!("<p class=\"muted\">{}</p></section>", text::BUY_HINT));
+    if view.mpesa.is_none() {
+        body.push_str(&format!("<p class=\"muted\">{}</p>", text::BUY_HINT));
+    }
+    body.push_str("</section>");
+    if let Some(form) = &view.mpesa {
+        body.push_str(&mpesa_form(packages, form));
+    }
     body.push_str(&format!(
         "<section><h2>{}</h2><form method=\"post\" action=\"/login\">\
          <label for=\"voucher\">{}</label><input id=\"voucher\" name=\"voucher\" value=\"{}\" \
@@ -64,7 +127,7 @@ pub fn splash(packages: &[Package], error: Option<&str>, voucher: &str) -> Strin
          <button type=\"submit\">{}</button></form></section>",
         text::VOUCHER_HEADING,
         text::VOUCHER_LABEL,
-        escape(voucher),
+        escape(view.voucher),
         text::VOUCHER_BUTTON
     ));
     body.push_str(&format!(
@@ -79,7 +142,69 @@ pub fn splash(packages: &[Package], error: Option<&str>, voucher: &str) -> Strin
         text::PASSWORD_LABEL,
         text::LOGIN_BUTTON
     ));
+    if view.forgot {
+        body.push_str(&format!(
+            "<section><h2>{}</h2><form method=\"post\" action=\"/forgot\"><label for=\"fphone\">{}</label>\
+             <input id=\"fphone\" name=\"phone\" type=\"tel\" inputmode=\"tel\" required>\
+             <button type=\"submit\">{}</button></form></section>",
+            text::FORGOT_HEADING,
+            text::PAY_PHONE_LABEL,
+            text::FORGOT_BUTTON
+        ));
+    }
     page(text::TITLE, &body, None)
+}
+
+/// The payment page: waiting for the PIN (refreshes itself), done (with the credentials
+/// for the paying device), or why it failed with a way to try again.
+pub fn payment(state: &PaymentState) -> String {
+    let (body, refresh) = match state {
+        PaymentState::Waiting { prompt, demo } => {
+            let demo = if *demo { format!("<p class=\"error\">{}</p>", text::PAY_DEMO_NOTE) } else { String::new() };
+            (format!("<section>{demo}<p role=\"status\">{}</p></section>", escape(prompt)), Some(3))
+        }
+        PaymentState::SettingUp => (format!("<section><p role=\"status\">{}</p></section>", text::PAY_SETTING_UP), Some(2)),
+        PaymentState::Done { credentials } => {
+            let creds = match credentials {
+                Some((user, password)) => format!(
+                    "<p>{}</p><dl><dt>{}</dt><dd id=\"username\">{}</dd><dt>{}</dt><dd id=\"password\">{}</dd></dl>",
+                    text::PAY_CREDENTIALS,
+                    text::USERNAME_LABEL,
+                    escape(user),
+                    text::PASSWORD_LABEL,
+                    escape(password)
+                ),
+                None => String::new(),
+            };
+            (
+                format!(
+                    "<section><p role=\"status\"><b>{}</b></p>{creds}<p><a href=\"/status\">{}</a></p></section>",
+                    text::PAY_DONE,
+                    text::STATUS_HEADING
+                ),
+                None,
+            )
+        }
+        PaymentState::Failed { reason } => (
+            format!(
+                "<section><p class=\"error\" role=\"alert\">{}</p><p><a href=\"/\">{}</a></p></section>",
+                escape(reason),
+                text::PAY_TRY_AGAIN
+            ),
+            None,
+        ),
+    };
+    page(text::PAY_PAGE_TITLE, &body, refresh)
+}
+
+/// Where a payment stands, as the payment page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentState {
+    Waiting { prompt: String, demo: bool },
+    SettingUp,
+    /// `credentials` only for the device that paid, while not yet wiped.
+    Done { credentials: Option<(String, String)> },
+    Failed { reason: String },
 }
 
 /// What a logged-in device sees: time and data left, and the logout button.
@@ -143,7 +268,14 @@ mod tests {
     #[test]
     fn splash_stays_small_and_escapes_what_it_shows() {
         let packages: Vec<Package> = (1..=20).map(package).collect();
-        let page = splash(&packages, Some("Wrong <code>"), "\"><script>");
+        let view = Splash {
+            error: Some("Wrong <code>"),
+            voucher: "\"><script>",
+            mpesa: Some(MpesaForm { demo: true, phone: "0712" }),
+            forgot: true,
+            ..Splash::default()
+        };
+        let page = splash(&packages, &view);
         assert!(page.len() < 30 * 1024, "splash is {} bytes", page.len());
         assert!(page.contains("Package &lt;3&gt;"));
         assert!(page.contains("Wrong &lt;code&gt;"));

@@ -38,6 +38,51 @@ pub const ERR_UNAVAILABLE: &str = "The hotspot could not complete that right now
 pub const ERR_METHOD: &str = "That method is not allowed here.";
 pub const ERR_NOT_LOGGED_IN: &str = "This device is not logged in.";
 
+pub const PAY_HEADING: &str = "Buy with M-Pesa";
+pub const PAY_PHONE_LABEL: &str = "M-Pesa phone number";
+pub const PAY_PACKAGE_LABEL: &str = "Package";
+pub const PAY_BUTTON: &str = "Pay";
+pub const PAY_DEMO_NOTE: &str = "DEMO MODE: no money moves; every payment is approved after a few seconds.";
+pub const PAY_UNAVAILABLE: &str =
+    "M-Pesa payments are unavailable right now. Use a voucher from the attendant, or try again in a few minutes.";
+pub const PAY_REFUSED: &str = "M-Pesa payments are not working at this hotspot right now. Please use a voucher or ask the staff.";
+pub const PAY_FREE_PACKAGE: &str = "This package is free: ask the attendant for a voucher.";
+pub const PAY_UNKNOWN_PACKAGE: &str = "That package is not on sale. Please choose another one.";
+pub const PAY_DISABLED: &str = "This hotspot does not take M-Pesa payments. Use a voucher from the attendant.";
+pub const PAY_NOT_FOUND: &str = "There is no such payment.";
+pub const PAY_PAGE_TITLE: &str = "M-Pesa payment";
+pub const PAY_CHECK_PHONE: &str = "Check your phone and enter your M-Pesa PIN.";
+pub const PAY_SETTING_UP: &str = "Payment received. Setting up your access…";
+pub const PAY_DONE: &str = "Paid! This device is online.";
+pub const PAY_CREDENTIALS: &str = "Your login for other devices (also sent by SMS):";
+pub const PAY_TRY_AGAIN: &str = "Try again";
+pub const FORGOT_HEADING: &str = "Forgot your password?";
+pub const FORGOT_BUTTON: &str = "Send me a new password";
+pub const FORGOT_SENT: &str =
+    "If this number has an active package, a new password is on its way by SMS. It may take a minute.";
+pub const FORGOT_NO_SMS: &str = "This hotspot cannot send SMS. Please ask the staff.";
+
+/// The prompt the payer must answer.
+pub fn pay_prompt(amount: i64, currency: &str, package: &str) -> String {
+    format!("Check your phone: enter your M-Pesa PIN to pay {} for {package}. This page updates by itself.", price(amount, currency))
+}
+
+/// Why a payment did not go through (the word stored in `payments.failure`).
+pub fn payment_failure(word: &str) -> &'static str {
+    match word {
+        "cancelled" => "You cancelled the M-Pesa prompt. No money was taken.",
+        "wrong_pin" => "The M-Pesa PIN was wrong. No money was taken. Try again.",
+        "insufficient_funds" => "Your M-Pesa balance is too low for this package. No money was taken.",
+        "phone_unreachable" => "Your phone could not be reached. Check it is on and has signal, then try again.",
+        "timeout" => "The M-Pesa prompt was not answered in time. No money was taken. Try again.",
+        "duplicate" => "You just paid this amount from this number. Wait two minutes before paying again.",
+        "unavailable" => PAY_UNAVAILABLE,
+        "refused" => PAY_REFUSED,
+        "interrupted" => "The payment was interrupted before the prompt was sent. No money was taken. Try again.",
+        _ => "M-Pesa declined the payment. No money was taken. Please ask the staff if this repeats.",
+    }
+}
+
 /// Why a login was refused, in words a phone user understands.
 pub fn refusal(refusal: &Refusal) -> String {
     match refusal {

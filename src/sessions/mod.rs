@@ -155,6 +155,11 @@ impl Sessions {
         Ok(true)
     }
 
+    /// Adds or refreshes devices in the firewall (e.g. new timeouts after a purchase).
+    pub async fn authorise(&self, devices: Vec<Authorised>) -> Result<(), SessionError> {
+        self.with_firewall(move |fw| fw.update(&devices, &[])).await
+    }
+
     /// Removes devices from the firewall (e.g. after the CLI ended their sessions).
     pub async fn revoke(&self, devices: Vec<Device>) -> Result<(), SessionError> {
         self.with_firewall(move |fw| fw.update(&[], &devices)).await

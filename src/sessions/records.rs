@@ -26,6 +26,9 @@ pub struct Client {
 pub enum Credential {
     Voucher(String),
     Password { username: String, password: String },
+    /// An account the daemon itself vouches for (the device that just paid for it). Never
+    /// built from anything a client sends.
+    Paid { user_id: i64 },
 }
 
 impl Credential {
@@ -33,6 +36,7 @@ impl Credential {
         match self {
             Credential::Voucher(_) => "voucher",
             Credential::Password { .. } => "password",
+            Credential::Paid { .. } => "payment",
         }
     }
 
@@ -40,6 +44,7 @@ impl Credential {
         match self {
             Credential::Voucher(code) => code,
             Credential::Password { username, .. } => username,
+            Credential::Paid { .. } => "paid account",
         }
     }
 }
@@ -106,6 +111,7 @@ pub fn log_attempt(
 /// Finds the account a credential names, creating it on a voucher's first use.
 fn resolve_account(conn: &Connection, credential: &Credential, mac: MacAddr, now: i64) -> Result<Result<AccountRecord, Refusal>, StoreError> {
     match credential {
+        Credential::Paid { user_id } => Ok(accounts::get_account(conn, *user_id)?.ok_or(Refusal::WrongCredentials)),
         Credential::Password { username, password } => {
             let found = accounts::find_account(conn, username.trim())?;
             // Unknown user and wrong password look the same to the person typing.
@@ -255,6 +261,18 @@ pub fn end_device(conn: &mut Connection, mac: MacAddr, method: EndMethod, reason
     }
     tx.commit()?;
     Ok(revoke)
+}
+
+/// Ends one session by id (a disconnect job); returns its device if it was active.
+pub fn end_session_by_id(conn: &mut Connection, session_id: i64, method: EndMethod, reason: &str, now: i64) -> Result<Option<Device>, StoreError> {
+    let tx = conn.transaction()?;
+    let session = rows::active(&tx)?.into_iter().find(|s| s.id == session_id);
+    let ended = match session {
+        Some(s) if rows::end_session(&tx, &s, method, reason, now)? => device_of(&s),
+        _ => None,
+    };
+    tx.commit()?;
+    Ok(ended)
 }
 
 /// Ends every session whose time is up and marks spent accounts; returns the devices.

@@ -133,3 +133,130 @@ pub fn expire_accounts(conn: &Connection, now: i64) -> Result<usize, StoreError>
         [now],
     )?)
 }
+
+/// Stores an account as `access::extend` left it after a purchase, with a new password.
+pub fn save_extension(
+    conn: &Connection,
+    account: &Account,
+    package_id: i64,
+    password_hash: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE hotspot_users SET status = ?2, duration_secs = ?3, subscription_starts_at = ?4,
+             subscription_expires_at = ?5, data_limit_bytes = ?6, data_used_bytes = ?7, max_devices = ?8,
+             package_id = ?9, password_hash = ?10, updated_at = ?11
+         WHERE id = ?1",
+        params![
+            account.user_id,
+            account.status.as_str(),
+            account.duration_secs,
+            account.starts_at,
+            account.expires_at,
+            account.data_limit_bytes,
+            account.data_used_bytes,
+            account.max_devices,
+            package_id,
+            password_hash,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn set_password_hash(conn: &Connection, user_id: i64, password_hash: &str, now: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE hotspot_users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+        params![user_id, password_hash, now],
+    )?;
+    Ok(())
+}
+
+/// Credentials waiting to be delivered by SMS (plaintext until sent or expired).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRecord {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub password_plain: Option<String>,
+    pub phone: Option<String>,
+    pub status: String,
+    pub payment_id: Option<i64>,
+    pub created_at: i64,
+}
+
+pub fn add_credential(
+    conn: &Connection,
+    user_id: i64,
+    username: &str,
+    password: &str,
+    phone: Option<&str>,
+    payment_id: Option<i64>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO hotspot_credentials (user_id, username, password_plain, phone, payment_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![user_id, username, password, phone, payment_id, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+const CREDENTIAL_COLUMNS: &str = "id, user_id, username, password_plain, phone, status, payment_id, created_at";
+
+fn credential_from_row(r: &Row) -> rusqlite::Result<CredentialRecord> {
+    Ok(CredentialRecord {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        username: r.get(2)?,
+        password_plain: r.get(3)?,
+        phone: r.get(4)?,
+        status: r.get(5)?,
+        payment_id: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
+pub fn get_credential(conn: &Connection, id: i64) -> Result<Option<CredentialRecord>, StoreError> {
+    let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM hotspot_credentials WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], credential_from_row).optional()?)
+}
+
+/// The newest credentials created for a payment.
+pub fn credential_for_payment(conn: &Connection, payment_id: i64) -> Result<Option<CredentialRecord>, StoreError> {
+    let sql = format!("SELECT {CREDENTIAL_COLUMNS} FROM hotspot_credentials WHERE payment_id = ?1 ORDER BY id DESC LIMIT 1");
+    Ok(conn.query_row(&sql, [payment_id], credential_from_row).optional()?)
+}
+
+/// Records the outcome of a delivery; `sent` also wipes the plaintext password.
+pub fn finish_credential(conn: &Connection, id: i64, status: &str, now: i64) -> Result<(), StoreError> {
+    let wipe = status == "sent";
+    conn.execute(
+        "UPDATE hotspot_credentials SET status = ?2,
+             sent_at = CASE WHEN ?3 THEN ?4 ELSE sent_at END,
+             password_plain = CASE WHEN ?3 THEN NULL ELSE password_plain END,
+             wiped_at = CASE WHEN ?3 THEN ?4 ELSE wiped_at END
+         WHERE id = ?1",
+        params![id, status, wipe, now],
+    )?;
+    Ok(())
+}
+
+/// Wipes plaintext passwords created before `before` that were never delivered.
+pub fn expire_credentials(conn: &Connection, before: i64, now: i64) -> Result<usize, StoreError> {
+    Ok(conn.execute(
+        "UPDATE hotspot_credentials SET password_plain = NULL, wiped_at = ?2,
+             status = CASE WHEN status = 'pending' THEN 'expired' ELSE status END
+         WHERE password_plain IS NOT NULL AND created_at < ?1",
+        params![before, now],
+    )?)
+}
+
+/// Credentials created for an account since `since` (to limit password resets).
+pub fn credentials_since(conn: &Connection, user_id: i64, since: i64) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM hotspot_credentials WHERE user_id = ?1 AND created_at >= ?2",
+        params![user_id, since],
+        |r| r.get(0),
+    )?)
+}

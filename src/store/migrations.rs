@@ -4,7 +4,10 @@
 use rusqlite::Connection;
 
 /// Every migration in order; the version after applying `MIGRATIONS[i]` is `i + 1`.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_init.sql", include_str!("../../sqlite-schema/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init.sql", include_str!("../../sqlite-schema/0001_init.sql")),
+    ("0002_payments_and_jobs.sql", include_str!("../../sqlite-schema/0002_payments_and_jobs.sql")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod migrations;
+pub mod payments;
 pub mod sessions;
 pub mod settings;
 

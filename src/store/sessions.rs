@@ -85,6 +85,15 @@ pub fn open_session(
     Ok(id)
 }
 
+/// Moves the end of every active session of an account (after a purchase extended it).
+pub fn set_user_expiry(conn: &Connection, user_id: i64, expires_at: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE sessions SET expires_at = ?2 WHERE user_id = ?1 AND status = 'active'",
+        params![user_id, expires_at],
+    )?;
+    Ok(())
+}
+
 /// A device logging in again: same session, maybe a new address.
 pub fn refresh_session(conn: &Connection, session_id: i64, ip: &str, expires_at: i64) -> Result<(), StoreError> {
     conn.execute(
@@ -107,6 +116,8 @@ pub enum EndMethod {
     Login,
     /// The firewall could not be updated after the login was recorded.
     Firewall,
+    /// A `DisconnectHotspotUser` job.
+    Job,
 }
 
 impl EndMethod {
@@ -117,6 +128,7 @@ impl EndMethod {
             EndMethod::Expiry => "expiry",
             EndMethod::Login => "login",
             EndMethod::Firewall => "firewall",
+            EndMethod::Job => "job",
         }
     }
 }

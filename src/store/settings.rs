@@ -7,6 +7,8 @@ use super::StoreError;
 
 /// Unix time of the last NTP synchronisation the router reported (`hotspotd clock synced`).
 pub const CLOCK_SYNCED_AT: &str = "clock_synced_at";
+/// What the last accounting sync did (`SyncRadiusAccounting`).
+pub const SYNC_STATUS: &str = "sync_status";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)

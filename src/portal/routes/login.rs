@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::http::{self, Body};
 use super::super::{text, Portal, RequestContext};
-use super::pages::splash_with;
+use super::pages::{splash_with, Refill};
 use crate::access::Refusal;
 use crate::sessions::{Credential, LoginRecord, SessionError};
 use crate::store::catalog::Package;
@@ -78,7 +78,7 @@ fn credential_from(voucher: Option<String>, username: Option<String>, password: 
 pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
-        Err(e) => return splash_with(portal, e.status(), Some(e.message()), "").await,
+        Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
     };
     let voucher = http::form_field(&body, "voucher");
     let credential = credential_from(
@@ -89,7 +89,8 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
     match attempt(portal, ctx, credential).await {
         Ok(_) => http::redirect(StatusCode::SEE_OTHER, "/status"),
         Err(f) => {
-            let page = splash_with(portal, f.status, Some(&f.message), voucher.as_deref().unwrap_or("")).await;
+            let refill = Refill { error: Some(&f.message), voucher: voucher.as_deref().unwrap_or(""), ..Refill::default() };
+            let page = splash_with(portal, f.status, &refill).await;
             match f.retry_after {
                 Some(secs) => http::with_retry_after(page, secs),
                 None => page,

@@ -3,10 +3,12 @@
 //! dispatched by method and path through `Route`, one file per endpoint family.
 
 mod captive;
+mod forgot;
 mod login;
 mod logout;
 mod packages;
 mod pages;
+mod payments;
 mod session;
 
 use hyper::body::Incoming;
@@ -17,8 +19,15 @@ use super::http::{self, Body};
 use super::{text, Portal, RequestContext};
 
 /// Every endpoint the portal serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
+    FormPay,
+    PaymentPage(i64),
+    FormForgot,
+    ApiPay,
+    ApiPayment(i64),
+    MpesaCallback(String),
+    ApiForgot,
     Splash,
     Status,
     FormLogin,
@@ -36,7 +45,20 @@ impl Route {
     pub fn of(method: &Method, path: &str) -> Route {
         let get = method == Method::GET || method == Method::HEAD;
         let post = method == Method::POST;
+        if let Some(id) = path.strip_prefix("/pay/").and_then(|id| id.parse().ok()) {
+            return if get { Route::PaymentPage(id) } else { Route::MethodNotAllowed };
+        }
+        if let Some(token) = path.strip_prefix("/api/payments/mpesa/callback/").filter(|t| !t.is_empty() && !t.contains('/')) {
+            return if post { Route::MpesaCallback(token.to_owned()) } else { Route::MethodNotAllowed };
+        }
+        if let Some(id) = path.strip_prefix("/api/payments/").and_then(|id| id.parse().ok()) {
+            return if get { Route::ApiPayment(id) } else { Route::MethodNotAllowed };
+        }
         let route = match path {
+            "/pay" => (post, Route::FormPay),
+            "/forgot" => (post, Route::FormForgot),
+            "/api/payments/mpesa" => (post, Route::ApiPay),
+            "/api/hotspot/forgot-password" => (post, Route::ApiForgot),
             "/" | "/index.html" => (get, Route::Splash),
             "/status" => (get, Route::Status),
             "/login" => (post, Route::FormLogin),
@@ -68,6 +90,13 @@ pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>
     }
     let path = req.uri().path().to_owned();
     match Route::of(req.method(), &path) {
+        Route::FormPay => payments::form(portal, &ctx, req).await,
+        Route::PaymentPage(id) => payments::page(portal, &ctx, id).await,
+        Route::ApiPay => payments::api_start(portal, &ctx, req).await,
+        Route::ApiPayment(id) => payments::api_status(portal, &ctx, id).await,
+        Route::MpesaCallback(token) => payments::callback(portal, &token, req).await,
+        Route::FormForgot => forgot::form(portal, &ctx, req).await,
+        Route::ApiForgot => forgot::api(portal, &ctx, req).await,
         Route::Splash => pages::splash(portal, &ctx).await,
         Route::Status => pages::status(portal, &ctx).await,
         Route::FormLogin => login::form(portal, &ctx, req).await,
@@ -101,5 +130,11 @@ mod tests {
         assert_eq!(Route::of(&Method::GET, "/api/captive"), Route::ApiCaptive);
         assert_eq!(Route::of(&Method::GET, "/nope"), Route::NotFound);
         assert!(Route::is_api("/api/x"));
+        assert_eq!(Route::of(&Method::GET, "/pay/12"), Route::PaymentPage(12));
+        assert_eq!(Route::of(&Method::GET, "/api/payments/7"), Route::ApiPayment(7));
+        assert_eq!(Route::of(&Method::POST, "/api/payments/mpesa"), Route::ApiPay);
+        assert_eq!(Route::of(&Method::POST, "/api/payments/mpesa/callback/ab12"), Route::MpesaCallback("ab12".into()));
+        assert_eq!(Route::of(&Method::POST, "/api/payments/mpesa/callback/"), Route::NotFound);
+        assert_eq!(Route::of(&Method::GET, "/pay/x"), Route::NotFound);
     }
 }

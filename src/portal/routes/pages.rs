@@ -1,24 +1,42 @@
 //! HTML pages: the splash page, the status page, and the answer to intercepted requests.
 
-use hyper::{StatusCode, Uri};
+use hyper::{Response, StatusCode, Uri};
 
 use super::super::http::{self, Body};
-use super::super::{pages, text, Portal, RequestContext};
+use super::super::pages::{self, MpesaForm, Splash};
+use super::super::{text, Portal, RequestContext};
 use crate::store::catalog;
-use hyper::Response;
 
 /// `GET /`: the status page for a device that is online, the splash page otherwise.
 pub async fn splash(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
     if let Some(Ok(Some(status))) = portal.client_status(ctx).await {
         return http::html(StatusCode::OK, pages::status(&status));
     }
-    splash_with(portal, StatusCode::OK, None, "").await
+    splash_with(portal, StatusCode::OK, &Refill::default()).await
 }
 
-/// The splash page, optionally with an error on top (after a failed form login).
-pub async fn splash_with(portal: &Portal, status: StatusCode, error: Option<&str>, voucher: &str) -> Response<Body> {
+/// What a failed form post puts back on the splash page.
+#[derive(Debug, Clone, Default)]
+pub struct Refill<'a> {
+    pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
+    pub voucher: &'a str,
+    pub phone: &'a str,
+}
+
+/// The splash page, with an error or notice on top and the fields refilled.
+pub async fn splash_with(portal: &Portal, status: StatusCode, refill: &Refill<'_>) -> Response<Body> {
     match portal.sessions.store().call(|conn| catalog::list_packages(conn, true)).await {
-        Ok(packages) => http::html(status, pages::splash(&packages, error, voucher)),
+        Ok(packages) => {
+            let view = Splash {
+                error: refill.error,
+                notice: refill.notice,
+                voucher: refill.voucher,
+                mpesa: portal.payments.enabled().then(|| MpesaForm { demo: portal.payments.is_demo(), phone: refill.phone }),
+                forgot: portal.sms_enabled,
+            };
+            http::html(status, pages::splash(&packages, &view))
+        }
         Err(e) => {
             log::error!("cannot list packages: {}", crate::error_chain(&e));
             http::html(StatusCode::SERVICE_UNAVAILABLE, pages::message(text::TITLE, text::ERR_UNAVAILABLE))

@@ -1,0 +1,43 @@
+//! Account operations that span tables: resetting a forgotten password (new password, its
+//! SMS queued, in one transaction). Lookups and updates of single tables are in `store`.
+
+use rusqlite::Connection;
+
+use crate::access::{self, AccountStatus};
+use crate::credentials;
+use crate::jobs::{queue, JobKind};
+use crate::phone::Phone;
+use crate::store::{accounts, StoreError};
+
+/// Password resets one account may ask for per hour.
+pub const RESETS_PER_HOUR: i64 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetOutcome {
+    /// A new password is queued for SMS.
+    Queued,
+    /// No active account for that number (the caller says the same as for `Queued`).
+    NoAccount,
+    /// Asked too often for this account.
+    TooOften,
+}
+
+/// Gives the active account of `phone` a new password and queues it for SMS.
+pub fn reset_password(conn: &mut Connection, phone: &Phone, now: i64) -> Result<ResetOutcome, StoreError> {
+    let tx = conn.transaction()?;
+    let Some(record) = accounts::find_account(&tx, &phone.msisdn())? else { return Ok(ResetOutcome::NoAccount) };
+    if access::status_at(&record.account, now) != AccountStatus::Active {
+        return Ok(ResetOutcome::NoAccount);
+    }
+    if accounts::credentials_since(&tx, record.account.user_id, now - 3600)? >= RESETS_PER_HOUR {
+        return Ok(ResetOutcome::TooOften);
+    }
+    let password = credentials::new_password().map_err(StoreError::Random)?;
+    let hash = credentials::hash_password(&password).map_err(StoreError::Random)?;
+    accounts::set_password_hash(&tx, record.account.user_id, &hash, now)?;
+    let credential_id =
+        accounts::add_credential(&tx, record.account.user_id, &record.username, &password, Some(&phone.msisdn()), None, now)?;
+    queue::enqueue(&tx, &JobKind::SendCredentialsSms { credential_id }, now)?;
+    tx.commit()?;
+    Ok(ResetOutcome::Queued)
+}

@@ -1,0 +1,44 @@
+//! One file per job kind; `run` dispatches (as mini-redis's `Command::apply` does). Each
+//! handler is idempotent: running it twice has the effect of running it once.
+
+mod check_expired;
+mod clean;
+mod create_user;
+mod disconnect;
+mod send_sms;
+mod sync_accounting;
+
+use std::sync::Arc;
+
+use super::{JobError, JobKind};
+use crate::sessions::Sessions;
+use crate::sms::SmsGateway;
+use crate::store::StoreError;
+
+/// What handlers may use.
+#[derive(Clone)]
+pub struct JobContext {
+    pub sessions: Sessions,
+    /// `None`: no SMS provider configured.
+    pub sms: Option<Arc<dyn SmsGateway>>,
+    /// Country calling code for stored phone numbers.
+    pub country_code: String,
+    /// Portal address put in credential messages (may be empty).
+    pub portal_url: String,
+}
+
+pub async fn run(ctx: &JobContext, kind: &JobKind) -> Result<(), JobError> {
+    match kind {
+        JobKind::CreateHotspotUser { payment_id } => create_user::run(ctx, *payment_id).await,
+        JobKind::SendCredentialsSms { credential_id } => send_sms::run(ctx, *credential_id).await,
+        JobKind::DisconnectHotspotUser { session_id, reason } => disconnect::run(ctx, *session_id, reason).await,
+        JobKind::CheckExpiredSessions => check_expired::run(ctx).await,
+        JobKind::SyncRadiusAccounting => sync_accounting::run(ctx).await,
+        JobKind::CleanOldRows => clean::run(ctx).await,
+    }
+}
+
+/// A database problem is worth another try.
+fn retry(e: StoreError) -> JobError {
+    JobError::Retry(crate::error_chain(&e))
+}

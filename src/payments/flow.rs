@@ -1,0 +1,366 @@
+//! From "pay" to "paid": starts an STK push for a package, learns the result by polling the
+//! STK query API (the normal way behind NAT) or sooner when a callback arrives, and credits
+//! a payment only when a query confirms it. Crediting moves the payment out of `pending`
+//! and enqueues `CreateHotspotUser` in one transaction, so a payment is credited at most
+//! once, whatever is replayed, forged or interrupted.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use tokio::sync::{watch, Notify};
+
+use super::mpesa::{callback, Decline, MpesaApi, MpesaError, PushAccepted, QueryOutcome, StkPush};
+use crate::clock::Clock;
+use crate::config::MpesaConfig;
+use crate::credentials;
+use crate::jobs::worker::Jobs;
+use crate::jobs::{queue, JobKind};
+use crate::phone::Phone;
+use crate::sessions::Client;
+use crate::store::payments::{self, NewPayment, PaymentRecord};
+use crate::store::{accounts, catalog, Store, StoreError};
+
+/// Payments queried per poll.
+const POLL_BATCH: u32 = 32;
+/// A payment row whose prompt was never sent (daemon died in between) is failed after this.
+const UNSENT_GRACE_SECS: i64 = 60;
+/// Where Daraja is told to post results when the router has no public URL. Daraja requires
+/// a URL; nothing listens there, and polling finds the result.
+const NO_CALLBACK_URL: &str = "https://127.0.0.1/hotspotd/no-callback";
+
+/// Why a payment could not be started; each has words for the payer in `portal::text`.
+#[derive(Debug, thiserror::Error)]
+pub enum PayError {
+    #[error("M-Pesa payments are not enabled")]
+    Disabled,
+    #[error(transparent)]
+    BadPhone(#[from] crate::phone::BadPhone),
+    #[error("no package {0} is on sale")]
+    UnknownPackage(i64),
+    #[error("package {0} is free: use a voucher")]
+    FreePackage(i64),
+    #[error("M-Pesa is unavailable")]
+    Unavailable(#[source] MpesaError),
+    #[error("M-Pesa refused the request (check the mpesa settings)")]
+    Refused(#[source] MpesaError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A payment as the portal shows it to the payer.
+#[derive(Debug, Clone)]
+pub struct PaymentView {
+    pub payment: PaymentRecord,
+    pub package_name: String,
+    /// Credentials of the account it paid for, while not yet wiped.
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+/// Shared by the portal and the poller. Cheap to clone.
+#[derive(Clone)]
+pub struct Payments {
+    store: Store,
+    mpesa: Arc<dyn MpesaApi>,
+    config: Arc<MpesaConfig>,
+    country_code: Arc<str>,
+    clock: Arc<dyn Clock>,
+    jobs: Jobs,
+    /// Wakes the poller (a new prompt, a callback).
+    poll_now: Arc<Notify>,
+}
+
+impl Payments {
+    pub fn new(
+        store: Store,
+        mpesa: Arc<dyn MpesaApi>,
+        config: MpesaConfig,
+        country_code: &str,
+        clock: Arc<dyn Clock>,
+        jobs: Jobs,
+    ) -> Payments {
+        Payments {
+            store,
+            mpesa,
+            config: Arc::new(config),
+            country_code: country_code.into(),
+            clock,
+            jobs,
+            poll_now: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.config.enabled
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.mpesa.is_demo()
+    }
+
+    /// Sends the payment prompt for `package_id` to `phone`; returns the payment id.
+    pub async fn start(&self, client: Option<Client>, package_id: i64, phone: &str) -> Result<i64, PayError> {
+        if !self.config.enabled {
+            return Err(PayError::Disabled);
+        }
+        let phone = Phone::parse(phone, &self.country_code)?;
+        let package = self
+            .store
+            .call(move |conn| catalog::get_package(conn, package_id))
+            .await?
+            .filter(|p| p.active)
+            .ok_or(PayError::UnknownPackage(package_id))?;
+        if package.price <= 0 {
+            return Err(PayError::FreePackage(package_id));
+        }
+        let token = random_token().map_err(StoreError::Random)?;
+        let now = self.clock.now();
+        let (msisdn, mac, ip, tok) = (phone.msisdn(), client.map(|c| c.mac.to_string()), client.map(|c| c.ip.to_string()), token.clone());
+        let provider = if self.is_demo() { "demo" } else { "mpesa" };
+        let amount = package.price;
+        let payment_id = self
+            .store
+            .call(move |conn| {
+                let new = NewPayment {
+                    provider,
+                    phone: &msisdn,
+                    mac: mac.as_deref(),
+                    ip: ip.as_deref(),
+                    package_id,
+                    amount,
+                    callback_token: &tok,
+                };
+                payments::insert_pending(conn, &new, now)
+            })
+            .await?;
+        let push = StkPush {
+            phone,
+            amount,
+            account_reference: self.config.account_reference.clone(),
+            description: package.name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ').take(13).collect(),
+            callback_url: match &self.config.callback_url {
+                Some(base) => format!("{}/{token}", base.trim_end_matches('/')),
+                None => format!("{NO_CALLBACK_URL}/{token}"),
+            },
+        };
+        let mpesa = self.mpesa.clone();
+        let pushed = tokio::task::spawn_blocking(move || mpesa.stk_push(&push))
+            .await
+            .unwrap_or_else(|_| Err(MpesaError::Protocol("the M-Pesa task stopped".into())));
+        match pushed {
+            Ok(PushAccepted { checkout_request_id, merchant_request_id }) => {
+                self.store
+                    .call(move |conn| payments::set_checkout(conn, payment_id, &checkout_request_id, &merchant_request_id, now))
+                    .await?;
+                log::info!("payment {payment_id}: prompt sent for KES {amount}");
+                self.poll_now.notify_one();
+                Ok(payment_id)
+            }
+            Err(e) => {
+                let (failure, refused) = match &e {
+                    MpesaError::Rejected { .. } | MpesaError::Protocol(_) => ("refused", true),
+                    MpesaError::Unreachable(_) | MpesaError::Busy { .. } => ("unavailable", false),
+                };
+                log::warn!("payment {payment_id}: prompt not sent: {}", crate::error_chain(&e));
+                self.store
+                    .call(move |conn| payments::mark_failed(conn, payment_id, false, failure, None, None, now))
+                    .await?;
+                Err(if refused { PayError::Refused(e) } else { PayError::Unavailable(e) })
+            }
+        }
+    }
+
+    /// The payment with its package and, while not wiped, the credentials it bought.
+    pub async fn view(&self, payment_id: i64) -> Result<Option<PaymentView>, StoreError> {
+        self.store
+            .call(move |conn| {
+                let Some(payment) = payments::get(conn, payment_id)? else { return Ok(None) };
+                let package_name = catalog::get_package(conn, payment.package_id)?.map(|p| p.name).unwrap_or_default();
+                let credential = accounts::credential_for_payment(conn, payment_id)?;
+                Ok(Some(PaymentView {
+                    package_name,
+                    username: credential.as_ref().map(|c| c.username.clone()),
+                    password: credential.and_then(|c| c.password_plain),
+                    payment,
+                }))
+            })
+            .await
+    }
+
+    /// A result posted by Daraja to our callback URL. Never credits by itself: a callback
+    /// that matches a pending payment of ours (token, CheckoutRequestID, amount, phone)
+    /// only records its receipt and makes the poller query at once.
+    pub async fn callback(&self, token: &str, body: &[u8]) -> CallbackVerdict {
+        let parsed = match callback::parse_callback(body) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                log::warn!("M-Pesa callback ignored: {e}");
+                return CallbackVerdict::Malformed;
+            }
+        };
+        let token = token.to_owned();
+        let now = self.clock.now();
+        let verdict = self
+            .store
+            .call(move |conn| Ok(check_callback(conn, &token, &parsed, now)))
+            .await
+            .unwrap_or_else(|e| Err(format!("database: {}", crate::error_chain(&e))));
+        match verdict {
+            Ok(payment_id) => {
+                log::info!("payment {payment_id}: callback received; confirming by query");
+                self.poll_now.notify_one();
+                CallbackVerdict::Accepted
+            }
+            Err(reason) => {
+                log::warn!("M-Pesa callback rejected (forged or stale?): {reason}");
+                CallbackVerdict::Rejected
+            }
+        }
+    }
+
+    /// Queries every pending payment once; credits, declines or times them out.
+    pub async fn poll_once(&self) {
+        let now = self.clock.now();
+        let timeout = self.config.payment_timeout.as_secs() as i64;
+        let pending = match self
+            .store
+            .call(move |conn| {
+                for id in payments::never_sent(conn, now - UNSENT_GRACE_SECS)? {
+                    payments::mark_failed(conn, id, false, "interrupted", None, None, now)?;
+                }
+                payments::awaiting_result(conn, POLL_BATCH)
+            })
+            .await
+        {
+            Ok(pending) => pending,
+            Err(e) => return log::error!("payments: {}", crate::error_chain(&e)),
+        };
+        for payment in pending {
+            let Some(checkout) = payment.checkout_request_id.clone() else { continue };
+            let mpesa = self.mpesa.clone();
+            let answer = tokio::task::spawn_blocking(move || mpesa.stk_query(&checkout))
+                .await
+                .unwrap_or_else(|_| Err(MpesaError::Protocol("the M-Pesa task stopped".into())));
+            let id = payment.id;
+            let outcome = match answer {
+                Ok(QueryOutcome::Pending) | Err(_) if now - payment.created_at >= timeout => {
+                    self.store
+                        .call(move |conn| payments::mark_failed(conn, id, false, "timeout", None, Some("no answer in time"), now))
+                        .await
+                        .map(|_| "timed out")
+                }
+                Ok(QueryOutcome::Pending) => continue,
+                Err(e) => {
+                    log::debug!("payment {id}: query failed, will retry: {}", crate::error_chain(&e));
+                    continue;
+                }
+                Ok(QueryOutcome::Finished { result_code: 0, result_desc }) => {
+                    let credited = self.store.call(move |conn| confirm(conn, id, &result_desc, now)).await;
+                    if matches!(credited, Ok(true)) {
+                        self.jobs.notify();
+                    }
+                    credited.map(|_| "confirmed")
+                }
+                Ok(QueryOutcome::Finished { result_code, result_desc }) => {
+                    let decline = Decline::from_result_code(result_code);
+                    let code = result_code.to_string();
+                    self.store
+                        .call(move |conn| {
+                            payments::mark_failed(conn, id, decline == Decline::Cancelled, decline_word(decline), Some(&code), Some(&result_desc), now)
+                        })
+                        .await
+                        .map(|_| "declined")
+                }
+            };
+            match outcome {
+                Ok(what) => log::info!("payment {id}: {what}"),
+                Err(e) => log::error!("payment {id}: {}", crate::error_chain(&e)),
+            }
+        }
+    }
+
+    /// Polls until `stopped`: every `poll_interval`, and at once when woken.
+    pub async fn run_poller(self, mut stopped: watch::Receiver<bool>) {
+        let interval: Duration = self.config.poll_interval;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = self.poll_now.notified() => {}
+                _ = stopped.changed() => return,
+            }
+            self.poll_once().await;
+        }
+    }
+}
+
+/// How the callback endpoint answers Daraja.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackVerdict {
+    Accepted,
+    /// Not ours, not pending, or not matching: logged, nothing changed.
+    Rejected,
+    Malformed,
+}
+
+/// Checks a callback against the pending payment it names; returns the payment id.
+fn check_callback(conn: &Connection, token: &str, cb: &callback::StkCallback, now: i64) -> Result<i64, String> {
+    let payment = payments::by_checkout(conn, &cb.checkout_request_id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("unknown CheckoutRequestID {}", cb.checkout_request_id))?;
+    let expected = payment.callback_token.as_deref().unwrap_or_default();
+    if !constant_time_eq(expected.as_bytes(), token.as_bytes()) || expected.is_empty() {
+        return Err(format!("payment {}: wrong callback token", payment.id));
+    }
+    if payment.status != "pending" {
+        return Err(format!("payment {} is already {}", payment.id, payment.status));
+    }
+    if let Some(amount) = cb.amount.filter(|a| *a != payment.amount) {
+        return Err(format!("payment {}: amount {amount} instead of {}", payment.id, payment.amount));
+    }
+    if let Some(phone) = cb.phone.as_deref().filter(|p| *p != payment.phone) {
+        return Err(format!("payment {}: phone {phone} is not the payer's", payment.id));
+    }
+    if let Some(receipt) = cb.receipt.as_deref() {
+        if payments::receipt_used(conn, receipt).map_err(|e| e.to_string())? {
+            return Err(format!("receipt {receipt} was already credited"));
+        }
+    }
+    payments::record_callback(conn, payment.id, cb.receipt.as_deref().filter(|_| cb.result_code == 0), now)
+        .map_err(|e| e.to_string())?;
+    Ok(payment.id)
+}
+
+/// Credits a pending payment and enqueues its account, atomically. `false`: not pending.
+pub fn confirm(conn: &mut Connection, payment_id: i64, result_desc: &str, now: i64) -> Result<bool, StoreError> {
+    let tx = conn.transaction()?;
+    let credited = payments::confirm(&tx, payment_id, result_desc, now)?;
+    if credited {
+        queue::enqueue(&tx, &JobKind::CreateHotspotUser { payment_id }, now)?;
+    }
+    tx.commit()?;
+    Ok(credited)
+}
+
+/// The word stored in `payments.failure` for a decline.
+pub fn decline_word(decline: Decline) -> &'static str {
+    match decline {
+        Decline::Cancelled => "cancelled",
+        Decline::WrongPin => "wrong_pin",
+        Decline::InsufficientFunds => "insufficient_funds",
+        Decline::PhoneUnreachable => "phone_unreachable",
+        Decline::TimedOut => "timeout",
+        Decline::Duplicate => "duplicate",
+        Decline::Other => "declined",
+    }
+}
+
+fn random_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    credentials::random_bytes(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

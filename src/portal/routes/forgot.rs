@@ -1,0 +1,69 @@
+//! "Forgot my password": `POST /forgot` (form) and `POST /api/hotspot/forgot-password`
+//! (`{"phone":"…"}`). The active account of that number gets a new password by SMS. The
+//! answer is the same whether or not the number has an account (no one can probe who is a
+//! customer), and requests are limited per client address and per account.
+
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use serde::Deserialize;
+
+use super::super::http::{self, Body};
+use super::super::{text, Portal, RequestContext};
+use super::pages::{splash_with, Refill};
+use crate::accounts::{self, ResetOutcome};
+use crate::phone::Phone;
+
+/// Either the generic "on its way" notice or an error to show.
+async fn reset(portal: &Portal, ctx: &RequestContext, phone: &str) -> Result<(), (StatusCode, String)> {
+    if !portal.sms_enabled {
+        return Err((StatusCode::NOT_FOUND, text::FORGOT_NO_SMS.into()));
+    }
+    let phone = Phone::parse(phone, &portal.country_code)
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
+    if let Err(wait) = portal.take_reset(ctx) {
+        return Err((StatusCode::TOO_MANY_REQUESTS, text::rate_limited(wait)));
+    }
+    let now = portal.sessions.now();
+    match portal.sessions.store().call(move |conn| accounts::reset_password(conn, &phone, now)).await {
+        Ok(ResetOutcome::Queued) => {
+            portal.jobs.notify();
+            Ok(())
+        }
+        Ok(ResetOutcome::NoAccount) | Ok(ResetOutcome::TooOften) => Ok(()),
+        Err(e) => {
+            log::error!("password reset failed: {}", crate::error_chain(&e));
+            Err((StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE.into()))
+        }
+    }
+}
+
+pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
+    let body = match http::read_body(req).await {
+        Ok(body) => body,
+        Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
+    };
+    let phone = http::form_field(&body, "phone").unwrap_or_default();
+    match reset(portal, ctx, &phone).await {
+        Ok(()) => splash_with(portal, StatusCode::OK, &Refill { notice: Some(text::FORGOT_SENT), ..Refill::default() }).await,
+        Err((status, message)) => splash_with(portal, status, &Refill { error: Some(&message), ..Refill::default() }).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ForgotRequest {
+    phone: String,
+}
+
+pub async fn api(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
+    let body = match http::read_body(req).await {
+        Ok(body) => body,
+        Err(e) => return http::json_error(e.status(), e.message()),
+    };
+    let Ok(request) = serde_json::from_slice::<ForgotRequest>(&body) else {
+        return http::json_error(StatusCode::BAD_REQUEST, "Send {\"phone\": \"0712345678\"}.");
+    };
+    match reset(portal, ctx, &request.phone).await {
+        Ok(()) => http::json(StatusCode::OK, &serde_json::json!({ "ok": true, "message": text::FORGOT_SENT })),
+        Err((status, message)) => http::json_error(status, &message),
+    }
+}

@@ -1,0 +1,182 @@
+//! Paying with M-Pesa: `POST /pay` (form) and `POST /api/payments/mpesa` (JSON) send the
+//! prompt; `GET /pay/{id}` (a page that refreshes itself) and `GET /api/payments/{id}` say
+//! where it stands; `POST /api/payments/mpesa/callback/{token}` takes Daraja's result.
+//! Credentials are shown only to the device that paid.
+
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::super::http::{self, Body};
+use super::super::pages::{self, PaymentState};
+use super::super::{text, Portal, RequestContext};
+use super::pages::{splash_with, Refill};
+use crate::payments::{CallbackVerdict, PayError, PaymentView};
+
+fn pay_error(e: &PayError) -> (StatusCode, &'static str) {
+    match e {
+        PayError::Disabled => (StatusCode::NOT_FOUND, text::PAY_DISABLED),
+        PayError::BadPhone(_) => (StatusCode::BAD_REQUEST, ""),
+        PayError::UnknownPackage(_) => (StatusCode::BAD_REQUEST, text::PAY_UNKNOWN_PACKAGE),
+        PayError::FreePackage(_) => (StatusCode::BAD_REQUEST, text::PAY_FREE_PACKAGE),
+        PayError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, text::PAY_UNAVAILABLE),
+        PayError::Refused(_) => (StatusCode::BAD_GATEWAY, text::PAY_REFUSED),
+        PayError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE),
+    }
+}
+
+fn pay_message(e: &PayError) -> String {
+    match e {
+        PayError::BadPhone(bad) => bad.to_string(),
+        other => pay_error(other).1.to_owned(),
+    }
+}
+
+/// `POST /pay` with `package_id` and `phone`: on to the payment page, or back to the splash
+/// page with the reason.
+pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
+    let body = match http::read_body(req).await {
+        Ok(body) => body,
+        Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
+    };
+    let phone = http::form_field(&body, "phone").unwrap_or_default();
+    let package_id = http::form_field(&body, "package_id").and_then(|p| p.parse().ok()).unwrap_or(-1);
+    match portal.payments.start(ctx.client, package_id, &phone).await {
+        Ok(id) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{id}")),
+        Err(e) => {
+            let message = pay_message(&e);
+            splash_with(portal, pay_error(&e).0, &Refill { error: Some(&message), phone: &phone, ..Refill::default() }).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PayRequest {
+    package_id: i64,
+    phone: String,
+}
+
+/// `POST /api/payments/mpesa` `{"package_id":…,"phone":"…"}` → 201 `{"id":…,"status":"pending"}`.
+pub async fn api_start(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
+    let body = match http::read_body(req).await {
+        Ok(body) => body,
+        Err(e) => return http::json_error(e.status(), e.message()),
+    };
+    let Ok(request) = serde_json::from_slice::<PayRequest>(&body) else {
+        return http::json_error(StatusCode::BAD_REQUEST, "Send {\"package_id\": 1, \"phone\": \"0712345678\"}.");
+    };
+    match portal.payments.start(ctx.client, request.package_id, &request.phone).await {
+        Ok(id) => http::json(
+            StatusCode::CREATED,
+            &json!({ "id": id, "status": "pending", "message": text::PAY_CHECK_PHONE }),
+        ),
+        Err(e) => http::json_error(pay_error(&e).0, &pay_message(&e)),
+    }
+}
+
+/// Where a payment stands, for this device.
+fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> PaymentState {
+    let p = &view.payment;
+    match p.status.as_str() {
+        "pending" => PaymentState::Waiting {
+            prompt: text::pay_prompt(p.amount, "KES", &view.package_name),
+            demo: portal.payments.is_demo(),
+        },
+        "confirmed" if p.user_id.is_none() => PaymentState::SettingUp,
+        "confirmed" => {
+            let is_payer = ctx.client.is_some_and(|c| p.mac.as_deref() == Some(c.mac.to_string().as_str()));
+            let credentials = match (is_payer, &view.username, &view.password) {
+                (true, Some(u), Some(pw)) => Some((u.clone(), pw.clone())),
+                _ => None,
+            };
+            PaymentState::Done { credentials }
+        }
+        _ => PaymentState::Failed { reason: text::payment_failure(p.failure.as_deref().unwrap_or("")).to_owned() },
+    }
+}
+
+async fn load(portal: &Portal, id: i64) -> Result<PaymentView, (StatusCode, &'static str)> {
+    match portal.payments.view(id).await {
+        Ok(Some(view)) => Ok(view),
+        Ok(None) => Err((StatusCode::NOT_FOUND, text::PAY_NOT_FOUND)),
+        Err(e) => {
+            log::error!("payment {id}: {}", crate::error_chain(&e));
+            Err((StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE))
+        }
+    }
+}
+
+/// `GET /pay/{id}`.
+pub async fn page(portal: &Portal, ctx: &RequestContext, id: i64) -> Response<Body> {
+    match load(portal, id).await {
+        Ok(view) => http::html(StatusCode::OK, pages::payment(&state_of(portal, ctx, &view))),
+        Err((status, message)) => http::html(status, pages::message(text::PAY_PAGE_TITLE, message)),
+    }
+}
+
+/// `GET /api/payments/{id}`.
+pub async fn api_status(portal: &Portal, ctx: &RequestContext, id: i64) -> Response<Body> {
+    let view = match load(portal, id).await {
+        Ok(view) => view,
+        Err((status, message)) => return http::json_error(status, message),
+    };
+    let state = state_of(portal, ctx, &view);
+    let p = &view.payment;
+    let mut answer = json!({
+        "id": p.id,
+        "status": p.status,
+        "amount": p.amount,
+        "package": view.package_name,
+        "phone": mask(&p.phone),
+        "demo": portal.payments.is_demo(),
+    });
+    match state {
+        PaymentState::Waiting { prompt, .. } => answer["message"] = json!(prompt),
+        PaymentState::SettingUp => answer["message"] = json!(text::PAY_SETTING_UP),
+        PaymentState::Done { credentials } => {
+            answer["message"] = json!(text::PAY_DONE);
+            answer["receipt"] = json!(p.receipt_number);
+            if let Some((username, password)) = credentials {
+                answer["username"] = json!(username);
+                answer["password"] = json!(password);
+            }
+        }
+        PaymentState::Failed { reason } => {
+            answer["message"] = json!(reason);
+            answer["reason"] = json!(p.failure);
+        }
+    }
+    http::json(StatusCode::OK, &answer)
+}
+
+/// `2547****5678`: enough for the payer to recognise, not for a bystander to read.
+fn mask(phone: &str) -> String {
+    if phone.len() < 8 {
+        return "****".into();
+    }
+    format!("{}****{}", &phone[..4], &phone[phone.len() - 4..])
+}
+
+/// `POST /api/payments/mpesa/callback/{token}`: Daraja's result. Daraja gets 200 for what
+/// it should stop resending; forged or stale callbacks change nothing.
+pub async fn callback(portal: &Portal, token: &str, req: Request<Incoming>) -> Response<Body> {
+    let body = match http::read_body(req).await {
+        Ok(body) => body,
+        Err(e) => return http::json_error(e.status(), e.message()),
+    };
+    match portal.payments.callback(token, &body).await {
+        CallbackVerdict::Accepted => http::json(StatusCode::OK, &json!({ "ResultCode": 0, "ResultDesc": "Accepted" })),
+        CallbackVerdict::Rejected => http::json(StatusCode::OK, &json!({ "ResultCode": 1, "ResultDesc": "Rejected" })),
+        CallbackVerdict::Malformed => http::json_error(StatusCode::BAD_REQUEST, "not an STK callback"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn phones_are_masked() {
+        assert_eq!(super::mask("254712345678"), "2547****5678");
+        assert_eq!(super::mask("123"), "****");
+    }
+}
