@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The project's test entry point (the README's test command; CI runs it too).
-# Runs every unit and integration test. The integration tests build network namespaces and
-# drive real nftables, so they need root and: nft, ip (iproute2), curl, python3.
-# HOTSPOTD_SKIP_NETNS=1 skips only those (for a quick run without root).
+# Runs every unit and integration test. Loopback tests need curl and python3 (the fake
+# Daraja and SMS gateways); the network-namespace tests also need root, nft and ip
+# (iproute2). HOTSPOTD_SKIP_NETNS=1 skips only those (for a quick run without root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+for tool in curl python3; do
+  command -v "$tool" >/dev/null || { echo "scripts/test.sh: missing $tool (apt-get install -y curl python3)" >&2; exit 1; }
+done
 if [[ "${HOTSPOTD_SKIP_NETNS:-0}" != 1 ]]; then
   missing=()
-  for tool in nft ip curl python3; do
+  for tool in nft ip; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   if ((${#missing[@]})); then

@@ -27,7 +27,8 @@ const POLL_BATCH: u32 = 32;
 const UNSENT_GRACE_SECS: i64 = 60;
 /// Where Daraja is told to post results when the router has no public URL. Daraja requires
 /// a URL; nothing listens there, and polling finds the result.
-const NO_CALLBACK_URL: &str = "https://127.0.0.1/hotspotd/no-callback";
+/// (`.invalid` never resolves, so nothing is ever posted anywhere.)
+const NO_CALLBACK_URL: &str = "https://callback.invalid/hotspotd";
 
 /// Why a payment could not be started; each has words for the payer in `portal::text`.
 #[derive(Debug, thiserror::Error)]
@@ -318,7 +319,7 @@ fn check_callback(conn: &Connection, token: &str, cb: &callback::StkCallback, no
     if let Some(amount) = cb.amount.filter(|a| *a != payment.amount) {
         return Err(format!("payment {}: amount {amount} instead of {}", payment.id, payment.amount));
     }
-    if let Some(phone) = cb.phone.as_deref().filter(|p| *p != payment.phone) {
+    if let Some(phone) = cb.phone.as_deref().filter(|p| !phone_matches(p, &payment.phone)) {
         return Err(format!("payment {}: phone {phone} is not the payer's", payment.id));
     }
     if let Some(receipt) = cb.receipt.as_deref() {
@@ -355,6 +356,12 @@ pub fn decline_word(decline: Decline) -> &'static str {
     }
 }
 
+/// Whether a callback's phone names the payer. Daraja sometimes masks digits (`2547****149`):
+/// a masked digit matches any digit.
+fn phone_matches(reported: &str, payer: &str) -> bool {
+    reported.len() == payer.len() && reported.bytes().zip(payer.bytes()).all(|(r, p)| r == b'*' || r == p)
+}
+
 fn random_token() -> std::io::Result<String> {
     let mut bytes = [0u8; 16];
     credentials::random_bytes(&mut bytes)?;
@@ -363,4 +370,24 @@ fn random_token() -> std::io::Result<String> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_phones_match_only_the_payer() {
+        assert!(phone_matches("254708374149", "254708374149"));
+        assert!(phone_matches("2547****4149", "254708374149"));
+        assert!(!phone_matches("2547****4148", "254708374149"));
+        assert!(!phone_matches("25470837414", "254708374149"));
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
 }

@@ -2,9 +2,30 @@
 //! prompt to the payer's phone, ask whether it was paid), what Daraja's answers and result
 //! callbacks mean, and choosing the backend from the config: `daraja.rs` (Safaricom's API,
 //! or a fake of it) or `demo.rs` (approves after a few seconds, for `run --demo`).
-//! Calls block (HTTP): the daemon runs them on the blocking pool.
+//! Calls block (HTTP): the daemon runs them on the blocking pool. `callback.rs` reads the
+//! result Daraja POSTs to our CallBackURL (pure; the flow still confirms it by a query).
 
+pub mod callback;
+pub mod daraja;
+pub mod demo;
+
+use crate::config::{MpesaConfig, MpesaMode};
+use crate::http_client::HttpClient;
 use crate::phone::Phone;
+
+pub use callback::{parse_callback, CallbackError, StkCallback};
+pub use daraja::Daraja;
+pub use demo::DemoMpesa;
+
+/// The backend `config.mode` names: Daraja at `config.base_url`, or the demo provider.
+/// Does no I/O (the first Daraja call fetches the token). Whether M-Pesa is `enabled` at all
+/// is the caller's decision.
+pub fn backend(config: &MpesaConfig, http: HttpClient) -> Box<dyn MpesaApi> {
+    match config.mode {
+        MpesaMode::Daraja => Box::new(Daraja::new(config, http)),
+        MpesaMode::Demo => Box::new(DemoMpesa::new(demo::APPROVE_AFTER)),
+    }
+}
 
 /// One prompt to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +40,23 @@ pub struct StkPush {
     /// Where Daraja posts the result (with our per-payment token in the path).
     pub callback_url: String,
 }
+
+impl StkPush {
+    /// What every backend checks before sending: a prompt for at least one whole shilling.
+    /// (`account_reference` and `description` are trimmed to Daraja's limits when sent.)
+    pub fn check(&self) -> Result<(), MpesaError> {
+        if self.amount < 1 {
+            return Err(MpesaError::Rejected {
+                code: LOCAL_CODE.into(),
+                message: format!("cannot prompt for {} shillings; the amount must be at least 1", self.amount),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The `code` of a `Rejected` raised by hotspotd itself, before any request was sent.
+pub const LOCAL_CODE: &str = "hotspotd";
 
 /// Daraja accepted the request and is prompting the payer.
 #[derive(Debug, Clone, PartialEq, Eq)]

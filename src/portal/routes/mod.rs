@@ -48,7 +48,9 @@ impl Route {
         if let Some(id) = path.strip_prefix("/pay/").and_then(|id| id.parse().ok()) {
             return if get { Route::PaymentPage(id) } else { Route::MethodNotAllowed };
         }
-        if let Some(token) = path.strip_prefix("/api/payments/mpesa/callback/").filter(|t| !t.is_empty() && !t.contains('/')) {
+        // Some Daraja setups refuse callback URLs containing "mpesa": both paths work.
+        let callback_token = path.strip_prefix("/api/payments/callback/").or_else(|| path.strip_prefix("/api/payments/mpesa/callback/"));
+        if let Some(token) = callback_token.filter(|t| !t.is_empty() && !t.contains('/')) {
             return if post { Route::MpesaCallback(token.to_owned()) } else { Route::MethodNotAllowed };
         }
         if let Some(id) = path.strip_prefix("/api/payments/").and_then(|id| id.parse().ok()) {
@@ -134,6 +136,7 @@ mod tests {
         assert_eq!(Route::of(&Method::GET, "/api/payments/7"), Route::ApiPayment(7));
         assert_eq!(Route::of(&Method::POST, "/api/payments/mpesa"), Route::ApiPay);
         assert_eq!(Route::of(&Method::POST, "/api/payments/mpesa/callback/ab12"), Route::MpesaCallback("ab12".into()));
+        assert_eq!(Route::of(&Method::POST, "/api/payments/callback/cd34"), Route::MpesaCallback("cd34".into()));
         assert_eq!(Route::of(&Method::POST, "/api/payments/mpesa/callback/"), Route::NotFound);
         assert_eq!(Route::of(&Method::GET, "/pay/x"), Route::NotFound);
     }
