@@ -41,7 +41,7 @@ Control API (JSON in and out), for tests to script each payment:
   POST /_fake/reset    forgets pushes, plans, failures, counters, down; keeps the valid token
                        and the config.
 
-Usage: fake-daraja.py --port 0 --consumer-key K --consumer-secret S --shortcode 174379 --passkey P
+Usage: fake-daraja.py [--bind 127.0.0.1] --port 0 --consumer-key K --consumer-secret S --shortcode 174379 --passkey P
 Prints "listening on 127.0.0.1:N" once ready. Listens on loopback only.
 """
 
@@ -497,6 +497,7 @@ def deliver_callback(st, body):
 def main():
     parser = argparse.ArgumentParser(description="Loopback fake of Safaricom's Daraja API for tests.")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (a lab namespace's address)")
     parser.add_argument("--consumer-key", required=True)
     parser.add_argument("--consumer-secret", required=True)
     parser.add_argument("--shortcode", default="174379")
@@ -507,9 +508,9 @@ def main():
 
     Handler.state = State(args)
     Handler.state.expires_in = args.expires_in
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server = ThreadingHTTPServer((args.bind, args.port), Handler)
     server.daemon_threads = True
-    print("listening on 127.0.0.1:%d" % server.server_address[1], flush=True)
+    print("listening on %s:%d" % (args.bind, server.server_address[1]), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -217,9 +217,17 @@ fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Resul
 struct Options(Vec<(String, Option<String>)>);
 
 impl Options {
+    /// The value of `--name`; given more than once, the last one wins.
     fn take(&mut self, name: &str) -> Option<String> {
-        let index = self.0.iter().rposition(|(n, v)| n == name && v.is_some())?;
-        self.0.remove(index).1
+        let mut value = None;
+        self.0.retain(|(n, v)| {
+            let hit = n == name && v.is_some();
+            if hit {
+                value = v.clone();
+            }
+            !hit
+        });
+        value
     }
 
     fn flag(&mut self, name: &str) -> bool {
@@ -255,6 +263,8 @@ mod tests {
         assert_eq!(cmd("jobs retry 12").unwrap().command, Command::JobsRetry(12));
         assert_eq!(cmd("jobs").unwrap().command, Command::Jobs);
         assert_eq!(cmd("clients").unwrap().command, Command::Clients);
+        let Command::PackageAdd(p) = cmd("package add --name X --price 10 --duration 60 --price 20").unwrap().command else { panic!() };
+        assert_eq!(p.price, 20, "the last of a repeated option wins");
         assert_eq!(cmd("voucher list --all").unwrap().command, Command::VoucherList { all: true });
         assert_eq!(
             cmd("deauth 02:00:00:00:00:01").unwrap().command,
