@@ -7,6 +7,7 @@
 //! are idempotent: a job that ran but whose completion was not recorded (kill -9 between
 //! the two) is run again and does no harm.
 
+pub mod handoff;
 pub mod kinds;
 pub mod queue;
 pub mod scheduler;

@@ -57,6 +57,16 @@ pub fn claim_next(conn: &mut Connection, now: i64) -> Result<Option<Claimed>, St
     Ok(Some(Claimed { id, kind, attempt: attempts + 1, max_attempts }))
 }
 
+/// At start: jobs a previous run had claimed were left leased when it died (kill -9, power
+/// cut), and would wait out `LEASE_SECS` — a payer's account or SMS five minutes late. Only
+/// the daemon's one worker claims jobs, so nothing is running them now: every job already
+/// attempted is made due at once. (A lease cannot be told from a retry's backoff, so jobs
+/// waiting to retry are tried once more now too: a restart is also a good time to retry.)
+/// Returns how many were made due.
+pub fn release_claimed(conn: &Connection, now: i64) -> Result<usize, StoreError> {
+    Ok(conn.execute("UPDATE jobs SET run_at = ?1 WHERE attempts > 0 AND run_at > ?1", [now])?)
+}
+
 /// The soonest time a job is due (to sleep until then).
 pub fn next_due(conn: &Connection) -> Result<Option<i64>, StoreError> {
     Ok(conn.query_row("SELECT min(run_at) FROM jobs", [], |r| r.get(0))?)
@@ -211,6 +221,20 @@ mod tests {
         assert!(claim_next(&mut conn, 101).unwrap().is_none(), "leased");
         let again = claim_next(&mut conn, 100 + LEASE_SECS).unwrap().unwrap();
         assert_eq!((again.id, again.attempt), (job.id, 2));
+    }
+
+    #[test]
+    fn a_restart_takes_back_the_jobs_a_dead_run_had_claimed() {
+        let mut conn = db();
+        enqueue(&conn, &JobKind::SendCredentialsSms { credential_id: 1 }, 100).unwrap();
+        enqueue_at(&conn, &JobKind::CleanOldRows, 500, 100).unwrap();
+        let job = claim_next(&mut conn, 100).unwrap().unwrap();
+        // The daemon died with it; the next run starts a few seconds later.
+        assert_eq!(release_claimed(&conn, 103).unwrap(), 1, "never-attempted jobs keep their time");
+        let again = claim_next(&mut conn, 103).unwrap().unwrap();
+        assert_eq!((again.id, again.attempt), (job.id, 2));
+        complete(&conn, again.id).unwrap();
+        assert_eq!(next_due(&conn).unwrap(), Some(500));
     }
 
     #[test]

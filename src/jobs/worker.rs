@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 
+use super::handoff::Handoff;
 use super::kinds::{self, JobContext};
 use super::queue::{self, Claimed, Failed};
 use super::JobError;
@@ -20,6 +21,8 @@ const MAX_IDLE: Duration = Duration::from_secs(5);
 #[derive(Clone, Default)]
 pub struct Jobs {
     wake: Arc<Notify>,
+    /// New credentials for the payment page (see `handoff`).
+    handoff: Handoff,
 }
 
 impl Jobs {
@@ -30,11 +33,21 @@ impl Jobs {
     pub fn notify(&self) {
         self.wake.notify_one();
     }
+
+    pub fn handoff(&self) -> &Handoff {
+        &self.handoff
+    }
 }
 
 /// Runs jobs until `stopped`; a job in hand is finished first.
 pub async fn run(ctx: JobContext, jobs: Jobs, mut stopped: watch::Receiver<bool>) {
     let store = ctx.sessions.store().clone();
+    let now = ctx.sessions.now();
+    match store.call(move |conn| queue::release_claimed(conn, now)).await {
+        Ok(0) => {}
+        Ok(n) => log::info!("{n} jobs left unfinished by the previous run are due again"),
+        Err(e) => log::error!("job queue: {}", crate::error_chain(&e)),
+    }
     loop {
         loop {
             if *stopped.borrow() {
@@ -42,7 +55,7 @@ pub async fn run(ctx: JobContext, jobs: Jobs, mut stopped: watch::Receiver<bool>
             }
             let now = ctx.sessions.now();
             match store.call(move |conn| queue::claim_next(conn, now)).await {
-                Ok(Some(job)) => execute(&ctx, &store, job).await,
+                Ok(Some(job)) => execute(&ctx, &jobs, &store, job).await,
                 Ok(None) => break,
                 Err(e) => {
                     log::error!("job queue: {}", crate::error_chain(&e));
@@ -63,9 +76,9 @@ pub async fn run(ctx: JobContext, jobs: Jobs, mut stopped: watch::Receiver<bool>
     }
 }
 
-async fn execute(ctx: &JobContext, store: &Store, job: Claimed) {
+async fn execute(ctx: &JobContext, jobs: &Jobs, store: &Store, job: Claimed) {
     let outcome = match &job.kind {
-        Ok(kind) => kinds::run(ctx, kind).await,
+        Ok(kind) => kinds::run(ctx, jobs, kind).await,
         Err(unreadable) => Err(JobError::Permanent(unreadable.clone())),
     };
     let name = job.kind.as_ref().map(|k| k.name()).unwrap_or("unknown");

@@ -25,6 +25,11 @@ use crate::store::{accounts, catalog, Store, StoreError};
 const POLL_BATCH: u32 = 32;
 /// A payment row whose prompt was never sent (daemon died in between) is failed after this.
 const UNSENT_GRACE_SECS: i64 = 60;
+/// A payment whose result cannot be learned (Daraja unreachable) is given up after this.
+const UNCONFIRMED_GIVE_UP_SECS: i64 = 24 * 3600;
+/// After Daraja was unreachable, the portal says so (and hides the form) for this long.
+const UNAVAILABLE_NOTICE_SECS: i64 = 120;
+
 /// Where Daraja is told to post results when the router has no public URL. Daraja requires
 /// a URL; nothing listens there, and polling finds the result.
 /// (`.invalid` never resolves, so nothing is ever posted anywhere.)
@@ -70,6 +75,9 @@ pub struct Payments {
     jobs: Jobs,
     /// Wakes the poller (a new prompt, a callback).
     poll_now: Arc<Notify>,
+    /// When Daraja last could not be reached (`None`: it answered since). An `AtomicI32`
+    /// of seconds since start would do too; a mutex keeps it plain (no 64-bit atomics on mips).
+    unreachable_at: Arc<std::sync::Mutex<Option<i64>>>,
 }
 
 impl Payments {
@@ -89,6 +97,7 @@ impl Payments {
             clock,
             jobs,
             poll_now: Arc::new(Notify::new()),
+            unreachable_at: Arc::default(),
         }
     }
 
@@ -98,6 +107,21 @@ impl Payments {
 
     pub fn is_demo(&self) -> bool {
         self.mpesa.is_demo()
+    }
+
+    /// Whether Daraja could not be reached a moment ago (the portal offers vouchers instead).
+    pub fn unavailable(&self) -> bool {
+        let at = *self.unreachable_at.lock().unwrap_or_else(|p| p.into_inner());
+        at.is_some_and(|at| self.clock.now() - at < UNAVAILABLE_NOTICE_SECS)
+    }
+
+    /// Notes whether Daraja answered (any answer, even a refusal) or could not be reached.
+    fn note_reachability<T>(&self, result: &Result<T, MpesaError>) {
+        let mut at = self.unreachable_at.lock().unwrap_or_else(|p| p.into_inner());
+        *at = match result {
+            Err(MpesaError::Unreachable(_)) => Some(self.clock.now()),
+            _ => None,
+        };
     }
 
     /// Sends the payment prompt for `package_id` to `phone`; returns the payment id.
@@ -149,6 +173,7 @@ impl Payments {
         let pushed = tokio::task::spawn_blocking(move || mpesa.stk_push(&push))
             .await
             .unwrap_or_else(|_| Err(MpesaError::Protocol("the M-Pesa task stopped".into())));
+        self.note_reachability(&pushed);
         match pushed {
             Ok(PushAccepted { checkout_request_id, merchant_request_id }) => {
                 self.store
@@ -172,17 +197,24 @@ impl Payments {
         }
     }
 
-    /// The payment with its package and, while not wiped, the credentials it bought.
+    /// The payment with its package and the credentials it bought: the stored plaintext
+    /// while not wiped, then the copy the account job handed over (kept in memory for a
+    /// while, so the paying device still sees them after the SMS went out).
     pub async fn view(&self, payment_id: i64) -> Result<Option<PaymentView>, StoreError> {
+        let handoff = self.jobs.handoff().clone();
+        let now = self.clock.now();
         self.store
             .call(move |conn| {
                 let Some(payment) = payments::get(conn, payment_id)? else { return Ok(None) };
                 let package_name = catalog::get_package(conn, payment.package_id)?.map(|p| p.name).unwrap_or_default();
                 let credential = accounts::credential_for_payment(conn, payment_id)?;
+                let password = credential.as_ref().and_then(|c| {
+                    c.password_plain.clone().or_else(|| handoff.password(payment_id, &c.username, now))
+                });
                 Ok(Some(PaymentView {
                     package_name,
-                    username: credential.as_ref().map(|c| c.username.clone()),
-                    password: credential.and_then(|c| c.password_plain),
+                    username: credential.map(|c| c.username),
+                    password,
                     payment,
                 }))
             })
@@ -243,13 +275,25 @@ impl Payments {
             let answer = tokio::task::spawn_blocking(move || mpesa.stk_query(&checkout))
                 .await
                 .unwrap_or_else(|_| Err(MpesaError::Protocol("the M-Pesa task stopped".into())));
+            self.note_reachability(&answer);
             let id = payment.id;
             let outcome = match answer {
-                Ok(QueryOutcome::Pending) | Err(_) if now - payment.created_at >= timeout => {
+                // Daraja itself says nobody answered the prompt in time.
+                Ok(QueryOutcome::Pending) | Err(MpesaError::Rejected { .. } | MpesaError::Protocol(_))
+                    if now - payment.created_at >= timeout =>
+                {
                     self.store
                         .call(move |conn| payments::mark_failed(conn, id, false, "timeout", None, Some("no answer in time"), now))
                         .await
                         .map(|_| "timed out")
+                }
+                // Daraja unreachable: the payer may have paid just before the uplink went down.
+                // Keep asking (the answer comes when the uplink returns); give up after a day.
+                Err(MpesaError::Unreachable(_) | MpesaError::Busy { .. }) if now - payment.created_at >= UNCONFIRMED_GIVE_UP_SECS => {
+                    self.store
+                        .call(move |conn| payments::mark_failed(conn, id, false, "unconfirmed", None, Some("M-Pesa unreachable for a day"), now))
+                        .await
+                        .map(|_| "given up: M-Pesa unreachable for a day")
                 }
                 Ok(QueryOutcome::Pending) => continue,
                 Err(e) => {
@@ -305,10 +349,20 @@ pub enum CallbackVerdict {
 }
 
 /// Checks a callback against the pending payment it names; returns the payment id.
+///
+/// A CheckoutRequestID we do not know may still be ours: when the daemon died between
+/// sending the prompt and storing Daraja's answer, the payment has no CheckoutRequestID and
+/// polling cannot ask about it. The token in the URL (secret, one per payment, given only
+/// to Daraja) names it; after the same checks the callback's CheckoutRequestID is stored,
+/// and the STK query still decides, as for any callback.
 fn check_callback(conn: &Connection, token: &str, cb: &callback::StkCallback, now: i64) -> Result<i64, String> {
-    let payment = payments::by_checkout(conn, &cb.checkout_request_id)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("unknown CheckoutRequestID {}", cb.checkout_request_id))?;
+    let (payment, adopt) = match payments::by_checkout(conn, &cb.checkout_request_id).map_err(|e| e.to_string())? {
+        Some(payment) => (payment, false),
+        None => match payments::unsent_by_token(conn, token).map_err(|e| e.to_string())? {
+            Some(payment) => (payment, true),
+            None => return Err(format!("unknown CheckoutRequestID {}", cb.checkout_request_id)),
+        },
+    };
     let expected = payment.callback_token.as_deref().unwrap_or_default();
     if !constant_time_eq(expected.as_bytes(), token.as_bytes()) || expected.is_empty() {
         return Err(format!("payment {}: wrong callback token", payment.id));
@@ -326,6 +380,14 @@ fn check_callback(conn: &Connection, token: &str, cb: &callback::StkCallback, no
         if payments::receipt_used(conn, receipt).map_err(|e| e.to_string())? {
             return Err(format!("receipt {receipt} was already credited"));
         }
+    }
+    if adopt {
+        if !payments::adopt_checkout(conn, payment.id, &cb.checkout_request_id, &cb.merchant_request_id, now)
+            .map_err(|e| e.to_string())?
+        {
+            return Err(format!("payment {} changed meanwhile", payment.id));
+        }
+        log::info!("payment {}: its prompt's CheckoutRequestID was lost (restart); the callback supplied it", payment.id);
     }
     payments::record_callback(conn, payment.id, cb.receipt.as_deref().filter(|_| cb.result_code == 0), now)
         .map_err(|e| e.to_string())?;
@@ -382,6 +444,49 @@ mod tests {
         assert!(phone_matches("2547****4149", "254708374149"));
         assert!(!phone_matches("2547****4148", "254708374149"));
         assert!(!phone_matches("25470837414", "254708374149"));
+    }
+
+    #[test]
+    fn a_callback_recovers_a_prompt_whose_answer_was_never_stored() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrations::migrate(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO packages (id, name, price, duration_secs, created_at, updated_at) VALUES (1, 'hour', 10, 3600, 0, 0)",
+            [],
+        )
+        .unwrap();
+        let new = NewPayment {
+            provider: "mpesa",
+            phone: "254712345678",
+            mac: None,
+            ip: None,
+            package_id: 1,
+            amount: 10,
+            callback_token: "a1b2c3",
+        };
+        let id = payments::insert_pending(&conn, &new, 100).unwrap();
+        let cb = |checkout: &str, amount: i64| callback::StkCallback {
+            merchant_request_id: "m-1".into(),
+            checkout_request_id: checkout.into(),
+            result_code: 0,
+            result_desc: "ok".into(),
+            amount: Some(amount),
+            receipt: Some("QRC1234567".into()),
+            phone: Some("254712345678".into()),
+            transaction_date: None,
+        };
+        // Without the token, or with the wrong amount, nothing is adopted.
+        assert!(check_callback(&conn, "ffffff", &cb("ws_CO_1", 10), 110).unwrap_err().contains("unknown"));
+        assert!(check_callback(&conn, "a1b2c3", &cb("ws_CO_1", 1), 110).unwrap_err().contains("amount"));
+        assert_eq!(payments::get(&conn, id).unwrap().unwrap().checkout_request_id, None);
+        // With it, the payment gets the CheckoutRequestID, so the poller can ask about it.
+        assert_eq!(check_callback(&conn, "a1b2c3", &cb("ws_CO_1", 10), 110), Ok(id));
+        let payment = payments::get(&conn, id).unwrap().unwrap();
+        assert_eq!((payment.checkout_request_id.as_deref(), payment.status.as_str()), (Some("ws_CO_1"), "pending"));
+        assert_eq!(payment.callback_receipt.as_deref(), Some("QRC1234567"));
+        // A later callback naming another CheckoutRequestID with the same token changes nothing.
+        assert!(check_callback(&conn, "a1b2c3", &cb("ws_CO_2", 10), 120).is_err());
+        assert_eq!(payments::get(&conn, id).unwrap().unwrap().checkout_request_id.as_deref(), Some("ws_CO_1"));
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub struct Splash<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct MpesaForm<'a> {
     pub demo: bool,
+    /// M-Pesa could not be reached a moment ago: say so instead of showing the form.
+    pub unavailable: bool,
     /// Refills the phone field.
     pub phone: &'a str,
 }
@@ -69,6 +71,9 @@ fn mpesa_form(packages: &[Package], form: &MpesaForm) -> String {
     let priced: Vec<&Package> = packages.iter().filter(|p| p.price > 0).collect();
     if priced.is_empty() {
         return String::new();
+    }
+    if form.unavailable {
+        return format!("<section><h2>{}</h2><p class=\"error\">{}</p></section>", text::PAY_HEADING, text::PAY_UNAVAILABLE);
     }
     let demo = if form.demo { format!("<p class=\"error\">{}</p>", text::PAY_DEMO_NOTE) } else { String::new() };
     let options: String = priced
@@ -271,7 +276,7 @@ mod tests {
         let view = Splash {
             error: Some("Wrong <code>"),
             voucher: "\"><script>",
-            mpesa: Some(MpesaForm { demo: true, phone: "0712" }),
+            mpesa: Some(MpesaForm { demo: true, unavailable: false, phone: "0712" }),
             forgot: true,
             ..Splash::default()
         };

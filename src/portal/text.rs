@@ -78,6 +78,7 @@ pub fn payment_failure(word: &str) -> &'static str {
         "duplicate" => "You just paid this amount from this number. Wait two minutes before paying again.",
         "unavailable" => PAY_UNAVAILABLE,
         "refused" => PAY_REFUSED,
+        "unconfirmed" => "M-Pesa could not be reached to confirm this payment. If money was taken, show the M-Pesa SMS to the staff.",
         "interrupted" => "The payment was interrupted before the prompt was sent. No money was taken. Try again.",
         _ => "M-Pesa declined the payment. No money was taken. Please ask the staff if this repeats.",
     }

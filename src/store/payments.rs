@@ -64,6 +64,22 @@ pub fn by_checkout(conn: &Connection, checkout_request_id: &str) -> Result<Optio
     one(conn, "checkout_request_id = ?1", checkout_request_id)
 }
 
+/// A pending payment whose CheckoutRequestID was never stored (the daemon died between
+/// sending the prompt and storing the answer), by the secret token in its callback URL.
+pub fn unsent_by_token(conn: &Connection, token: &str) -> Result<Option<PaymentRecord>, StoreError> {
+    one(conn, "callback_token = ?1 AND checkout_request_id IS NULL AND status = 'pending'", token)
+}
+
+/// Stores the CheckoutRequestID a callback named for such a payment; `false` if it has one
+/// already or is no longer pending.
+pub fn adopt_checkout(conn: &Connection, id: i64, checkout: &str, merchant: &str, now: i64) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE payments SET checkout_request_id = ?2, merchant_request_id = ?3, updated_at = ?4
+         WHERE id = ?1 AND checkout_request_id IS NULL AND status = 'pending'",
+        params![id, checkout, merchant, now],
+    )? == 1)
+}
+
 /// A new payment waiting for its prompt to be sent.
 #[derive(Debug, Clone)]
 pub struct NewPayment<'a> {

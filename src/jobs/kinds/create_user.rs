@@ -2,7 +2,9 @@
 //! number, or the same number's account extended (time and data add up) — with a fresh
 //! password queued for SMS, all in one transaction. Then the paying device is logged in, so
 //! the payer is online without typing anything. Running it again finds `payments.user_id`
-//! set and only repeats the (idempotent) login.
+//! set and only repeats the (idempotent) login. The new username and password are also
+//! left with the payment page (`handoff`), which shows them to the paying device after the
+//! SMS job has wiped the stored plaintext.
 
 use rusqlite::Connection;
 
@@ -10,6 +12,7 @@ use super::{retry, JobContext};
 use crate::access::{self, Purchase};
 use crate::credentials;
 use crate::firewall::Authorised;
+use crate::jobs::handoff::Handoff;
 use crate::jobs::{queue, JobError, JobKind};
 use crate::sessions::records::device_of;
 use crate::sessions::{Client, Credential, SessionError};
@@ -24,11 +27,16 @@ struct Paid {
     payer: Option<Client>,
     /// Devices already online on the account, with their extended time.
     refresh: Vec<Authorised>,
+    /// Username and password made by this run (`None` when an earlier run made them).
+    fresh: Option<(String, String)>,
 }
 
-pub async fn run(ctx: &JobContext, payment_id: i64) -> Result<(), JobError> {
+pub async fn run(ctx: &JobContext, handoff: &Handoff, payment_id: i64) -> Result<(), JobError> {
     let now = ctx.sessions.now();
     let paid = ctx.sessions.store().call(move |conn| account_for(conn, payment_id, now)).await.map_err(retry)??;
+    if let Some((username, password)) = &paid.fresh {
+        handoff.put(payment_id, username, password, now);
+    }
     if !paid.refresh.is_empty() {
         ctx.sessions.authorise(paid.refresh).await.map_err(|e| JobError::Retry(crate::error_chain(&e)))?;
     }
@@ -53,6 +61,7 @@ fn account_for(conn: &mut Connection, payment_id: i64, now: i64) -> Result<Resul
     if payment.status != "confirmed" {
         return Ok(Err(JobError::Permanent(format!("payment {payment_id} is {}, not confirmed", payment.status))));
     }
+    let mut fresh = None;
     let user_id = match payment.user_id {
         Some(user_id) => user_id,
         None => {
@@ -84,6 +93,7 @@ fn account_for(conn: &mut Connection, payment_id: i64, now: i64) -> Result<Resul
             payments::set_user(&tx, payment_id, user_id)?;
             queue::enqueue(&tx, &JobKind::SendCredentialsSms { credential_id }, now)?;
             log::info!("payment {payment_id}: account {username} ready (credentials queued for SMS)");
+            fresh = Some((username, password));
             user_id
         }
     };
@@ -94,5 +104,5 @@ fn account_for(conn: &mut Connection, payment_id: i64, now: i64) -> Result<Resul
         .collect();
     let payer = (|| Some(Client { ip: payment.ip.as_deref()?.parse().ok()?, mac: payment.mac.as_deref()?.parse().ok()? }))();
     tx.commit()?;
-    Ok(Ok(Paid { user_id, payer, refresh }))
+    Ok(Ok(Paid { user_id, payer, refresh, fresh }))
 }

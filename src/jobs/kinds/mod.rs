@@ -10,6 +10,7 @@ mod sync_accounting;
 
 use std::sync::Arc;
 
+use super::worker::Jobs;
 use super::{JobError, JobKind};
 use crate::sessions::Sessions;
 use crate::sms::SmsGateway;
@@ -27,9 +28,9 @@ pub struct JobContext {
     pub portal_url: String,
 }
 
-pub async fn run(ctx: &JobContext, kind: &JobKind) -> Result<(), JobError> {
+pub async fn run(ctx: &JobContext, jobs: &Jobs, kind: &JobKind) -> Result<(), JobError> {
     match kind {
-        JobKind::CreateHotspotUser { payment_id } => create_user::run(ctx, *payment_id).await,
+        JobKind::CreateHotspotUser { payment_id } => create_user::run(ctx, jobs.handoff(), *payment_id).await,
         JobKind::SendCredentialsSms { credential_id } => send_sms::run(ctx, *credential_id).await,
         JobKind::DisconnectHotspotUser { session_id, reason } => disconnect::run(ctx, *session_id, reason).await,
         JobKind::CheckExpiredSessions => check_expired::run(ctx).await,

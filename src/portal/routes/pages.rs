@@ -32,7 +32,11 @@ pub async fn splash_with(portal: &Portal, status: StatusCode, refill: &Refill<'_
                 error: refill.error,
                 notice: refill.notice,
                 voucher: refill.voucher,
-                mpesa: portal.payments.enabled().then(|| MpesaForm { demo: portal.payments.is_demo(), phone: refill.phone }),
+                mpesa: portal.payments.enabled().then(|| MpesaForm {
+                    demo: portal.payments.is_demo(),
+                    unavailable: portal.payments.unavailable(),
+                    phone: refill.phone,
+                }),
                 forgot: portal.sms_enabled,
             };
             http::html(status, pages::splash(&packages, &view))
