@@ -416,6 +416,17 @@ fn a_permanent_sms_refusal_fails_the_job_with_its_reason() {
     // The payer is online and still sees the login on the payment page.
     assert_eq!(h.check_session()["active"], true);
     assert_eq!(h.payment(id)["password"], paid["password"]);
+
+    // The operator fixes the cause and retries the job: the SMS goes out once.
+    h.sms.plan(json!({ "recipient_status": 101 }));
+    let failed_id: i64 = h.db().query_row("SELECT id FROM failed_jobs", [], |r| r.get(0)).unwrap();
+    let out = h.cli(&["jobs", "retry", &failed_id.to_string()]);
+    assert!(out.contains("queued again"), "{out}");
+    // (The gateway answered 2xx to the refused one too: its refusal is per recipient.)
+    let delivered = exactly_sms(&h, 2);
+    assert_eq!(password_in(delivered[1]["message"].as_str().unwrap()).as_deref(), paid["password"].as_str());
+    assert_eq!(h.count("SELECT count(*) FROM hotspot_credentials WHERE status = 'sent' AND password_plain IS NULL"), 1);
+    assert_eq!(h.count("SELECT count(*) FROM failed_jobs"), 0);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `SendCredentialsSms`: sends an account's username and password to its phone, then wipes
 //! the plaintext password. Permanent provider errors (invalid number, blacklisted) fail the
 //! job at once; transient ones (provider down, no uplink) retry with backoff, so messages
-//! wait while the router is offline. Already sent or wiped: nothing to do.
+//! wait while the router is offline. Already sent or wiped: nothing to do. A job retried by
+//! the operator after a permanent refusal sends again while the password is kept (a day).
 
 use super::{retry, JobContext};
 use crate::access;
@@ -25,8 +26,10 @@ pub async fn run(ctx: &JobContext, credential_id: i64) -> Result<(), JobError> {
     let Some((credential, account)) = loaded else {
         return Err(JobError::Permanent(format!("there are no credentials {credential_id}")));
     };
-    let Some(password) = credential.password_plain.clone().filter(|_| credential.status == "pending") else {
-        return Ok(()); // sent, failed for good, or expired already
+    // A refused message keeps its password until it expires, so `hotspotd jobs retry` can
+    // send it once the cause is fixed.
+    let Some(password) = credential.password_plain.clone().filter(|_| credential.status != "sent") else {
+        return Ok(()); // sent or expired already
     };
     let finish = |status: &'static str| async move {
         store.call(move |conn| accounts::finish_credential(conn, credential_id, status, now)).await.map_err(retry)
