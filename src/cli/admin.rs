@@ -86,7 +86,7 @@ fn package_add(conn: &Connection, new: &NewPackage, now: i64, out: &mut impl Wri
 }
 
 fn package_list(conn: &Connection, out: &mut impl Write) -> Result<(), AdminError> {
-    writeln!(out, "{:<4} {:<20} {:>8} {:>12} {:>9} {:>13} {:>7} {}", "ID", "NAME", "PRICE", "DURATION", "DATA", "DOWN/UP KBPS", "DEVICES", "ON SALE")?;
+    writeln!(out, "{:<4} {:<20} {:>8} {:>12} {:>9} {:>13} {:>7} ON SALE", "ID", "NAME", "PRICE", "DURATION", "DATA", "DOWN/UP KBPS", "DEVICES")?;
     for p in catalog::list_packages(conn, false)? {
         let speed = match (p.down_kbps, p.up_kbps) {
             (None, None) => "-".to_string(),
@@ -109,7 +109,7 @@ fn package_list(conn: &Connection, out: &mut impl Write) -> Result<(), AdminErro
 }
 
 fn voucher_list(conn: &Connection, all: bool, out: &mut impl Write) -> Result<(), AdminError> {
-    writeln!(out, "{:<10} {:<24} {:<9} {}", "CODE", "PACKAGE", "STATUS", "REDEEMED BY")?;
+    writeln!(out, "{:<10} {:<24} {:<9} REDEEMED BY", "CODE", "PACKAGE", "STATUS")?;
     for v in catalog::list_vouchers(conn, !all)? {
         writeln!(
             out,
@@ -153,7 +153,7 @@ fn user_add(
 }
 
 fn clients(conn: &Connection, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
-    writeln!(out, "{:<17} {:<15} {:<16} {}", "MAC", "IP", "USER", "TIME LEFT")?;
+    writeln!(out, "{:<17} {:<15} {:<16} TIME LEFT", "MAC", "IP", "USER")?;
     for s in session_rows::active(conn)? {
         writeln!(out, "{:<17} {:<15} {:<16} {}", s.mac, s.ip, s.username, text::duration(s.expires_at - now))?;
     }
@@ -171,39 +171,31 @@ fn deauth(config: &Config, conn: &mut Connection, mac: MacAddr, now: i64, out: &
 }
 
 fn jobs(conn: &Connection, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
-    writeln!(out, "PENDING")?;
-    writeln!(out, "{:<6} {:<8} {:<22} {:>8} {:>10}  {}", "ID", "QUEUE", "KIND", "ATTEMPTS", "DUE IN", "LAST ERROR")?;
-    for j in queue::pending(conn)? {
-        writeln!(
-            out,
-            "{:<6} {:<8} {:<22} {:>8} {:>10}  {}",
-            j.id,
-            j.queue,
-            j.kind,
-            j.attempts,
-            text::duration((j.at - now).max(0)),
-            j.error.unwrap_or_default()
-        )?;
-    }
-    writeln!(out, "FAILED (retry with `hotspotd jobs retry ID`)")?;
-    writeln!(out, "{:<6} {:<8} {:<22} {:>8} {:>10}  {}", "ID", "QUEUE", "KIND", "ATTEMPTS", "AGO", "ERROR")?;
-    for j in queue::failed(conn)? {
-        writeln!(
-            out,
-            "{:<6} {:<8} {:<22} {:>8} {:>10}  {}",
-            j.id,
-            j.queue,
-            j.kind,
-            j.attempts,
-            text::duration((now - j.at).max(0)),
-            j.error.unwrap_or_default()
-        )?;
+    job_table(out, "PENDING", "DUE IN", "LAST ERROR", queue::pending(conn)?, |at| at - now)?;
+    job_table(out, "FAILED (retry with `hotspotd jobs retry ID`)", "AGO", "ERROR", queue::failed(conn)?, |at| now - at)
+}
+
+/// One table of `hotspotd jobs`; `age` turns a job's time into what the column shows.
+fn job_table(
+    out: &mut impl Write,
+    title: &str,
+    when: &str,
+    error: &str,
+    jobs: Vec<queue::Listed>,
+    age: impl Fn(i64) -> i64,
+) -> Result<(), AdminError> {
+    writeln!(out, "{title}")?;
+    writeln!(out, "{:<6} {:<8} {:<22} {:>8} {:>10}  {error}", "ID", "QUEUE", "KIND", "ATTEMPTS", when)?;
+    for j in jobs {
+        let shown_at = text::duration(age(j.at).max(0));
+        let error = j.error.unwrap_or_default();
+        writeln!(out, "{:<6} {:<8} {:<22} {:>8} {shown_at:>10}  {error}", j.id, j.queue, j.kind, j.attempts)?;
     }
     Ok(())
 }
 
 fn payments_list(conn: &Connection, out: &mut impl Write) -> Result<(), AdminError> {
-    writeln!(out, "{:<6} {:<8} {:<13} {:>6} {:<10} {:<12} {:<12} {}", "ID", "PROVIDER", "PHONE", "AMOUNT", "STATUS", "RECEIPT", "ACCOUNT", "WHY")?;
+    writeln!(out, "{:<6} {:<8} {:<13} {:>6} {:<10} {:<12} {:<12} WHY", "ID", "PROVIDER", "PHONE", "AMOUNT", "STATUS", "RECEIPT", "ACCOUNT")?;
     let mut stmt = conn.prepare(
         "SELECT p.id, p.provider, p.phone, p.amount, p.status, p.receipt_number, u.username, p.failure
          FROM payments p LEFT JOIN hotspot_users u ON u.id = p.user_id ORDER BY p.id DESC LIMIT 50",

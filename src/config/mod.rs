@@ -125,10 +125,7 @@ impl Config {
             max_connections: reader
                 .parsed_in("max_connections", 4..=4096, "a whole number from 4 to 4096")?
                 .unwrap_or(defaults.max_connections),
-            header_timeout: reader
-                .parsed_in("header_timeout", 1..=300, "seconds, from 1 to 300")?
-                .map(Duration::from_secs)
-                .unwrap_or(defaults.header_timeout),
+            header_timeout: reader.seconds("header_timeout", 1..=300, defaults.header_timeout)?,
             walled_garden: main
                 .list("walled_garden")
                 .map(|e| e.value.parse().map_err(|m| reader.invalid(e, m)))
@@ -144,18 +141,9 @@ impl Config {
                 Some(e) if (1..=3).contains(&e.value.len()) && e.value.chars().all(|c| c.is_ascii_digit()) => e.value.clone(),
                 Some(e) => return Err(reader.invalid(e, format!("`{}` is not a calling code such as 254", e.value))),
             },
-            expiry_check_interval: reader
-                .parsed_in("expiry_check_interval", 5..=3600, "seconds, from 5 to 3600")?
-                .map(Duration::from_secs)
-                .unwrap_or(defaults.expiry_check_interval),
-            sync_interval: reader
-                .parsed_in("sync_interval", 10..=86_400, "seconds, from 10 to 86400")?
-                .map(Duration::from_secs)
-                .unwrap_or(defaults.sync_interval),
-            cleanup_interval: reader
-                .parsed_in("cleanup_interval", 60..=604_800, "seconds, from 60 to 604800")?
-                .map(Duration::from_secs)
-                .unwrap_or(defaults.cleanup_interval),
+            expiry_check_interval: reader.seconds("expiry_check_interval", 5..=3600, defaults.expiry_check_interval)?,
+            sync_interval: reader.seconds("sync_interval", 10..=86_400, defaults.sync_interval)?,
+            cleanup_interval: reader.seconds("cleanup_interval", 60..=604_800, defaults.cleanup_interval)?,
             mpesa: MpesaConfig::from_section(path, find(&sections, "mpesa"))?,
             sms: SmsConfig::from_section(path, find(&sections, "sms"))?,
         })

@@ -88,6 +88,12 @@ impl SectionReader<'_> {
         }
     }
 
+    /// A number of seconds within `range` (whole seconds), or `default` when not set.
+    pub fn seconds(&self, key: &str, range: std::ops::RangeInclusive<u64>, default: std::time::Duration) -> Result<std::time::Duration, ConfigError> {
+        let expected = format!("seconds, from {} to {}", range.start(), range.end());
+        Ok(self.parsed_in(key, range, &expected)?.map(std::time::Duration::from_secs).unwrap_or(default))
+    }
+
     /// A value that must never be logged.
     pub fn secret(&self, key: &str) -> Result<Secret, ConfigError> {
         Ok(Secret(self.string(key)?.unwrap_or_default()))

@@ -143,14 +143,8 @@ impl MpesaConfig {
             party_b: r.string("party_b")?,
             callback_url: r.url("callback_url")?,
             account_reference: r.string("account_reference")?.unwrap_or(defaults.account_reference),
-            poll_interval: r
-                .parsed_in("poll_interval", 1..=60, "seconds, from 1 to 60")?
-                .map(Duration::from_secs)
-                .unwrap_or(defaults.poll_interval),
-            payment_timeout: r
-                .parsed_in("timeout", 30..=900, "seconds, from 30 to 900")?
-                .map(Duration::from_secs)
-                .unwrap_or(defaults.payment_timeout),
+            poll_interval: r.seconds("poll_interval", 1..=60, defaults.poll_interval)?,
+            payment_timeout: r.seconds("timeout", 30..=900, defaults.payment_timeout)?,
         };
         let entry = |key: &str| r.option(key).or_else(|| section.entries.first());
         if let Some(e) = r.option("account_reference") {

@@ -249,10 +249,7 @@ pub async fn serve(
                 log::debug!("{peer}: too many connections from one client");
                 return;
             };
-            match tokio::time::timeout(CONNECTION_LIFETIME, connection).await {
-                Ok(Err(e)) => log::debug!("{peer}: {e}"),
-                Ok(Ok(())) | Err(_) => {}
-            }
+            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_LIFETIME, connection).await { log::debug!("{peer}: {e}") }
         });
     }
     drop(listener);
