@@ -169,11 +169,11 @@ pub fn payment(state: &PaymentState) -> String {
             (format!("<section>{demo}<p role=\"status\">{}</p></section>", escape(prompt)), Some(3))
         }
         PaymentState::SettingUp => (format!("<section><p role=\"status\">{}</p></section>", text::PAY_SETTING_UP), Some(2)),
-        PaymentState::Done { credentials } => {
+        PaymentState::Done { credentials, by_sms } => {
             let creds = match credentials {
                 Some((user, password)) => format!(
                     "<p>{}</p><dl><dt>{}</dt><dd id=\"username\">{}</dd><dt>{}</dt><dd id=\"password\">{}</dd></dl>",
-                    text::PAY_CREDENTIALS,
+                    if *by_sms { text::PAY_CREDENTIALS_SMS } else { text::PAY_CREDENTIALS },
                     text::USERNAME_LABEL,
                     escape(user),
                     text::PASSWORD_LABEL,
@@ -207,8 +207,9 @@ pub fn payment(state: &PaymentState) -> String {
 pub enum PaymentState {
     Waiting { prompt: String, demo: bool },
     SettingUp,
-    /// `credentials` only for the device that paid, while not yet wiped.
-    Done { credentials: Option<(String, String)> },
+    /// `credentials` only for the device that paid, while not yet wiped; `by_sms`: they
+    /// were also sent by SMS.
+    Done { credentials: Option<(String, String)>, by_sms: bool },
     Failed { reason: String },
 }
 

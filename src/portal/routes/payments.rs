@@ -90,7 +90,7 @@ fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> Paymen
                 (true, Some(u), Some(pw)) => Some((u.clone(), pw.clone())),
                 _ => None,
             };
-            PaymentState::Done { credentials }
+            PaymentState::Done { credentials, by_sms: portal.sms_enabled }
         }
         _ => PaymentState::Failed { reason: text::payment_failure(p.failure.as_deref().unwrap_or("")).to_owned() },
     }
@@ -134,7 +134,7 @@ pub async fn api_status(portal: &Portal, ctx: &RequestContext, id: i64) -> Respo
     match state {
         PaymentState::Waiting { prompt, .. } => answer["message"] = json!(prompt),
         PaymentState::SettingUp => answer["message"] = json!(text::PAY_SETTING_UP),
-        PaymentState::Done { credentials } => {
+        PaymentState::Done { credentials, .. } => {
             answer["message"] = json!(text::PAY_DONE);
             answer["receipt"] = json!(p.receipt_number);
             if let Some((username, password)) = credentials {
