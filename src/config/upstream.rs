@@ -27,6 +27,14 @@ impl fmt::Debug for Secret {
     }
 }
 
+const NO_TLS: &str = "needs https, but this hotspotd was built without TLS (cargo feature `https`): \
+                      use a build with it, or a plain http:// URL";
+
+/// An https URL in a build without TLS: refuse it at start rather than fail every call.
+fn needs_missing_tls(url: &str) -> bool {
+    url.starts_with("https://") && !cfg!(feature = "https")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MpesaMode {
     /// Safaricom's Daraja API (or a fake of it at `base_url`).
@@ -173,6 +181,10 @@ impl MpesaConfig {
                 }
             }
         }
+        if config.enabled && config.mode == MpesaMode::Daraja && needs_missing_tls(&config.base_url) {
+            let e = r.option("base_url").or_else(|| section.entries.first()).expect("an enabled section has entries");
+            return Err(r.invalid(e, NO_TLS.into()));
+        }
         Ok(config)
     }
 }
@@ -228,6 +240,12 @@ impl SmsConfig {
             SmsProvider::Webhook => require("base_url", config.base_url.is_none(), "the URL to POST to")?,
             SmsProvider::None => {}
         }
+        // Africa's Talking and Twilio default to their https APIs.
+        let url = config.base_url.as_deref().unwrap_or("https://");
+        if config.provider != SmsProvider::None && needs_missing_tls(url) {
+            let e = r.option("base_url").or_else(|| r.option("provider")).expect("a provider was set");
+            return Err(r.invalid(e, NO_TLS.into()));
+        }
         Ok(config)
     }
 }
@@ -254,7 +272,8 @@ mod tests {
             "config mpesa 'mpesa'\n option enabled '1'\n option base_url 'http://127.0.0.1:9'\n \
              option consumer_key 'k'\n option consumer_secret 's3cret'\n option shortcode '174379'\n \
              option passkey 'pk'\n option transaction_type 'CustomerBuyGoodsOnline'\n option party_b '5551234'\n\
-             config sms 'sms'\n option provider 'africastalking'\n option username 'sandbox'\n option api_key 'atkey'\n",
+             config sms 'sms'\n option provider 'africastalking'\n option username 'sandbox'\n option api_key 'atkey'\n \
+             option base_url 'http://127.0.0.1:9'\n",
         )
         .unwrap();
         assert!(c.mpesa.enabled);
@@ -264,6 +283,25 @@ mod tests {
         let shown = format!("{:?} {:?}", c.mpesa, c.sms);
         for secret in ["s3cret", "atkey", "\"pk\""] {
             assert!(!shown.contains(secret), "a secret leaks into Debug output: {shown}");
+        }
+    }
+
+    #[test]
+    fn https_upstreams_need_a_build_with_tls() {
+        let result = parse(
+            "config mpesa 'mpesa'\n option enabled '1'\n option base_url 'https://api.safaricom.co.ke'\n \
+             option consumer_key 'k'\n option consumer_secret 's'\n option passkey 'p'\n",
+        );
+        let sms = parse("config sms 'sms'\n option provider 'africastalking'\n option username 'u'\n option api_key 'k'\n");
+        let plain = parse("config sms 'sms'\n option provider 'webhook'\n option base_url 'http://10.0.0.5/sms'\n");
+        assert!(plain.is_ok(), "plain http works in every build");
+        if cfg!(feature = "https") {
+            assert!(result.is_ok() && sms.is_ok());
+        } else {
+            let message = crate::error_chain(&result.unwrap_err());
+            assert!(message.contains("line 4: mpesa.base_url: needs https"), "{message}");
+            let message = crate::error_chain(&sms.unwrap_err());
+            assert!(message.contains("sms.provider: needs https"), "{message}");
         }
     }
 
