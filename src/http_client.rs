@@ -74,6 +74,11 @@ impl HttpClient {
         }
         finish(url, request.send(body))
     }
+
+    /// POSTs `fields` as an HTML form (`application/x-www-form-urlencoded`).
+    pub fn post_form(&self, url: &str, headers: &[(&str, &str)], fields: &[(&str, &str)]) -> Result<HttpResponse, HttpError> {
+        self.post(url, headers, "application/x-www-form-urlencoded", form_encode(fields).as_bytes())
+    }
 }
 
 fn finish(url: &str, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<HttpResponse, HttpError> {

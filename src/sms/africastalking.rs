@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use super::{is_retryable_status, Redactor, SmsError, SmsGateway, SmsSent};
 use crate::config::{Secret, SmsConfig};
-use crate::http_client::{form_encode, HttpClient, HttpResponse};
+use crate::http_client::{HttpClient, HttpResponse};
 use crate::phone::Phone;
 
 /// The live API.
@@ -79,7 +79,7 @@ impl SmsGateway for AfricasTalking {
         let headers = [("apiKey", self.api_key.expose()), ("Accept", "application/json")];
         let response = self
             .http
-            .post(&self.url, &headers, "application/x-www-form-urlencoded", form_encode(&fields).as_bytes())
+            .post_form(&self.url, &headers, &fields)
             .map_err(|e| self.redactor.http_failure(PROVIDER, e))?;
         interpret(&response, &number, &self.redactor)
     }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::{is_retryable_status, Redactor, SmsError, SmsGateway, SmsSent};
 use crate::config::SmsConfig;
-use crate::http_client::{form_encode, HttpClient, HttpResponse};
+use crate::http_client::{HttpClient, HttpResponse};
 use crate::phone::Phone;
 
 pub const LIVE_BASE_URL: &str = "https://api.twilio.com";
@@ -81,7 +81,7 @@ impl SmsGateway for Twilio {
         let headers = [("Authorization", self.authorization.as_str()), ("Accept", "application/json")];
         let response = self
             .http
-            .post(&self.url, &headers, "application/x-www-form-urlencoded", form_encode(&fields).as_bytes())
+            .post_form(&self.url, &headers, &fields)
             .map_err(|e| self.redactor.http_failure(PROVIDER, e))?;
         interpret(&response, &number, &self.redactor)
     }
