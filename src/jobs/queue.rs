@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{JobKind, Priority};
+use super::JobKind;
 use crate::store::StoreError;
 
 /// How long a claimed job is held before another run may take it (a crashed worker).
@@ -174,15 +174,6 @@ pub fn retry_failed(conn: &mut Connection, failed_id: i64, now: i64) -> Result<b
     }
     tx.commit()?;
     Ok(added)
-}
-
-/// The priority named in the `queue` column.
-pub fn priority_of(queue: &str) -> Priority {
-    match queue {
-        "high" => Priority::High,
-        "low" => Priority::Low,
-        _ => Priority::Default,
-    }
 }
 
 #[cfg(test)]

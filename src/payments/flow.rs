@@ -59,6 +59,8 @@ pub enum PayError {
 pub struct PaymentView {
     pub payment: PaymentRecord,
     pub package_name: String,
+    /// The package's currency (the amount is in whole units of it).
+    pub currency: String,
     /// Credentials of the account it paid for, while not yet wiped.
     pub username: Option<String>,
     pub password: Option<String>,
@@ -75,8 +77,8 @@ pub struct Payments {
     jobs: Jobs,
     /// Wakes the poller (a new prompt, a callback).
     poll_now: Arc<Notify>,
-    /// When Daraja last could not be reached (`None`: it answered since). An `AtomicI32`
-    /// of seconds since start would do too; a mutex keeps it plain (no 64-bit atomics on mips).
+    /// When Daraja last could not be reached (`None`: it answered since). A mutex, not an
+    /// atomic: 32-bit mips has no 64-bit atomics.
     unreachable_at: Arc<std::sync::Mutex<Option<i64>>>,
 }
 
@@ -206,13 +208,16 @@ impl Payments {
         self.store
             .call(move |conn| {
                 let Some(payment) = payments::get(conn, payment_id)? else { return Ok(None) };
-                let package_name = catalog::get_package(conn, payment.package_id)?.map(|p| p.name).unwrap_or_default();
+                let (package_name, currency) = catalog::get_package(conn, payment.package_id)?
+                    .map(|p| (p.name, p.currency))
+                    .unwrap_or_else(|| (String::new(), "KES".into()));
                 let credential = accounts::credential_for_payment(conn, payment_id)?;
                 let password = credential.as_ref().and_then(|c| {
                     c.password_plain.clone().or_else(|| handoff.password(payment_id, &c.username, now))
                 });
                 Ok(Some(PaymentView {
                     package_name,
+                    currency,
                     username: credential.map(|c| c.username),
                     password,
                     payment,

@@ -117,14 +117,6 @@ pub fn start_clock(conn: &Connection, user_id: i64, starts_at: i64, expires_at: 
     Ok(())
 }
 
-pub fn set_status(conn: &Connection, user_id: i64, status: AccountStatus, now: i64) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE hotspot_users SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status != ?2",
-        params![user_id, status.as_str(), now],
-    )?;
-    Ok(())
-}
-
 /// Marks every active account whose time is up as expired; returns how many changed.
 pub fn expire_accounts(conn: &Connection, now: i64) -> Result<usize, StoreError> {
     Ok(conn.execute(

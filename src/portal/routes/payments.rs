@@ -80,7 +80,7 @@ fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> Paymen
     let p = &view.payment;
     match p.status.as_str() {
         "pending" => PaymentState::Waiting {
-            prompt: text::pay_prompt(p.amount, "KES", &view.package_name),
+            prompt: text::pay_prompt(p.amount, &view.currency, &view.package_name),
             demo: portal.payments.is_demo(),
         },
         "confirmed" if p.user_id.is_none() => PaymentState::SettingUp,
