@@ -111,3 +111,44 @@ fn a_bad_config_file_is_rejected_with_its_line() {
     let missing = run(&s.dir.join("nope.config"), &["status"]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read config file"), "missing file");
 }
+
+#[test]
+fn scheduled_jobs_run_at_their_configured_intervals() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = std::env::temp_dir().join(format!("hotspotd-cli-schedule-{}", std::process::id()));
+    let config_text = format!(
+        "config hotspotd 'main'\n\toption listen '127.0.0.1:{port}'\n\toption database '{}'\n\t\
+         option firewall 'none'\n\toption sync_interval '10'\n\toption expiry_check_interval '5'\n",
+        dir.join("db/hotspotd.db").display()
+    );
+    let s = setup("schedule", Some(&config_text));
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
+        .args(["--config", s.config.to_str().unwrap(), "run"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // `status` shows when SyncRadiusAccounting last ran ("checked at UNIX-TIME").
+    let checked_at = || -> Option<i64> {
+        let status = String::from_utf8(run(&s.config, &["status"]).stdout).ok()?;
+        let line = status.lines().find(|l| l.starts_with("sync:"))?;
+        line.split("checked at ").nth(1)?.split(')').next()?.parse().ok()
+    };
+    let wait_for = |pred: &dyn Fn(i64) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Some(at) = checked_at().filter(|at| pred(*at)) {
+                return at;
+            }
+            assert!(std::time::Instant::now() < deadline, "the sync job did not run in time");
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+    };
+    let first = wait_for(&|_| true);
+    let second = wait_for(&|at| at > first);
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    assert!((9..=12).contains(&(second - first)), "sync_interval '10' ran {} s apart", second - first);
+    let jobs = stdout(&run(&s.config, &["jobs"]));
+    let failed = jobs.split("FAILED").nth(1).unwrap();
+    assert_eq!(failed.lines().count(), 2, "no failed jobs: {jobs}");
+}
