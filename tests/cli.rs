@@ -122,9 +122,10 @@ fn scheduled_jobs_run_at_their_configured_intervals() {
         dir.join("db/hotspotd.db").display()
     );
     let s = setup("schedule", Some(&config_text));
+    let log = std::fs::File::create(s.dir.join("daemon.log")).unwrap();
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
         .args(["--config", s.config.to_str().unwrap(), "run"])
-        .stderr(std::process::Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     // `status` shows when SyncRadiusAccounting last ran ("checked at UNIX-TIME").
@@ -139,7 +140,11 @@ fn scheduled_jobs_run_at_their_configured_intervals() {
             if let Some(at) = checked_at().filter(|at| pred(*at)) {
                 return at;
             }
-            assert!(std::time::Instant::now() < deadline, "the sync job did not run in time");
+            if std::time::Instant::now() > deadline {
+                let log = std::fs::read_to_string(s.dir.join("daemon.log")).unwrap_or_default();
+                let status = String::from_utf8_lossy(&run(&s.config, &["status"]).stdout).into_owned();
+                panic!("the sync job did not run in time\nstatus:\n{status}\ndaemon log:\n{log}");
+            }
             std::thread::sleep(std::time::Duration::from_millis(250));
         }
     };

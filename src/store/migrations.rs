@@ -1,7 +1,7 @@
 //! Schema migrations: the numbered files in `sqlite-schema/`, embedded in the binary and
 //! applied in order. The version reached is kept in `PRAGMA user_version`.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration in order; the version after applying `MIGRATIONS[i]` is `i + 1`.
 pub const MIGRATIONS: &[(&str, &str)] = &[
@@ -24,24 +24,31 @@ pub enum MigrationError {
 }
 
 /// Brings the database to the latest version; each step commits with its version number.
+/// Each step reads the version inside an IMMEDIATE (write-locked) transaction, so two
+/// processes opening a new database at once (the daemon and a CLI command at first boot)
+/// apply each migration exactly once: the second waits, then sees it done.
 pub fn migrate(conn: &mut Connection) -> Result<u32, MigrationError> {
-    let found: u32 = conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(MigrationError::ReadVersion)?;
     let known = MIGRATIONS.len() as u32;
-    if found > known {
-        return Err(MigrationError::TooNew { found, known });
-    }
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let apply = |conn: &mut Connection| -> rusqlite::Result<()> {
-            let tx = conn.transaction()?;
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(MigrationError::ReadVersion)?;
+        let found: u32 =
+            tx.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(MigrationError::ReadVersion)?;
+        if found > known {
+            return Err(MigrationError::TooNew { found, known });
+        }
+        if found == known {
+            return Ok(known);
+        }
+        let (name, sql) = MIGRATIONS[found as usize];
+        let apply = || -> rusqlite::Result<()> {
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", index as u32 + 1)?;
+            tx.pragma_update(None, "user_version", found + 1)?;
             tx.commit()
         };
-        apply(conn).map_err(|source| MigrationError::Apply { name, source })?;
+        apply().map_err(|source| MigrationError::Apply { name, source })?;
     }
-    Ok(known)
 }
 
 #[cfg(test)]
@@ -66,6 +73,27 @@ mod tests {
         ] {
             assert!(tables.iter().any(|t| t == table), "missing table {table}");
         }
+    }
+
+    #[test]
+    fn two_processes_migrating_a_new_database_at_once_both_succeed() {
+        let dir = std::env::temp_dir().join(format!("hotspotd-migrate-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("race.db");
+        for _ in 0..20 {
+            let _ = std::fs::remove_file(&path);
+            let threads: Vec<_> = (0..3)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || crate::store::open(&path).map(|_| ()))
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap().expect("every opener migrates or waits for the other");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

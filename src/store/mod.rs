@@ -55,7 +55,17 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     }
     let open_err = |source| StoreError::Open { path: path.to_owned(), source };
     let mut conn = Connection::open(path).map_err(open_err)?;
-    configure(&conn).map_err(open_err)?;
+    // Switching a new database to WAL needs a moment alone with it and does not wait on the
+    // busy timeout: when another process opens it at the same instant, try again shortly.
+    let mut tries = 0;
+    while let Err(e) = configure(&conn) {
+        let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy);
+        tries += 1;
+        if !busy || tries >= 100 {
+            return Err(open_err(e));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     migrations::migrate(&mut conn)?;
     Ok(conn)
 }
