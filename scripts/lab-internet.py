@@ -8,6 +8,8 @@ Port 80 answers like the real detection hosts would once a client is online:
   /redirect                    -> 200 "internet ok" (Windows follow-up)
   /success.txt                 -> 200 "success" (Firefox)
   /stream                      -> 200, 1 KiB every 20 ms for 30 s (a running download)
+  /bytes/N                     -> 200, N bytes as fast as the network takes them (N <= 1 GB)
+  POST /upload                 -> reads the whole body (<= 1 GB), answers "received N"
   anything else                -> 200 "internet ok"
 Every port-80 answer carries the header `X-Lab-Internet: 1`, so a test can tell a real
 answer from this host apart from one forged by the portal.
@@ -49,10 +51,28 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def _bytes(self, count, with_body):
+        self.send_response(200)
+        self.send_header("X-Lab-Internet", "1")
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(count))
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            while with_body and count > 0:
+                n = min(count, len(chunk))
+                self.wfile.write(chunk[:n])
+                count -= n
+        except OSError:
+            pass
+
     def _answer(self, with_body):
         path = self.path.split("?", 1)[0]
         if path == "/stream" and with_body:
             self._stream()
+            return
+        if path.startswith("/bytes/") and path[len("/bytes/"):].isdigit():
+            self._bytes(min(int(path[len("/bytes/"):]), 1 << 30), with_body)
             return
         if path in ("/generate_204", "/gen_204"):
             status, body, ctype = 204, b"", None
@@ -83,6 +103,23 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
+        if self.path.split("?", 1)[0] == "/upload":
+            received = 0
+            try:
+                while received < min(length, 1 << 30):
+                    data = self.rfile.read(min(65536, length - received))
+                    if not data:
+                        break
+                    received += len(data)
+            except OSError:
+                return
+            body = b"received %d" % received
+            self.send_response(200)
+            self.send_header("X-Lab-Internet", "1")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if length:
             self.rfile.read(min(length, 1 << 20))
         self._answer(True)

@@ -1,6 +1,8 @@
-//! `hotspotd run`: opens the database, restores the firewall from it, and runs the fixed set
-//! of tasks (the portal and the session ticker) until SIGTERM or SIGINT. On stop it leaves
-//! the nftables table in place, so authorised clients keep access while it restarts.
+//! `hotspotd run`: opens the database, brings stored deadlines onto the daemon's clock,
+//! restores the firewall from the database, and runs the fixed set of tasks (portal, session
+//! ticker, usage, jobs, scheduler, payment poller) until SIGTERM or SIGINT. On stop it saves
+//! usage and leaves the nftables table in place, so authorised clients keep access while it
+//! restarts.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +10,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{self, Checkpoint, Clock, Timeline};
 use crate::config::{Config, FirewallKind};
 use crate::firewall::{Firewall, NftFirewall, NoFirewall, Policy};
 use crate::http_client::HttpClient;
@@ -20,6 +22,7 @@ use crate::portal::{self, Portal, PortalSettings};
 use crate::sessions::{SessionError, Sessions};
 use crate::sms;
 use crate::store::{self, Store, StoreError};
+use crate::usage::{self, Usage};
 
 /// Longest an upstream call (Daraja, SMS) may take.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
@@ -59,17 +62,20 @@ pub fn policy_of(config: &Config) -> Policy {
 
 pub fn firewall_of(config: &Config) -> Arc<dyn Firewall> {
     match config.firewall {
-        FirewallKind::Nft => Arc::new(NftFirewall::new()),
-        FirewallKind::None => Arc::new(NoFirewall),
+        FirewallKind::Nft => Arc::new(NftFirewall::new(policy_of(config))),
+        FirewallKind::None => Arc::new(NoFirewall::new(policy_of(config))),
     }
 }
 
 /// Runs the daemon on the current runtime until a stop signal.
 pub async fn run(config: Config) -> Result<(), DaemonError> {
-    let conn = store::open(&config.database)?;
+    let mut conn = store::open(&config.database)?;
+    let boot_id: Arc<str> = clock::boot_id().into();
+    let timeline = Arc::new(Timeline::new());
+    resume_timeline(&mut conn, &timeline, &boot_id)?;
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let sessions = Sessions::new(store.clone(), firewall_of(&config), clock.clone());
+    let clock: Arc<dyn Clock> = timeline.clone();
+    let sessions = Sessions::new(store.clone(), firewall_of(&config), clock.clone(), Usage::default());
     let http = HttpClient::new(UPSTREAM_TIMEOUT);
     let jobs = Jobs::new();
     let payments = Payments::new(
@@ -83,9 +89,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     if payments.enabled() && payments.is_demo() {
         log::warn!("M-Pesa is in DEMO mode: every payment is approved after a few seconds, no money moves");
     }
-    let policy = policy_of(&config);
-
-    let restored = sessions.restore(policy.clone()).await.map_err(DaemonError::Firewall)?;
+    let restored = sessions.restore().await.map_err(DaemonError::Firewall)?;
     log::info!("firewall {} on {}: {restored} devices still entitled keep access", config.firewall, config.interface);
 
     let listener = TcpListener::bind(config.listen)
@@ -108,15 +112,19 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         sms: sms::gateway(&config.sms, http).map(Arc::from),
         country_code: config.country_code.clone(),
         portal_url: config.portal_url.clone().unwrap_or_default(),
+        usage_detail: config.usage_detail,
+        usage_keep: config.usage_keep,
     };
     let intervals = Intervals {
         check_expired: config.expiry_check_interval,
         sync_accounting: config.sync_interval,
         clean: config.cleanup_interval,
     };
+    let usage_intervals = usage::Intervals { poll: config.usage_poll_interval, checkpoint: config.usage_checkpoint_interval };
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
     let mut portal_task = tokio::spawn(portal::serve(listener, portal, settings, stopped.clone()));
-    let mut ticker_task = tokio::spawn(tick(sessions, policy, stopped.clone()));
+    let mut ticker_task = tokio::spawn(tick(sessions.clone(), timeline.clone(), boot_id.clone(), stopped.clone()));
+    let mut usage_task = tokio::spawn(usage::run(sessions, timeline, boot_id, usage_intervals, stopped.clone()));
     let mut worker_task = tokio::spawn(worker::run(job_context, jobs.clone(), stopped.clone()));
     let mut scheduler_task = tokio::spawn(scheduler::run(store, jobs, clock, intervals, stopped.clone()));
     let mut poller_task = tokio::spawn(payments.run_poller(stopped));
@@ -125,13 +133,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         signal = stop_signal() => signal.map_err(DaemonError::Signals),
         _ = &mut portal_task => Err(DaemonError::TaskDied("portal")),
         _ = &mut ticker_task => Err(DaemonError::TaskDied("session ticker")),
+        _ = &mut usage_task => Err(DaemonError::TaskDied("usage")),
         _ = &mut worker_task => Err(DaemonError::TaskDied("job worker")),
         _ = &mut scheduler_task => Err(DaemonError::TaskDied("job scheduler")),
         _ = &mut poller_task => Err(DaemonError::TaskDied("payment poller")),
     };
     log::info!("stopping; authorised clients keep access until hotspotd is back");
     let _ = stop.send(true);
-    for task in [portal_task, ticker_task, worker_task, scheduler_task, poller_task] {
+    for task in [portal_task, ticker_task, usage_task, worker_task, scheduler_task, poller_task] {
         let _ = task.await;
     }
     // The store thread ends once every handle is gone; wait so the last writes are on disk.
@@ -155,9 +164,23 @@ async fn stop_signal() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Once a second: record expired sessions. Every few seconds: make sure our nft table is
-/// still installed. Errors are logged and retried on the next tick.
-async fn tick(sessions: Sessions, policy: Policy, mut stopped: watch::Receiver<bool>) {
+/// Brings the deadlines stored by the last run onto this run's clock (see `clock::timeline`):
+/// the time that provably passed is charged, a wall-clock jump or a reboot is not.
+fn resume_timeline(conn: &mut rusqlite::Connection, timeline: &Timeline, boot_id: &str) -> Result<(), StoreError> {
+    let last = store::timeline::last_checkpoint(conn)?;
+    let now = clock::read();
+    let secs = clock::timeline::shift_at_start(last.as_ref(), boot_id, now);
+    store::timeline::shift(conn, secs, &Checkpoint::of(boot_id, now))?;
+    timeline.rebase(now);
+    if secs != 0 {
+        log::warn!("the wall clock moved {secs:+} s against the last run's; remaining times are kept");
+    }
+    Ok(())
+}
+
+/// Once a second: follow a wall-clock jump, record expired sessions. Every few seconds:
+/// make sure our nft table is still installed. Errors are logged and retried next tick.
+async fn tick(sessions: Sessions, timeline: Arc<Timeline>, boot_id: Arc<str>, mut stopped: watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(EXPIRY_TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut ticks: u32 = 0;
@@ -166,12 +189,15 @@ async fn tick(sessions: Sessions, policy: Policy, mut stopped: watch::Receiver<b
             _ = interval.tick() => {}
             _ = stopped.changed() => return,
         }
+        if let Err(e) = sessions.follow_wall_clock(timeline.clone(), boot_id.clone()).await {
+            log::error!("cannot follow the wall clock: {}", crate::error_chain(&e));
+        }
         if let Err(e) = sessions.expire_due().await {
             log::error!("expiry check failed: {}", crate::error_chain(&e));
         }
         ticks = ticks.wrapping_add(1);
         if ticks % TABLE_CHECK_EVERY_TICKS == 0 {
-            if let Err(e) = sessions.ensure_installed(policy.clone()).await {
+            if let Err(e) = sessions.ensure_installed().await {
                 log::error!("firewall check failed: {}", crate::error_chain(&e));
             }
         }

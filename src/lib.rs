@@ -7,15 +7,17 @@
 //! - `accounts`: account operations across tables (password reset).
 //! - `jobs`: the durable job queue, its worker, scheduler and handlers.
 //! - `credentials`: voucher codes and passwords (generation, hashing, normalising).
-//! - `sessions`: login, logout, expiry and restore — database first, then firewall.
-//! - `firewall`: the nftables table `inet hotspotd` (or `none`), applied in atomic batches.
+//! - `sessions`: login, logout, expiry, data caps and restore — database first, then firewall.
+//! - `usage`: per-device byte counts from the kernel, kept in memory, checkpointed to SQLite.
+//! - `firewall`: the nftables table `inet hotspotd` and tc speed limits (or `none`).
 //! - `portal`: the captive portal HTTP server (splash, status, JSON API, RFC 8908).
 //! - `payments`: M-Pesa STK push and the payment → account flow.
 //! - `sms`: credential delivery (Africa's Talking, Twilio, webhook).
 //! - `daemon`: `hotspotd run` — starts the tasks above and stops them on SIGTERM.
 //! - `cli`: the operator's commands (packages, vouchers, users, clients, deauth, status).
 //! - `http_client`: blocking HTTP(S) to upstream services, run off the runtime thread.
-//! - `clock`, `netaddr`, `phone`, `logging`: small shared pieces.
+//! - `clock`: the daemon's timeline, which wall-clock jumps do not move.
+//! - `netaddr`, `phone`, `logging`: small shared pieces.
 
 pub mod access;
 pub mod accounts;
@@ -36,6 +38,7 @@ pub mod portal;
 pub mod sessions;
 pub mod sms;
 pub mod store;
+pub mod usage;
 
 /// An error and all its causes on one line: `cannot open the database x: unable to open`.
 pub fn error_chain(error: &dyn std::error::Error) -> String {

@@ -71,10 +71,10 @@ fn package_voucher_and_user_commands_print_their_documented_forms() {
     assert_eq!(clients.lines().count(), 1, "only the header while nobody is online: {clients}");
     let status = stdout(&run(&s.config, &["status"]));
     assert!(status.contains("2 on sale") && status.contains("5 unused"), "{status}");
-    assert!(status.contains("not yet confirmed by NTP"), "{status}");
+    assert!(status.contains("NOT trusted: never confirmed by NTP"), "{status}");
     stdout(&run(&s.config, &["clock", "synced"]));
     let status = stdout(&run(&s.config, &["status"]));
-    assert!(status.contains("synchronised by NTP"), "{status}");
+    assert!(status.contains("trusted: synchronised by NTP"), "{status}");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::io::Write;
 use rusqlite::Connection;
 
 use super::Command;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{self, Clock, SystemClock, Trust};
 use crate::config::{Config, FirewallKind};
 use crate::credentials;
 use crate::daemon::firewall_of;
@@ -61,7 +61,7 @@ pub fn execute(config: &Config, command: Command, out: &mut impl Write) -> Resul
         Command::Clients => clients(&conn, now, out),
         Command::Deauth(mac) => deauth(config, &mut conn, mac, now, out),
         Command::Status => status(config, &conn, now, out),
-        Command::ClockSynced => Ok(settings::set(&conn, settings::CLOCK_SYNCED_AT, &now.to_string())?),
+        Command::ClockSynced => Ok(store::timeline::record_sync(&conn, &clock::boot_id(), now)?),
         Command::Jobs => jobs(&conn, now, out),
         Command::JobsRetry(id) => {
             if queue::retry_failed(&mut conn, id, now)? {
@@ -152,10 +152,25 @@ fn user_add(
     Ok(())
 }
 
+/// Devices online. Usage is as of the last checkpoint (a minute by default).
 fn clients(conn: &Connection, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
-    writeln!(out, "{:<17} {:<15} {:<16} TIME LEFT", "MAC", "IP", "USER")?;
+    writeln!(out, "{:<17} {:<15} {:<16} {:>10} {:>9} {:>9} {:>10}", "MAC", "IP", "USER", "TIME LEFT", "UP", "DOWN", "DATA LEFT")?;
     for s in session_rows::active(conn)? {
-        writeln!(out, "{:<17} {:<15} {:<16} {}", s.mac, s.ip, s.username, text::duration(s.expires_at - now))?;
+        let data_left = match accounts::get_account(conn, s.user_id)?.map(|r| r.account.data_limit_bytes.map(|l| l - r.account.data_used_bytes)) {
+            Some(Some(left)) => text::bytes(left.max(0)),
+            _ => text::UNLIMITED.into(),
+        };
+        writeln!(
+            out,
+            "{:<17} {:<15} {:<16} {:>10} {:>9} {:>9} {:>10}",
+            s.mac,
+            s.ip,
+            s.username,
+            text::duration(s.expires_at - now),
+            text::bytes(s.bytes_in),
+            text::bytes(s.bytes_out),
+            data_left
+        )?;
     }
     Ok(())
 }
@@ -225,6 +240,13 @@ fn payments_list(conn: &Connection, out: &mut impl Write) -> Result<(), AdminErr
     Ok(())
 }
 
+/// How many active sessions have usage on flash, and when the daemon last checkpointed.
+fn usage_checkpoint(conn: &Connection) -> Result<(i64, Option<i64>), AdminError> {
+    let rows: i64 = conn.query_row("SELECT count(*) FROM session_usage", [], |r| r.get(0))?;
+    let at = store::timeline::last_checkpoint(conn)?.map(|c| c.at);
+    Ok((rows, at))
+}
+
 fn status(config: &Config, conn: &Connection, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
     let packages = catalog::list_packages(conn, true)?.len();
     let vouchers = catalog::count_unused_vouchers(conn)?;
@@ -242,11 +264,21 @@ fn status(config: &Config, conn: &Connection, now: i64, out: &mut impl Write) ->
     writeln!(out, "packages:      {packages} on sale")?;
     writeln!(out, "vouchers:      {vouchers} unused")?;
     writeln!(out, "online:        {online} devices")?;
-    let clock = match settings::get(conn, settings::CLOCK_SYNCED_AT)?.and_then(|v| v.parse::<i64>().ok()) {
-        Some(at) => format!("synchronised by NTP {} ago", text::duration(now - at)),
-        None => "not yet confirmed by NTP".into(),
+    let clock = match store::timeline::trust(conn, &clock::boot_id(), now)? {
+        Trust::Synced { at } => format!("trusted: synchronised by NTP {} ago", text::duration(now - at)),
+        Trust::PastLastGood { .. } => "trusted: later than the last time known good (not yet synchronised by NTP since boot)".into(),
+        Trust::Untrusted { last_good: Some(at) } => {
+            format!("NOT trusted: {} behind the last time known good; waiting for NTP", text::duration(at - now))
+        }
+        Trust::Untrusted { last_good: None } => "NOT trusted: never confirmed by NTP; waiting for NTP".into(),
     };
-    writeln!(out, "clock:         {clock}")?;
+    writeln!(out, "clock:         {clock} (remaining time runs on the monotonic clock either way)")?;
+    let (checkpointed, at) = usage_checkpoint(conn)?;
+    let usage = match at {
+        Some(at) => format!("{checkpointed} active sessions checkpointed, last {} ago", text::duration((now - at).max(0))),
+        None => "no checkpoint yet".into(),
+    };
+    writeln!(out, "usage:         {usage} (every {} s, polled every {} s)", config.usage_checkpoint_interval.as_secs(), config.usage_poll_interval.as_secs())?;
     let pending_jobs = queue::pending(conn)?.len();
     let failed_jobs = queue::failed(conn)?.len();
     writeln!(out, "jobs:          {pending_jobs} pending, {failed_jobs} failed (`hotspotd jobs`)")?;

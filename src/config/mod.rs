@@ -64,6 +64,14 @@ pub struct Config {
     pub sync_interval: Duration,
     /// How often old log rows are deleted.
     pub cleanup_interval: Duration,
+    /// How often the kernel's byte counters are read (one `nft -j` listing).
+    pub usage_poll_interval: Duration,
+    /// How often usage is written to the database (and at session end and shutdown).
+    pub usage_checkpoint_interval: Duration,
+    /// Per-checkpoint usage rows older than this are folded into hourly rows.
+    pub usage_detail: Duration,
+    /// Hourly usage rows older than this are deleted.
+    pub usage_keep: Duration,
     pub mpesa: MpesaConfig,
     pub sms: SmsConfig,
 }
@@ -144,6 +152,14 @@ impl Config {
             expiry_check_interval: reader.seconds("expiry_check_interval", 5..=3600, defaults.expiry_check_interval)?,
             sync_interval: reader.seconds("sync_interval", 10..=86_400, defaults.sync_interval)?,
             cleanup_interval: reader.seconds("cleanup_interval", 60..=604_800, defaults.cleanup_interval)?,
+            usage_poll_interval: reader.seconds("usage_poll_interval", 1..=60, defaults.usage_poll_interval)?,
+            usage_checkpoint_interval: reader.seconds("usage_checkpoint_interval", 5..=3600, defaults.usage_checkpoint_interval)?,
+            usage_detail: reader
+                .parsed_in("usage_detail_hours", 1..=720, "a whole number of hours from 1 to 720")?
+                .map_or(defaults.usage_detail, |h: u64| Duration::from_secs(h * 3600)),
+            usage_keep: reader
+                .parsed_in("usage_keep_days", 1..=3650, "a whole number of days from 1 to 3650")?
+                .map_or(defaults.usage_keep, |d: u64| Duration::from_secs(d * 86_400)),
             mpesa: MpesaConfig::from_section(path, find(&sections, "mpesa"))?,
             sms: SmsConfig::from_section(path, find(&sections, "sms"))?,
         })
@@ -167,6 +183,10 @@ impl Config {
             expiry_check_interval: Duration::from_secs(60),
             sync_interval: Duration::from_secs(300),
             cleanup_interval: Duration::from_secs(6 * 3600),
+            usage_poll_interval: Duration::from_secs(2),
+            usage_checkpoint_interval: Duration::from_secs(60),
+            usage_detail: Duration::from_secs(6 * 3600),
+            usage_keep: Duration::from_secs(14 * 86_400),
             mpesa: MpesaConfig::disabled(),
             sms: SmsConfig::none(),
         }
@@ -208,6 +228,10 @@ const KNOWN_OPTIONS: &[&str] = &[
     "expiry_check_interval",
     "sync_interval",
     "cleanup_interval",
+    "usage_poll_interval",
+    "usage_checkpoint_interval",
+    "usage_detail_hours",
+    "usage_keep_days",
     "enabled",
     "configured",
     "dhcp_captive_api",

@@ -1,16 +1,21 @@
-//! Enforcement: who the kernel lets through. The desired state is data (`Policy` plus the
-//! authorised devices), applied whole at start and changed one atomic batch at a time.
+//! Enforcement: who the kernel lets through, how much, and how fast. The desired state is
+//! data (`Policy` plus the authorised devices with their counters, caps and rates), applied
+//! whole at start and changed one atomic batch at a time; the kernel's counters are read
+//! back in one listing per poll.
 //!
-//! Backends: `nft` (our own table `inet hotspotd`, the only code that writes nft syntax) and
-//! `none` (enforces nothing; logs each change, for the demo and development). Calls block
-//! (they run `nft`): async callers use `spawn_blocking`.
+//! Backends: `nft` (our own table `inet hotspotd`, the only code that writes nft syntax, with
+//! `tc` shaping for speed limits) and `none` (enforces and counts nothing; logs each change,
+//! for the demo and development). Calls block (they run `nft`/`tc`): async callers use
+//! `spawn_blocking`.
 
 mod nft;
+mod nft_usage;
 mod none;
 
 pub use nft::NftFirewall;
 pub use none::NoFirewall;
 
+use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use crate::netaddr::{Ipv4Cidr, MacAddr};
@@ -33,17 +38,101 @@ pub struct Device {
     pub mac: MacAddr,
 }
 
-/// A device allowed through for `timeout_secs` more seconds; the kernel removes it then,
-/// whether or not the daemon is running.
+/// Bytes a device sent (`up`, the `bytes_in` columns) and received (`down`, `bytes_out`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    pub up: u64,
+    pub down: u64,
+}
+
+impl Traffic {
+    pub fn total(self) -> u64 {
+        self.up.saturating_add(self.down)
+    }
+
+    /// Each direction's larger value (counters only grow).
+    pub fn max(self, other: Traffic) -> Traffic {
+        Traffic { up: self.up.max(other.up), down: self.down.max(other.down) }
+    }
+
+    /// What `self` has that `earlier` had not (never negative).
+    pub fn since(self, earlier: Traffic) -> Traffic {
+        Traffic { up: self.up.saturating_sub(earlier.up), down: self.down.saturating_sub(earlier.down) }
+    }
+}
+
+/// An account's data cap as the kernel enforces it: one quota shared by all the account's
+/// devices, so their traffic together stops at the byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub account_id: i64,
+    /// `None`: no cap (the quota still exists, so a later purchase can add one in place).
+    pub limit_bytes: Option<u64>,
+    /// Bytes the account has used so far (counted against the limit).
+    pub used_bytes: u64,
+}
+
+/// Per-device speed ceilings in kbit/s; `None`: not limited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rate {
+    pub down_kbps: Option<u32>,
+    pub up_kbps: Option<u32>,
+}
+
+/// A device allowed through for `timeout_secs` more seconds (the kernel removes it then,
+/// whether or not the daemon is running), with its session's byte counters and its
+/// account's quota and speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Authorised {
     pub device: Device,
     pub timeout_secs: u64,
+    /// Names the device's byte counters.
+    pub session_id: i64,
+    /// Bytes the session has used so far: its counters start from here.
+    pub counted: Traffic,
+    pub quota: Quota,
+    pub rate: Rate,
+}
+
+/// A device whose access ends. Its byte counters stay until `forget`, so the last bytes it
+/// moved are read before they are dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revoked {
+    pub device: Device,
+    pub session_id: i64,
+    pub account_id: i64,
+    /// No other device of the account stays online: its shared quota goes too.
+    pub last_of_account: bool,
+}
+
+/// An account quota as the kernel holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaState {
+    /// `None`: no cap.
+    pub limit_bytes: Option<u64>,
+    /// Bytes that met the quota, including any it refused once the cap was reached.
+    pub used_bytes: u64,
+}
+
+impl QuotaState {
+    /// The cap is reached: the kernel is dropping this account's traffic.
+    pub fn is_exhausted(&self) -> bool {
+        self.limit_bytes.is_some_and(|limit| self.used_bytes >= limit)
+    }
+}
+
+/// What the kernel has counted, read in one listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsageReading {
+    /// Per session (by id): bytes since the session started.
+    pub sessions: HashMap<i64, Traffic>,
+    /// Per account (by id).
+    pub quotas: HashMap<i64, QuotaState>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum FirewallError {
-    #[error("cannot run `{program}` (is nftables installed? set `option firewall 'none'` to run without enforcement)")]
+    #[error("cannot run `{program}` (is it installed? set `option firewall 'none'` to run without enforcement)")]
     Spawn {
         program: String,
         #[source]
@@ -51,18 +140,30 @@ pub enum FirewallError {
     },
     #[error("nft rejected the change: {stderr}")]
     Rejected { stderr: String },
+    #[error("tc rejected the speed limits: {stderr} (are kmod-sched-core and kmod-ifb installed?)")]
+    ShaperRejected { stderr: String },
+    #[error("cannot understand nft's listing of the counters: {0}")]
+    Listing(String),
     #[error("interface name `{0}` is not valid (letters, digits, `.`, `-`, `_`; at most 15)")]
     BadInterface(String),
 }
 
 pub trait Firewall: Send + Sync {
-    /// Replaces the whole rule set with `policy` and exactly `clients`, atomically: devices
-    /// already authorised stay authorised throughout.
-    fn install(&self, policy: &Policy, clients: &[Authorised]) -> Result<(), FirewallError>;
+    /// Replaces the whole rule set with exactly `clients`, atomically: devices already
+    /// authorised stay authorised throughout; counters and quotas start from the values given.
+    fn install(&self, clients: &[Authorised]) -> Result<(), FirewallError>;
 
-    /// In one atomic change: removes `revoke`, then adds or refreshes `authorise`.
-    fn update(&self, authorise: &[Authorised], revoke: &[Device]) -> Result<(), FirewallError>;
+    /// In one atomic change: removes `revoke`, then adds or refreshes `authorise` (a refresh
+    /// keeps the device's counters and its account quota's count; it may change the cap).
+    fn update(&self, authorise: &[Authorised], revoke: &[Revoked]) -> Result<(), FirewallError>;
 
     /// Whether our rules are in place (another tool may have flushed the rule set).
     fn is_installed(&self) -> Result<bool, FirewallError>;
+
+    /// Every session's byte counters and every account's quota. Empty if the backend counts
+    /// nothing or the table is missing.
+    fn read_usage(&self) -> Result<UsageReading, FirewallError>;
+
+    /// Drops the counters of sessions that have ended and whose totals are recorded.
+    fn forget(&self, session_ids: &[i64]) -> Result<(), FirewallError>;
 }

@@ -1,5 +1,6 @@
 //! The nftables backend: our own table `inet hotspotd`, driven through `nft -f -` with one
-//! atomic batch per change. firewall4 reloads rebuild only `inet fw4`, so ours survives them.
+//! atomic batch per change, counters read with one `nft -j` listing. firewall4 reloads
+//! rebuild only `inet fw4`, so ours survives them.
 //!
 //! The table (see README "How enforcement works"):
 //! - set `clients` (`ipv4_addr . ether_addr`, timeout): authorised devices, matched on the
@@ -7,26 +8,40 @@
 //!   sent to them. Element timeouts are the remaining session time, so the kernel cuts a
 //!   device on time even if the daemon is dead. Every forwarded packet is checked, so removal
 //!   also cuts established connections.
+//! - per session, counters `up_<session>` and `dn_<session>` (uploaded / downloaded bytes),
+//!   reached through maps `up_counter` / `dn_counter` keyed by the device's address; per
+//!   account, quota `cap_<account>` reached through map `cap`, shared by all its devices,
+//!   which drops their traffic once the account's data is used up (at the byte, between
+//!   polls). Counters count forwarded traffic after the quota check, so they hold exactly
+//!   what was delivered.
 //! - Unauthenticated devices: tcp/80 is redirected to the portal, tcp/443 gets a reset (the
 //!   browser falls back to its plain-HTTP probe at once), anything else forwarded is dropped.
 //!   DNS, DHCP and the portal are local services: we never drop input.
-//! - set `walled_garden`: reachable before login.
+//! - set `walled_garden`: reachable before login, and never counted or capped.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use super::{Authorised, Device, Firewall, FirewallError, Policy};
+use super::{nft_usage, Authorised, Firewall, FirewallError, Policy, Revoked, UsageReading};
 
 pub const TABLE: &str = "hotspotd";
 
+/// The "limit" of an account without a data cap: its quota exists (so a later purchase can
+/// set a cap in place) but is never reached.
+pub const NO_CAP_BYTES: u64 = 1 << 62;
+
+/// One listing per poll: every counter and every quota of our table.
+const USAGE_QUERY: &str = r#"{"nftables":[{"list":{"counters":{"family":"inet","table":"hotspotd"}}},{"list":{"quotas":{"family":"inet","table":"hotspotd"}}}]}"#;
+
 pub struct NftFirewall {
     program: String,
+    policy: Policy,
 }
 
 impl NftFirewall {
-    pub fn new() -> NftFirewall {
-        NftFirewall { program: "nft".into() }
+    pub fn new(policy: Policy) -> NftFirewall {
+        NftFirewall { program: "nft".into(), policy }
     }
 
     fn run(&self, args: &[&str], script: Option<&str>) -> Result<String, FirewallError> {
@@ -51,19 +66,13 @@ impl NftFirewall {
     }
 }
 
-impl Default for NftFirewall {
-    fn default() -> Self {
-        NftFirewall::new()
-    }
-}
-
 impl Firewall for NftFirewall {
-    fn install(&self, policy: &Policy, clients: &[Authorised]) -> Result<(), FirewallError> {
-        let script = table_script(policy, clients)?;
+    fn install(&self, clients: &[Authorised]) -> Result<(), FirewallError> {
+        let script = table_script(&self.policy, clients)?;
         self.run(&["-f", "-"], Some(&script)).map(drop)
     }
 
-    fn update(&self, authorise: &[Authorised], revoke: &[Device]) -> Result<(), FirewallError> {
+    fn update(&self, authorise: &[Authorised], revoke: &[Revoked]) -> Result<(), FirewallError> {
         if authorise.is_empty() && revoke.is_empty() {
             return Ok(());
         }
@@ -74,10 +83,28 @@ impl Firewall for NftFirewall {
         let tables = self.run(&["list", "tables", "inet"], None)?;
         Ok(tables.lines().any(|l| l.trim() == format!("table inet {TABLE}")))
     }
+
+    fn read_usage(&self) -> Result<UsageReading, FirewallError> {
+        match self.run(&["-j", "-f", "-"], Some(USAGE_QUERY)) {
+            Ok(listing) => nft_usage::parse(&listing).map_err(FirewallError::Listing),
+            // No table (yet, or flushed by someone): nothing counted; the table check restores it.
+            Err(FirewallError::Rejected { stderr }) if stderr.contains("No such file or directory") => {
+                Ok(UsageReading::default())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn forget(&self, session_ids: &[i64]) -> Result<(), FirewallError> {
+        if session_ids.is_empty() {
+            return Ok(());
+        }
+        self.run(&["-f", "-"], Some(&forget_script(session_ids))).map(drop)
+    }
 }
 
 /// Interface names go into the rules verbatim: allow only what Linux allows, no quotes.
-fn check_interface(name: &str) -> Result<(), FirewallError> {
+pub fn check_interface(name: &str) -> Result<(), FirewallError> {
     let ok = !name.is_empty()
         && name.len() <= 15
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
@@ -88,8 +115,20 @@ fn check_interface(name: &str) -> Result<(), FirewallError> {
     }
 }
 
-fn client_element(a: &Authorised) -> String {
-    format!("{} . {} timeout {}s", a.device.ip, a.device.mac, a.timeout_secs.max(1))
+fn up_counter(session_id: i64) -> String {
+    format!("up_{session_id}")
+}
+
+fn down_counter(session_id: i64) -> String {
+    format!("dn_{session_id}")
+}
+
+fn quota_name(account_id: i64) -> String {
+    format!("cap_{account_id}")
+}
+
+fn limit_of(a: &Authorised) -> u64 {
+    a.quota.limit_bytes.unwrap_or(NO_CAP_BYTES).min(NO_CAP_BYTES)
 }
 
 fn elements_line(out: &mut String, elements: &[String]) {
@@ -107,15 +146,38 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
     let mut s = String::new();
     let _ = writeln!(s, "add table inet {TABLE}\ndelete table inet {TABLE}\ntable inet {TABLE} {{");
 
+    let mut quotas_done = std::collections::HashSet::new();
+    for a in clients {
+        let _ = writeln!(s, "\tcounter {} {{ packets 0 bytes {} }}", up_counter(a.session_id), a.counted.up);
+        let _ = writeln!(s, "\tcounter {} {{ packets 0 bytes {} }}", down_counter(a.session_id), a.counted.down);
+        if quotas_done.insert(a.quota.account_id) {
+            let _ = writeln!(
+                s,
+                "\tquota {} {{ over {} bytes used {} bytes }}",
+                quota_name(a.quota.account_id),
+                limit_of(a),
+                a.quota.used_bytes
+            );
+        }
+    }
+
     s.push_str("\tset clients {\n\t\ttype ipv4_addr . ether_addr\n\t\tflags timeout\n");
     elements_line(&mut s, &clients.iter().map(client_element).collect::<Vec<_>>());
     s.push_str("\t}\n\tset clients_ip {\n\t\ttype ipv4_addr\n\t\tflags timeout\n");
-    let ips: Vec<String> =
-        clients.iter().map(|a| format!("{} timeout {}s", a.device.ip, a.timeout_secs.max(1))).collect();
+    let ips: Vec<String> = clients.iter().map(|a| format!("{} timeout {}s", a.device.ip, a.timeout_secs.max(1))).collect();
     elements_line(&mut s, &ips);
     s.push_str("\t}\n\tset walled_garden {\n\t\ttype ipv4_addr\n\t\tflags interval\n");
     let garden: Vec<String> = policy.walled_garden.iter().map(|c| c.to_string()).collect();
     elements_line(&mut s, &garden);
+    s.push_str("\t}\n\tmap up_counter {\n\t\ttype ipv4_addr : counter\n");
+    let ups: Vec<String> = clients.iter().map(|a| format!("{} : \"{}\"", a.device.ip, up_counter(a.session_id))).collect();
+    elements_line(&mut s, &ups);
+    s.push_str("\t}\n\tmap dn_counter {\n\t\ttype ipv4_addr : counter\n");
+    let downs: Vec<String> = clients.iter().map(|a| format!("{} : \"{}\"", a.device.ip, down_counter(a.session_id))).collect();
+    elements_line(&mut s, &downs);
+    s.push_str("\t}\n\tmap cap {\n\t\ttype ipv4_addr : quota\n");
+    let caps: Vec<String> = clients.iter().map(|a| format!("{} : \"{}\"", a.device.ip, quota_name(a.quota.account_id))).collect();
+    elements_line(&mut s, &caps);
     s.push_str("\t}\n");
 
     let _ = write!(
@@ -132,16 +194,28 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
 \t\toifname \"{iif}\" jump to_clients
 \t}}
 \tchain from_clients {{
-\t\tip saddr . ether saddr @clients accept
+\t\tip saddr . ether saddr @clients goto client_sends
 \t\tip daddr @walled_garden accept
 \t\ttcp dport 443 reject with tcp reset
 \t\tudp dport 443 reject
 \t\tcounter drop
 \t}}
+\tchain client_sends {{
+\t\tip daddr @walled_garden accept
+\t\tquota name ip saddr map @cap drop
+\t\tcounter name ip saddr map @up_counter
+\t\taccept
+\t}}
 \tchain to_clients {{
-\t\tip daddr @clients_ip accept
+\t\tip daddr @clients_ip goto client_receives
 \t\tip saddr @walled_garden accept
 \t\tcounter drop
+\t}}
+\tchain client_receives {{
+\t\tip saddr @walled_garden accept
+\t\tquota name ip daddr map @cap drop
+\t\tcounter name ip daddr map @dn_counter
+\t\taccept
 \t}}
 }}
 "
@@ -149,27 +223,77 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
     Ok(s)
 }
 
-/// Removes `revoke` then adds `authorise`, in one batch. `add` before `delete` makes a
-/// delete of a missing element (already timed out) harmless; delete before the final add
-/// resets the timeout of an element that is already there.
-pub fn update_script(authorise: &[Authorised], revoke: &[Device]) -> String {
+fn client_element(a: &Authorised) -> String {
+    format!("{} . {} timeout {}s", a.device.ip, a.device.mac, a.timeout_secs.max(1))
+}
+
+/// Removes `revoke` then adds `authorise`, in one batch.
+///
+/// Set elements may have timed out in the kernel: `add` before `delete` makes their removal
+/// harmless either way, and delete before the final add resets the timeout of an element
+/// that is already there. Map elements have no timeout; the same `add` + `delete` pair needs
+/// the object they name to exist, which `add counter` (a no-op for an existing counter)
+/// ensures. `add quota` creates an account's quota or, if its devices already share one,
+/// changes its limit and keeps what it has counted.
+pub fn update_script(authorise: &[Authorised], revoke: &[Revoked]) -> String {
     let mut s = String::new();
-    let mut remove = |ip: &dyn std::fmt::Display, mac: &dyn std::fmt::Display| {
+    for r in revoke {
+        let (ip, mac, id) = (r.device.ip, r.device.mac, r.session_id);
+        let (up, down, cap) = (up_counter(id), down_counter(id), quota_name(r.account_id));
+        let _ = writeln!(s, "add counter inet {TABLE} {up}\nadd counter inet {TABLE} {down}");
+        if r.last_of_account {
+            // Made sure it exists, to be deleted below whatever limit it had.
+            let _ = writeln!(s, "add quota inet {TABLE} {cap} {{ over {NO_CAP_BYTES} bytes }}");
+        }
+        remove_elements(&mut s, ip, mac, &up, &down, &cap);
+        if r.last_of_account {
+            let _ = writeln!(s, "delete quota inet {TABLE} {cap}");
+        }
+    }
+    for a in authorise {
+        let (ip, mac, id) = (a.device.ip, a.device.mac, a.session_id);
+        let (up, down, cap) = (up_counter(id), down_counter(id), quota_name(a.quota.account_id));
+        let _ = writeln!(s, "add counter inet {TABLE} {up} {{ packets 0 bytes {} }}", a.counted.up);
+        let _ = writeln!(s, "add counter inet {TABLE} {down} {{ packets 0 bytes {} }}", a.counted.down);
+        let _ = writeln!(s, "add quota inet {TABLE} {cap} {{ over {} bytes used {} bytes }}", limit_of(a), a.quota.used_bytes);
+        // Only the sets: the device's map elements name the same objects when it is refreshed.
         let _ = writeln!(s, "add element inet {TABLE} clients {{ {ip} . {mac} }}");
         let _ = writeln!(s, "delete element inet {TABLE} clients {{ {ip} . {mac} }}");
         let _ = writeln!(s, "add element inet {TABLE} clients_ip {{ {ip} }}");
         let _ = writeln!(s, "delete element inet {TABLE} clients_ip {{ {ip} }}");
-    };
-    for d in revoke {
-        remove(&d.ip, &d.mac);
-    }
-    for a in authorise {
-        remove(&a.device.ip, &a.device.mac);
     }
     for a in authorise {
         let timeout = a.timeout_secs.max(1);
+        let ip = a.device.ip;
         let _ = writeln!(s, "add element inet {TABLE} clients {{ {} }}", client_element(a));
-        let _ = writeln!(s, "add element inet {TABLE} clients_ip {{ {} timeout {timeout}s }}", a.device.ip);
+        let _ = writeln!(s, "add element inet {TABLE} clients_ip {{ {ip} timeout {timeout}s }}");
+        let _ = writeln!(s, "add element inet {TABLE} up_counter {{ {ip} : \"{}\" }}", up_counter(a.session_id));
+        let _ = writeln!(s, "add element inet {TABLE} dn_counter {{ {ip} : \"{}\" }}", down_counter(a.session_id));
+        let _ = writeln!(s, "add element inet {TABLE} cap {{ {ip} : \"{}\" }}", quota_name(a.quota.account_id));
+    }
+    s
+}
+
+/// The `add` + `delete` pairs that take a device out of every set and map.
+fn remove_elements(s: &mut String, ip: std::net::Ipv4Addr, mac: crate::netaddr::MacAddr, up: &str, down: &str, cap: &str) {
+    let _ = writeln!(s, "add element inet {TABLE} clients {{ {ip} . {mac} }}");
+    let _ = writeln!(s, "delete element inet {TABLE} clients {{ {ip} . {mac} }}");
+    let _ = writeln!(s, "add element inet {TABLE} clients_ip {{ {ip} }}");
+    let _ = writeln!(s, "delete element inet {TABLE} clients_ip {{ {ip} }}");
+    for (map, object) in [("up_counter", up), ("dn_counter", down), ("cap", cap)] {
+        let _ = writeln!(s, "add element inet {TABLE} {map} {{ {ip} : \"{object}\" }}");
+        let _ = writeln!(s, "delete element inet {TABLE} {map} {{ {ip} }}");
+    }
+}
+
+/// Deletes the counters of ended sessions (already out of the maps).
+pub fn forget_script(session_ids: &[i64]) -> String {
+    let mut s = String::new();
+    for &id in session_ids {
+        // `add` first: deleting a counter that is already gone must not fail the batch.
+        for name in [up_counter(id), down_counter(id)] {
+            let _ = writeln!(s, "add counter inet {TABLE} {name}\ndelete counter inet {TABLE} {name}");
+        }
     }
     s
 }
@@ -177,10 +301,22 @@ pub fn update_script(authorise: &[Authorised], revoke: &[Device]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::firewall::{Device, Quota, Rate, Traffic};
     use crate::netaddr::MacAddr;
 
     fn device(n: u8) -> Device {
         Device { ip: [10, 0, 0, n].into(), mac: MacAddr([2, 0, 0, 0, 0, n]) }
+    }
+
+    fn authorised(n: u8, timeout_secs: u64) -> Authorised {
+        Authorised {
+            device: device(n),
+            timeout_secs,
+            session_id: 100 + n as i64,
+            counted: Traffic { up: 5, down: 7 },
+            quota: Quota { account_id: 9, limit_bytes: Some(1_000_000), used_bytes: 12 },
+            rate: Rate::default(),
+        }
     }
 
     fn policy() -> Policy {
@@ -188,14 +324,30 @@ mod tests {
     }
 
     #[test]
-    fn table_holds_clients_with_their_remaining_time() {
-        let s = table_script(&policy(), &[Authorised { device: device(2), timeout_secs: 3600 }]).unwrap();
+    fn table_holds_clients_with_their_remaining_time_counters_and_quota() {
+        let s = table_script(&policy(), &[authorised(2, 3600), authorised(3, 3600)]).unwrap();
         assert!(s.starts_with("add table inet hotspotd\ndelete table inet hotspotd\n"));
-        assert!(s.contains("elements = { 10.0.0.2 . 02:00:00:00:00:02 timeout 3600s }"), "{s}");
-        assert!(s.contains("elements = { 10.0.0.2 timeout 3600s }"), "{s}");
+        assert!(s.contains("elements = { 10.0.0.2 . 02:00:00:00:00:02 timeout 3600s, 10.0.0.3"), "{s}");
+        assert!(s.contains("elements = { 10.0.0.2 timeout 3600s, 10.0.0.3 timeout 3600s }"), "{s}");
         assert!(s.contains("elements = { 198.51.100.7/32 }"), "{s}");
         assert!(s.contains("iifname \"br-lan\" tcp dport 80 redirect to :2050"), "{s}");
         assert!(s.contains("tcp dport 443 reject with tcp reset"), "{s}");
+        // Counters resume from the session's totals; one quota for the two devices of account 9.
+        assert!(s.contains("counter up_102 { packets 0 bytes 5 }") && s.contains("counter dn_103 { packets 0 bytes 7 }"), "{s}");
+        assert_eq!(s.matches("quota cap_9 { over 1000000 bytes used 12 bytes }").count(), 1, "{s}");
+        assert!(s.contains("elements = { 10.0.0.2 : \"cap_9\", 10.0.0.3 : \"cap_9\" }"), "{s}");
+        // The cap is checked before counting, and the walled garden is neither.
+        let sends = &s[s.find("chain client_sends").unwrap()..];
+        let (garden, quota, count) = (sends.find("@walled_garden").unwrap(), sends.find("@cap").unwrap(), sends.find("@up_counter").unwrap());
+        assert!(garden < quota && quota < count, "{sends}");
+    }
+
+    #[test]
+    fn an_account_without_a_cap_gets_a_quota_it_never_reaches() {
+        let mut a = authorised(2, 60);
+        a.quota.limit_bytes = None;
+        let s = table_script(&policy(), &[a]).unwrap();
+        assert!(s.contains(&format!("quota cap_9 {{ over {NO_CAP_BYTES} bytes used 12 bytes }}")), "{s}");
     }
 
     #[test]
@@ -214,10 +366,34 @@ mod tests {
 
     #[test]
     fn update_revokes_before_it_authorises() {
-        let s = update_script(&[Authorised { device: device(3), timeout_secs: 0 }], &[device(2)]);
-        let revoke = s.find("delete element inet hotspotd clients { 10.0.0.2 . 02:00:00:00:00:02 }").unwrap();
+        let revoke = Revoked { device: device(2), session_id: 7, account_id: 4, last_of_account: true };
+        let s = update_script(&[authorised(3, 0)], &[revoke]);
+        let out = s.find("delete element inet hotspotd clients { 10.0.0.2 . 02:00:00:00:00:02 }").unwrap();
+        let unmapped = s.find("delete element inet hotspotd cap { 10.0.0.2 }").unwrap();
+        let dropped = s.find("delete quota inet hotspotd cap_4").unwrap();
         let grant = s.find("add element inet hotspotd clients { 10.0.0.3 . 02:00:00:00:00:03 timeout 1s }").unwrap();
-        assert!(revoke < grant, "{s}");
-        assert!(s.ends_with("add element inet hotspotd clients_ip { 10.0.0.3 timeout 1s }\n"), "{s}");
+        assert!(out < grant && unmapped < dropped && dropped < grant, "{s}");
+        // The revoked session's counters stay for the last reading.
+        assert!(!s.contains("delete counter"), "{s}");
+        assert!(s.contains("add counter inet hotspotd up_103 { packets 0 bytes 5 }"), "{s}");
+        assert!(s.contains("add quota inet hotspotd cap_9 { over 1000000 bytes used 12 bytes }"), "{s}");
+        assert!(s.ends_with("add element inet hotspotd cap { 10.0.0.3 : \"cap_9\" }\n"), "{s}");
+    }
+
+    #[test]
+    fn a_device_that_is_not_the_last_leaves_its_accounts_quota() {
+        let revoke = Revoked { device: device(2), session_id: 7, account_id: 4, last_of_account: false };
+        let s = update_script(&[], &[revoke]);
+        assert!(!s.contains("quota inet hotspotd cap_4"), "{s}");
+        assert!(s.contains("delete element inet hotspotd cap { 10.0.0.2 }"), "{s}");
+    }
+
+    #[test]
+    fn forgetting_is_harmless_for_counters_already_gone() {
+        let s = forget_script(&[5]);
+        assert_eq!(
+            s,
+            "add counter inet hotspotd up_5\ndelete counter inet hotspotd up_5\nadd counter inet hotspotd dn_5\ndelete counter inet hotspotd dn_5\n"
+        );
     }
 }

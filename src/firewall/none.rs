@@ -1,30 +1,40 @@
-//! The `none` backend: enforces nothing and logs each change, so the demo and development
-//! show what the router would be told.
+//! The `none` backend: enforces and counts nothing, and logs each change, so the demo and
+//! development show what the router would be told.
 
-use super::{Authorised, Device, Firewall, FirewallError, Policy};
+use super::{Authorised, Firewall, FirewallError, Policy, Revoked, UsageReading};
 
-pub struct NoFirewall;
+pub struct NoFirewall {
+    policy: Policy,
+}
+
+impl NoFirewall {
+    pub fn new(policy: Policy) -> NoFirewall {
+        NoFirewall { policy }
+    }
+}
 
 impl Firewall for NoFirewall {
-    fn install(&self, policy: &Policy, clients: &[Authorised]) -> Result<(), FirewallError> {
+    fn install(&self, clients: &[Authorised]) -> Result<(), FirewallError> {
         log::info!(
             "firewall none: not enforcing on {} ({} devices authorised)",
-            policy.interface,
+            self.policy.interface,
             clients.len()
         );
         Ok(())
     }
 
-    fn update(&self, authorise: &[Authorised], revoke: &[Device]) -> Result<(), FirewallError> {
-        for d in revoke {
-            log::info!("firewall none: access ended for {} ({})", d.ip, d.mac);
+    fn update(&self, authorise: &[Authorised], revoke: &[Revoked]) -> Result<(), FirewallError> {
+        for r in revoke {
+            log::info!("firewall none: access ended for {} ({})", r.device.ip, r.device.mac);
         }
         for a in authorise {
+            let cap = a.quota.limit_bytes.map_or("no data cap".to_string(), |l| format!("{} of {l} bytes used", a.quota.used_bytes));
             log::info!(
-                "firewall none: access granted to {} ({}) for {} s",
+                "firewall none: access granted to {} ({}) for {} s, {cap}, speed {:?}",
                 a.device.ip,
                 a.device.mac,
-                a.timeout_secs
+                a.timeout_secs,
+                a.rate
             );
         }
         Ok(())
@@ -32,5 +42,13 @@ impl Firewall for NoFirewall {
 
     fn is_installed(&self) -> Result<bool, FirewallError> {
         Ok(true)
+    }
+
+    fn read_usage(&self) -> Result<UsageReading, FirewallError> {
+        Ok(UsageReading::default())
+    }
+
+    fn forget(&self, _session_ids: &[i64]) -> Result<(), FirewallError> {
+        Ok(())
     }
 }

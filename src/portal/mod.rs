@@ -109,6 +109,18 @@ impl Portal {
         self.portal_url.as_deref().and_then(authority_of).is_some_and(|a| a.eq_ignore_ascii_case(&host))
     }
 
+    /// Why this device was cut off, if its package did it recently (errors: not shown).
+    async fn why_offline(&self, ctx: &RequestContext) -> Option<crate::sessions::records::Ended> {
+        let client = ctx.client?;
+        match self.sessions.why_offline(client).await {
+            Ok(ended) => ended,
+            Err(e) => {
+                log::error!("why {} is offline: {}", client.ip, crate::error_chain(&e));
+                None
+            }
+        }
+    }
+
     /// `None` if the device is unknown; otherwise its session, if online.
     async fn client_status(&self, ctx: &RequestContext) -> Option<Result<Option<ClientStatus>, SessionError>> {
         let client = ctx.client?;

@@ -213,12 +213,22 @@ pub enum PaymentState {
     Failed { reason: String },
 }
 
-/// What a logged-in device sees: time and data left, and the logout button.
+/// What a logged-in device sees: time and data left, its own usage, its speed, and the
+/// logout button.
 pub fn status(status: &ClientStatus) -> String {
     let data_left = status.remaining.bytes.map(text::bytes).unwrap_or_else(|| text::UNLIMITED.into());
+    let used = format!(
+        "{} ↓ {} ↑",
+        text::bytes(status.session.bytes_out),
+        text::bytes(status.session.bytes_in)
+    );
+    let speed = text::speed(status.rate.down_kbps, status.rate.up_kbps)
+        .map(|s| format!("<dt>{}</dt><dd id=\"speed\">{}</dd>", text::SPEED, escape(&s)))
+        .unwrap_or_default();
     let body = format!(
         "<section><p>{}</p><dl>\
-         <dt>{}</dt><dd id=\"time-left\">{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd id=\"time-left\">{}</dd><dt>{}</dt><dd id=\"data-left\">{}</dd>\
+         <dt>{}</dt><dd id=\"data-used\">{}</dd>{speed}<dt>{}</dt><dd>{}</dd>\
          <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} / {}</dd><dt>{}</dt><dd>{}<br><span class=\"muted\">{}</span></dd>\
          </dl><form method=\"post\" action=\"/logout\"><button type=\"submit\">{}</button></form></section>",
         text::CONTINUE_BROWSING,
@@ -226,6 +236,8 @@ pub fn status(status: &ClientStatus) -> String {
         escape(&text::duration(status.remaining.secs)),
         text::DATA_LEFT,
         escape(&data_left),
+        text::DATA_USED,
+        escape(&used),
         text::PACKAGE,
         escape(&status.package.name),
         text::ACCOUNT,
@@ -238,7 +250,6 @@ pub fn status(status: &ClientStatus) -> String {
         escape(&status.session.mac),
         text::LOGOUT_BUTTON
     );
-    // Refresh once a minute so the time left stays true while the page is open.
     page(text::STATUS_HEADING, &body, Some(60))
 }
 

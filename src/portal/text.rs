@@ -17,6 +17,11 @@ pub const BUY_HINT: &str = "Buy a voucher from the attendant, or log in with the
 pub const STATUS_HEADING: &str = "You are online";
 pub const TIME_LEFT: &str = "Time left";
 pub const DATA_LEFT: &str = "Data left";
+pub const DATA_USED: &str = "Used on this device";
+pub const SPEED: &str = "Speed";
+pub const ENDED_DATA_USED_UP: &str =
+    "Your data bundle is used up, so you were disconnected. Buy a new package below to get back online.";
+pub const ENDED_TIME_UP: &str = "Your package time is up, so you were disconnected. Buy a new package below to get back online.";
 pub const UNLIMITED: &str = "Unlimited";
 pub const PACKAGE: &str = "Package";
 pub const ACCOUNT: &str = "Account";
@@ -107,6 +112,34 @@ pub fn rate_limited(retry_after_secs: u64) -> String {
     format!("Too many wrong attempts. Wait {retry_after_secs} seconds and try again.")
 }
 
+/// Why a device was cut off (the splash page and check-session say so).
+pub fn ended(ended: crate::sessions::records::Ended) -> &'static str {
+    match ended {
+        crate::sessions::records::Ended::DataUsedUp => ENDED_DATA_USED_UP,
+        crate::sessions::records::Ended::TimeUp => ENDED_TIME_UP,
+    }
+}
+
+/// `2 Mbit/s down, 512 kbit/s up`; `None` when the device is not speed-limited.
+pub fn speed(down_kbps: Option<u32>, up_kbps: Option<u32>) -> Option<String> {
+    let rate = |kbps: u32| {
+        if kbps >= 1000 && kbps % 100 == 0 {
+            let mbit = kbps as f64 / 1000.0;
+            format!("{} Mbit/s", if mbit.fract() == 0.0 { format!("{mbit:.0}") } else { format!("{mbit:.1}") })
+        } else {
+            format!("{kbps} kbit/s")
+        }
+    };
+    match (down_kbps, up_kbps) {
+        (None, None) => None,
+        (d, u) => Some(format!(
+            "{} down, {} up",
+            d.map_or_else(|| UNLIMITED.to_lowercase(), rate),
+            u.map_or_else(|| UNLIMITED.to_lowercase(), rate)
+        )),
+    }
+}
+
 /// `3 h 20 min`, `45 min`, `30 s`.
 pub fn duration(secs: i64) -> String {
     let secs = secs.max(0);
@@ -158,6 +191,9 @@ mod tests {
         assert_eq!(bytes(1_000_000_000), "1 GB");
         assert_eq!(bytes(1_500_000_000), "1.5 GB");
         assert_eq!(bytes(64_000), "64 KB");
+        assert_eq!(speed(Some(1000), Some(512)).as_deref(), Some("1 Mbit/s down, 512 kbit/s up"));
+        assert_eq!(speed(Some(2500), None).as_deref(), Some("2.5 Mbit/s down, unlimited up"));
+        assert_eq!(speed(None, None), None);
     }
 
     #[test]

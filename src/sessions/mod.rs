@@ -1,21 +1,23 @@
-//! Device sessions: login, logout, expiry, and restoring the firewall at start. The one
-//! place that changes both the database and the firewall, in that order: a crash between
-//! the two leaves the database right, and the next start rebuilds the table from it.
+//! Device sessions: login, logout, expiry, the data cap, and restoring the firewall at start.
+//! The one place that changes both the database and the firewall, in that order: a crash
+//! between the two leaves the database right, and the next start rebuilds the table from it.
 //!
 //! `records` holds the database transactions (shared with the CLI); this file runs them on
-//! the store thread and the firewall calls on the blocking pool.
+//! the store thread and the firewall calls on the blocking pool, and turns what the database
+//! holds into what the kernel is told, adding the live usage only memory knows (`usage`).
 
 pub mod records;
 
 use std::sync::{Arc, Mutex};
 
-pub use records::{Client, ClientStatus, Credential, LoginRecord};
+pub use records::{Client, ClientStatus, Credential, DeviceAccess, LoginRecord};
 
 use crate::access::Refusal;
-use crate::clock::Clock;
-use crate::firewall::{Authorised, Device, Firewall, FirewallError, Policy};
+use crate::clock::{Checkpoint, Clock, Timeline};
+use crate::firewall::{Authorised, Firewall, FirewallError, Quota, Revoked, UsageReading};
 use crate::store::sessions::EndMethod;
-use crate::store::{Store, StoreError};
+use crate::store::{self, Store, StoreError};
+use crate::usage::Usage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -34,18 +36,23 @@ pub enum SessionError {
 pub struct Sessions {
     store: Store,
     firewall: Arc<dyn Firewall>,
-    /// Serialises firewall changes so batches apply in the order they were decided.
+    /// Serialises firewall calls so batches apply in the order they were decided.
     firewall_lock: Arc<Mutex<()>>,
     clock: Arc<dyn Clock>,
+    usage: Usage,
 }
 
 impl Sessions {
-    pub fn new(store: Store, firewall: Arc<dyn Firewall>, clock: Arc<dyn Clock>) -> Sessions {
-        Sessions { store, firewall, firewall_lock: Arc::new(Mutex::new(())), clock }
+    pub fn new(store: Store, firewall: Arc<dyn Firewall>, clock: Arc<dyn Clock>, usage: Usage) -> Sessions {
+        Sessions { store, firewall, firewall_lock: Arc::new(Mutex::new(())), clock, usage }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn usage(&self) -> &Usage {
+        &self.usage
     }
 
     pub fn now(&self) -> i64 {
@@ -69,16 +76,57 @@ impl Sessions {
         .map_err(SessionError::from)
     }
 
+    /// What the kernel is told for `access`: the recorded figures plus what was counted
+    /// since the last checkpoint. Starts tracking the session's usage.
+    fn authorised(&self, access: &[DeviceAccess], now: i64) -> Vec<Authorised> {
+        self.usage.with(|ledger| {
+            access
+                .iter()
+                .map(|a| {
+                    ledger.track(a.session_id, a.account_id, a.recorded);
+                    Authorised {
+                        device: a.device,
+                        timeout_secs: (a.expires_at - now).max(1) as u64,
+                        session_id: a.session_id,
+                        counted: ledger.live(a.session_id).unwrap_or(a.recorded),
+                        quota: Quota {
+                            account_id: a.account_id,
+                            limit_bytes: a.cap_bytes,
+                            used_bytes: a.account_used.saturating_add(ledger.unsaved_of_account(a.account_id)),
+                        },
+                        rate: a.rate,
+                    }
+                })
+                .collect()
+        })
+    }
+
+    /// Applies one change. If nft refuses it, the kernel no longer holds what the database
+    /// says (someone edited the table by hand): rebuild the whole table from the database.
+    async fn apply(&self, authorise: Vec<Authorised>, revoke: Vec<Revoked>) -> Result<(), SessionError> {
+        match self.with_firewall(move |fw| fw.update(&authorise, &revoke)).await {
+            Err(SessionError::Firewall(FirewallError::Rejected { stderr })) => {
+                log::warn!("nft refused a change ({stderr}); rebuilding the table from the database");
+                Box::pin(self.restore()).await.map(drop)
+            }
+            other => other,
+        }
+    }
+
     /// Logs a device in: records the session, then opens the firewall for it.
     pub async fn login(&self, client: Client, credential: Credential) -> Result<LoginRecord, SessionError> {
-        let now = self.now();
-        let record = self
+        // `now` is read on the database thread, in order with any clock shift (see `follow_wall_clock`).
+        let clock = self.clock.clone();
+        let (record, now) = self
             .store
-            .call(move |conn| records::login(conn, client, &credential, now))
-            .await?
-            .map_err(SessionError::Refused)?;
-        let (authorise, revoke) = (record.authorise, record.revoke.clone());
-        if let Err(e) = self.with_firewall(move |fw| fw.update(&[authorise], &revoke)).await {
+            .call(move |conn| {
+                let now = clock.now();
+                Ok((records::login(conn, client, &credential, now)?, now))
+            })
+            .await?;
+        let record = record.map_err(SessionError::Refused)?;
+        let authorise = self.authorised(&[record.access], now);
+        if let Err(e) = self.apply(authorise, record.revoke.clone()).await {
             // Do not leave a session the kernel does not know about: end it and say so.
             let mac = client.mac;
             let _ = self
@@ -107,61 +155,174 @@ impl Sessions {
             .call(move |conn| records::end_device(conn, mac, EndMethod::Portal, "logout", now))
             .await?;
         let ended = !revoke.is_empty();
-        self.with_firewall(move |fw| fw.update(&[], &revoke)).await?;
+        self.apply(Vec::new(), revoke).await?;
         if ended {
             log::info!("logout: {} ({})", client.ip, client.mac);
         }
         Ok(ended)
     }
 
+    /// The device's session and what is left of its account, with live usage.
     pub async fn status(&self, client: Client) -> Result<Option<ClientStatus>, SessionError> {
         let now = self.now();
-        Ok(self.store.call(move |conn| records::client_status(conn, client, now)).await?)
+        let mut status = self.store.call(move |conn| records::client_status(conn, client, now)).await?;
+        if let Some(s) = status.as_mut() {
+            let (live, unsaved) = self
+                .usage
+                .with(|ledger| (ledger.live(s.session.id), ledger.unsaved_of_account(s.session.user_id)));
+            if let Some(live) = live {
+                s.session.bytes_in = s.session.bytes_in.max(live.up.min(i64::MAX as u64) as i64);
+                s.session.bytes_out = s.session.bytes_out.max(live.down.min(i64::MAX as u64) as i64);
+            }
+            if let Some(bytes) = s.remaining.bytes.as_mut() {
+                *bytes = (*bytes - unsaved.min(i64::MAX as u64) as i64).max(0);
+            }
+        }
+        Ok(status)
+    }
+
+    /// Why this device is offline, if its package cut it off recently (see `records::why_offline`).
+    pub async fn why_offline(&self, client: Client) -> Result<Option<records::Ended>, SessionError> {
+        let now = self.now();
+        Ok(self.store.call(move |conn| records::why_offline(conn, client, now)).await?)
     }
 
     /// Ends sessions whose time is up. The kernel has already cut them (element timeouts);
     /// this records it and removes any element a clock difference left behind.
     pub async fn expire_due(&self) -> Result<usize, SessionError> {
-        let now = self.now();
-        let revoke = self.store.call(move |conn| records::expire_due(conn, now)).await?;
+        let clock = self.clock.clone();
+        let revoke = self.store.call(move |conn| records::expire_due(conn, clock.now())).await?;
         let count = revoke.len();
-        for device in &revoke {
-            log::info!("expired: {} ({})", device.ip, device.mac);
+        for r in &revoke {
+            log::info!("expired: {} ({})", r.device.ip, r.device.mac);
         }
         if count > 0 {
-            self.with_firewall(move |fw| fw.update(&[], &revoke)).await?;
+            self.apply(Vec::new(), revoke).await?;
+        }
+        Ok(count)
+    }
+
+    /// Ends every session of an account whose data cap the kernel reached.
+    pub async fn end_exhausted(&self, account_id: i64) -> Result<usize, SessionError> {
+        let now = self.now();
+        let revoke = self.store.call(move |conn| records::end_exhausted(conn, account_id, now)).await?;
+        for r in &revoke {
+            log::info!("data cap reached: {} ({}) cut off", r.device.ip, r.device.mac);
+        }
+        let count = revoke.len();
+        if count > 0 {
+            self.apply(Vec::new(), revoke).await?;
         }
         Ok(count)
     }
 
     /// Rebuilds the whole firewall table from the database: every device still entitled
-    /// keeps access, with its remaining time. Returns how many devices that is.
-    pub async fn restore(&self, policy: Policy) -> Result<usize, SessionError> {
-        self.expire_due().await?;
-        let now = self.now();
-        let clients: Vec<Authorised> = self.store.call(move |conn| records::authorised_now(conn, now)).await?;
+    /// keeps access with its remaining time, and counting resumes from the usage recorded
+    /// (or, if our old table is still there, from what it counted). Returns the devices.
+    pub async fn restore(&self) -> Result<usize, SessionError> {
+        // Expired sessions are recorded; the new table simply leaves them out.
+        let clock = self.clock.clone();
+        self.store.call(move |conn| records::expire_due(conn, clock.now())).await?;
+        let old = self.with_firewall(|fw| fw.read_usage()).await?;
+        let checkpointed = self.store.call(|conn| store::usage::checkpointed(conn)).await?;
+        self.usage.with(|ledger| {
+            for (session, recorded) in checkpointed {
+                ledger.track(session.session_id, session.account_id, recorded);
+            }
+        });
+        // Sessions that ended while we were away get what the old table counted; the new
+        // table leaves their counters out.
+        self.record_ended_in_db(&old).await?;
+        let clock = self.clock.clone();
+        let (access, now) = self
+            .store
+            .call(move |conn| {
+                let now = clock.now();
+                Ok((records::authorised_now(conn, None, now)?, now))
+            })
+            .await?;
+        let clients = self.authorised(&access, now);
         let count = clients.len();
-        self.with_firewall(move |fw| fw.install(&policy, &clients)).await?;
+        self.with_firewall(move |fw| fw.install(&clients)).await?;
         Ok(count)
     }
 
     /// Re-installs our table if something removed it (e.g. `nft flush ruleset`).
-    pub async fn ensure_installed(&self, policy: Policy) -> Result<bool, SessionError> {
+    pub async fn ensure_installed(&self) -> Result<bool, SessionError> {
         if self.with_firewall(|fw| fw.is_installed()).await? {
             return Ok(false);
         }
-        let count = self.restore(policy).await?;
+        let count = self.restore().await?;
         log::warn!("firewall table was missing; re-installed it with {count} authorised devices");
         Ok(true)
     }
 
-    /// Adds or refreshes devices in the firewall (e.g. new timeouts after a purchase).
-    pub async fn authorise(&self, devices: Vec<Authorised>) -> Result<(), SessionError> {
-        self.with_firewall(move |fw| fw.update(&devices, &[])).await
+    /// Refreshes devices in the firewall with what the database now says (e.g. new time and
+    /// a larger cap after a purchase).
+    pub async fn authorise(&self, access: Vec<DeviceAccess>) -> Result<(), SessionError> {
+        let authorise = self.authorised(&access, self.now());
+        self.apply(authorise, Vec::new()).await
     }
 
-    /// Removes devices from the firewall (e.g. after the CLI ended their sessions).
-    pub async fn revoke(&self, devices: Vec<Device>) -> Result<(), SessionError> {
-        self.with_firewall(move |fw| fw.update(&[], &devices)).await
+    /// Removes devices from the firewall (e.g. after a job ended their sessions).
+    pub async fn revoke(&self, revoke: Vec<Revoked>) -> Result<(), SessionError> {
+        self.apply(Vec::new(), revoke).await
+    }
+
+    /// What the kernel has counted so far.
+    pub async fn read_usage(&self) -> Result<UsageReading, SessionError> {
+        self.with_firewall(|fw| fw.read_usage()).await
+    }
+
+    /// Takes a reading in: records the final totals of sessions that ended, then drops their
+    /// counters. Returns the accounts the kernel has cut at their cap.
+    pub async fn record_ended(&self, reading: &UsageReading) -> Result<Vec<i64>, SessionError> {
+        let (exhausted, recorded) = self.record_ended_in_db(reading).await?;
+        if !recorded.is_empty() {
+            self.with_firewall(move |fw| fw.forget(&recorded)).await?;
+        }
+        Ok(exhausted)
+    }
+
+    /// The database half of `record_ended`: returns the exhausted accounts and the sessions
+    /// whose final totals are now recorded.
+    async fn record_ended_in_db(&self, reading: &UsageReading) -> Result<(Vec<i64>, Vec<i64>), SessionError> {
+        let active = self.store.call(|conn| store::usage::active_sessions(conn)).await?;
+        let observed = self.usage.with(|ledger| ledger.observe(reading, &active));
+        if observed.ended.is_empty() {
+            return Ok((observed.exhausted_accounts, Vec::new()));
+        }
+        let now = self.now();
+        let ended = observed.ended;
+        let recorded = self
+            .store
+            .call(move |conn| {
+                let tx = conn.transaction()?;
+                let recorded = store::usage::record_ended(&tx, &ended, now)?;
+                tx.commit()?;
+                Ok(recorded)
+            })
+            .await?;
+        self.usage.with(|ledger| ledger.settled(&recorded));
+        Ok((observed.exhausted_accounts, recorded))
+    }
+
+    /// Follows a wall-clock jump: shifts every running deadline by the jump and re-anchors
+    /// the daemon's timeline, in one step on the database thread (so a login there sees
+    /// either the old timeline and old deadlines, or the new and new). Returns the jump.
+    pub async fn follow_wall_clock(&self, timeline: Arc<Timeline>, boot_id: Arc<str>) -> Result<Option<i64>, SessionError> {
+        let shifted = self
+            .store
+            .call(move |conn| {
+                let Some((secs, reading)) = timeline.jumped() else { return Ok(None) };
+                store::timeline::shift(conn, secs, &Checkpoint::of(&boot_id, reading))?;
+                timeline.rebase(reading);
+                Ok(Some(secs))
+            })
+            .await?;
+        if let Some(secs) = shifted {
+            log::warn!("the wall clock jumped {secs:+} s; every running session keeps its remaining time");
+        }
+        Ok(shifted)
     }
 }

@@ -4,11 +4,11 @@
 
 use std::net::Ipv4Addr;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::access::{self, Refusal, Remaining, VoucherState};
 use crate::credentials;
-use crate::firewall::{Authorised, Device};
+use crate::firewall::{Device, Rate, Revoked, Traffic};
 use crate::netaddr::MacAddr;
 use crate::store::accounts::{self, AccountRecord, AccountSource};
 use crate::store::catalog::{self, Package};
@@ -57,9 +57,26 @@ pub struct LoginRecord {
     pub expires_at: i64,
     pub remaining: Remaining,
     pub package: Package,
-    pub authorise: Authorised,
-    /// Other sessions this device or address held, now ended.
-    pub revoke: Vec<Device>,
+    pub access: DeviceAccess,
+    /// Other sessions this device or address held, now ended (or this session's old address).
+    pub revoke: Vec<Revoked>,
+}
+
+/// What the firewall needs to let one device's session through, as the database holds it.
+/// `Sessions` adds what the kernel counted since the last checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceAccess {
+    pub device: Device,
+    pub session_id: i64,
+    pub account_id: i64,
+    pub expires_at: i64,
+    /// The session's byte totals at the last checkpoint.
+    pub recorded: Traffic,
+    /// The account's data cap, `None` for unlimited.
+    pub cap_bytes: Option<u64>,
+    /// The account's data used at the last checkpoint (all its sessions, ended or not).
+    pub account_used: u64,
+    pub rate: Rate,
 }
 
 /// Checks a credential and, if the rules allow, records the device's session.
@@ -181,16 +198,18 @@ fn login_in(conn: &Connection, client: Client, credential: &Credential, now: i64
     }
 
     // This device or address may hold sessions elsewhere (another account, an old address).
-    let mut revoke = Vec::new();
+    let mut gone = Vec::new();
+    let mut recorded = Traffic::default();
     for other in rows::active_for_device(conn, &mac, &ip)? {
         if Some(other.id) == grant.existing_session {
+            recorded = traffic_of(&other);
             if other.ip != ip {
-                revoke.extend(device_of(&other));
+                gone.push(other);
             }
             continue;
         }
         rows::end_session(conn, &other, EndMethod::Login, "replaced", now)?;
-        revoke.extend(device_of(&other));
+        gone.push(other);
     }
     let session_id = match grant.existing_session {
         Some(id) => {
@@ -199,6 +218,9 @@ fn login_in(conn: &Connection, client: Client, credential: &Credential, now: i64
         }
         None => rows::open_session(conn, account.user_id, &mac, &ip, grant.expires_at, now)?,
     };
+    let revoke = revocations(conn, &gone)?;
+    let device = Device { ip: client.ip, mac: client.mac };
+    let access = access_for(device, session_id, grant.expires_at, recorded, &record);
     let package = catalog::get_package(conn, record.package_id)?.ok_or(StoreError::UnknownPackage(record.package_id))?;
     Ok(Ok(LoginRecord {
         session_id,
@@ -206,12 +228,52 @@ fn login_in(conn: &Connection, client: Client, credential: &Credential, now: i64
         expires_at: grant.expires_at,
         remaining: access::remaining(&account, now),
         package,
-        authorise: Authorised {
-            device: Device { ip: client.ip, mac: client.mac },
-            timeout_secs: (grant.expires_at - now).max(1) as u64,
-        },
+        access,
         revoke,
     }))
+}
+
+/// What the firewall needs for `session`, a session of the account `record`.
+fn device_access(session: &SessionRecord, record: &AccountRecord) -> Option<DeviceAccess> {
+    Some(access_for(device_of(session)?, session.id, session.expires_at, traffic_of(session), record))
+}
+
+/// The speed ceilings an account's devices get.
+fn rate_of(record: &AccountRecord) -> Rate {
+    let kbps = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok()).filter(|&v| v > 0);
+    Rate { down_kbps: kbps(record.down_kbps), up_kbps: kbps(record.up_kbps) }
+}
+
+fn access_for(device: Device, session_id: i64, expires_at: i64, recorded: Traffic, record: &AccountRecord) -> DeviceAccess {
+    DeviceAccess {
+        device,
+        session_id,
+        account_id: record.account.user_id,
+        expires_at,
+        recorded,
+        cap_bytes: record.account.data_limit_bytes.map(|b| b.max(0) as u64),
+        account_used: record.account.data_used_bytes.max(0) as u64,
+        rate: rate_of(record),
+    }
+}
+
+/// A stored session's byte totals.
+pub fn traffic_of(session: &SessionRecord) -> Traffic {
+    Traffic { up: session.bytes_in.max(0) as u64, down: session.bytes_out.max(0) as u64 }
+}
+
+/// The firewall changes for sessions that just ended (or moved to another address), called
+/// after every change of the transaction: an account none of whose devices stays online
+/// loses its shared quota, once.
+fn revocations(conn: &Connection, gone: &[SessionRecord]) -> Result<Vec<Revoked>, StoreError> {
+    let mut revoke = Vec::with_capacity(gone.len());
+    for (i, session) in gone.iter().enumerate() {
+        let Some(device) = device_of(session) else { continue };
+        let account_again_later = gone[i + 1..].iter().any(|s| s.user_id == session.user_id);
+        let last_of_account = !account_again_later && rows::active_for_user(conn, session.user_id)?.is_empty();
+        revoke.push(Revoked { device, session_id: session.id, account_id: session.user_id, last_of_account });
+    }
+    Ok(revoke)
 }
 
 /// The firewall identity of a stored session (`None` if the row holds garbage).
@@ -222,11 +284,15 @@ pub fn device_of(session: &SessionRecord) -> Option<Device> {
 /// What the status page and check-session show for a device.
 #[derive(Debug, Clone)]
 pub struct ClientStatus {
+    /// The device's session; its byte totals are this device's usage.
     pub session: SessionRecord,
+    /// What is left of the account (all its devices together).
     pub remaining: Remaining,
     pub package: Package,
     pub devices_online: usize,
     pub max_devices: u32,
+    /// The speed ceilings this device gets.
+    pub rate: Rate,
 }
 
 /// The active session of this device (matched by MAC and address), if it has one.
@@ -244,56 +310,104 @@ pub fn client_status(conn: &Connection, client: Client, now: i64) -> Result<Opti
     Ok(Some(ClientStatus {
         remaining: access::remaining(&record.account, now),
         max_devices: record.account.max_devices,
+        rate: rate_of(&record),
         session,
         package,
         devices_online,
     }))
 }
 
-/// Ends every active session of `mac` (logout, deauth) and returns the devices to revoke.
-pub fn end_device(conn: &mut Connection, mac: MacAddr, method: EndMethod, reason: &str, now: i64) -> Result<Vec<Device>, StoreError> {
-    let tx = conn.transaction()?;
-    let mut revoke = Vec::new();
-    for session in rows::active_for_mac(&tx, &mac.to_string())? {
-        if rows::end_session(&tx, &session, method, reason, now)? {
-            revoke.extend(device_of(&session));
-        }
-    }
-    tx.commit()?;
-    Ok(revoke)
+/// Why a device is offline, when the portal should say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Its account's data is used up.
+    DataUsedUp,
+    /// Its account's time is up.
+    TimeUp,
 }
 
-/// Ends one session by id (a disconnect job); returns its device if it was active.
-pub fn end_session_by_id(conn: &mut Connection, session_id: i64, method: EndMethod, reason: &str, now: i64) -> Result<Option<Device>, StoreError> {
-    let tx = conn.transaction()?;
-    let session = rows::active(&tx)?.into_iter().find(|s| s.id == session_id);
-    let ended = match session {
-        Some(s) if rows::end_session(&tx, &s, method, reason, now)? => device_of(&s),
+/// How long after being cut off a device is still told why.
+const ENDED_NOTICE_SECS: i64 = 24 * 3600;
+
+/// Why this device's last session ended, if it was cut off by its package (data or time)
+/// recently and its account has not been topped up since.
+pub fn why_offline(conn: &Connection, client: Client, now: i64) -> Result<Option<Ended>, StoreError> {
+    let last: Option<(String, String)> = conn
+        .query_row(
+            "SELECT s.end_reason, u.status FROM sessions s JOIN hotspot_users u ON u.id = s.user_id
+             WHERE s.mac = ?1 AND s.status = 'ended' AND s.ended_at > ?2 ORDER BY s.id DESC LIMIT 1",
+            rusqlite::params![client.mac.to_string(), now - ENDED_NOTICE_SECS],
+            |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match last.as_ref().map(|(reason, status)| (reason.as_str(), status.as_str())) {
+        Some(("quota", "exhausted")) => Some(Ended::DataUsedUp),
+        Some(("expired", "expired")) => Some(Ended::TimeUp),
         _ => None,
-    };
-    tx.commit()?;
-    Ok(ended)
+    })
 }
 
-/// Ends every session whose time is up and marks spent accounts; returns the devices.
-pub fn expire_due(conn: &mut Connection, now: i64) -> Result<Vec<Device>, StoreError> {
+/// Ends `sessions` in one transaction (those still active) and returns the firewall changes.
+fn end_all(
+    conn: &mut Connection,
+    sessions: impl FnOnce(&Connection) -> Result<Vec<SessionRecord>, StoreError>,
+    method: EndMethod,
+    reason: &str,
+    now: i64,
+    also: impl FnOnce(&Connection) -> Result<(), StoreError>,
+) -> Result<Vec<Revoked>, StoreError> {
     let tx = conn.transaction()?;
-    let mut revoke = Vec::new();
-    for session in rows::due_to_expire(&tx, now)? {
-        if rows::end_session(&tx, &session, EndMethod::Expiry, "expired", now)? {
-            revoke.extend(device_of(&session));
+    let mut gone = Vec::new();
+    for session in sessions(&tx)? {
+        if rows::end_session(&tx, &session, method, reason, now)? {
+            gone.push(session);
         }
     }
-    accounts::expire_accounts(&tx, now)?;
+    also(&tx)?;
+    let revoke = revocations(&tx, &gone)?;
     tx.commit()?;
     Ok(revoke)
 }
 
-/// Every device that should be online now, with its remaining time (to rebuild the table).
-pub fn authorised_now(conn: &Connection, now: i64) -> Result<Vec<Authorised>, StoreError> {
-    Ok(rows::active(conn)?
-        .iter()
-        .filter(|s| s.expires_at > now)
-        .filter_map(|s| Some(Authorised { device: device_of(s)?, timeout_secs: (s.expires_at - now) as u64 }))
-        .collect())
+/// Ends every active session of `mac` (logout, deauth) and returns the firewall changes.
+pub fn end_device(conn: &mut Connection, mac: MacAddr, method: EndMethod, reason: &str, now: i64) -> Result<Vec<Revoked>, StoreError> {
+    let mac = mac.to_string();
+    end_all(conn, |tx| rows::active_for_mac(tx, &mac), method, reason, now, |_| Ok(()))
+}
+
+/// Ends one session by id (a disconnect job); returns its firewall change if it was active.
+pub fn end_session_by_id(conn: &mut Connection, session_id: i64, method: EndMethod, reason: &str, now: i64) -> Result<Option<Revoked>, StoreError> {
+    let one = |tx: &Connection| Ok(rows::active(tx)?.into_iter().filter(|s| s.id == session_id).collect());
+    Ok(end_all(conn, one, method, reason, now, |_| Ok(()))?.pop())
+}
+
+/// Ends every session whose time is up and marks spent accounts.
+pub fn expire_due(conn: &mut Connection, now: i64) -> Result<Vec<Revoked>, StoreError> {
+    let mark_expired = |tx: &Connection| accounts::expire_accounts(tx, now).map(drop);
+    end_all(conn, |tx| rows::due_to_expire(tx, now), EndMethod::Expiry, "expired", now, mark_expired)
+}
+
+/// Ends every session of an account whose data cap the kernel has reached, and marks it
+/// used up.
+pub fn end_exhausted(conn: &mut Connection, account_id: i64, now: i64) -> Result<Vec<Revoked>, StoreError> {
+    let mark_exhausted = |tx: &Connection| accounts::mark_exhausted(tx, account_id, now);
+    end_all(conn, |tx| rows::active_for_user(tx, account_id), EndMethod::Quota, "quota", now, mark_exhausted)
+}
+
+/// Every device that should be online now (to rebuild the table), or only an account's.
+pub fn authorised_now(conn: &Connection, account_id: Option<i64>, now: i64) -> Result<Vec<DeviceAccess>, StoreError> {
+    let sessions = match account_id {
+        Some(id) => rows::active_for_user(conn, id)?,
+        None => rows::active(conn)?,
+    };
+    let mut accounts: std::collections::HashMap<i64, Option<AccountRecord>> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(sessions.len());
+    for s in sessions.iter().filter(|s| s.expires_at > now) {
+        let record = match accounts.entry(s.user_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(accounts::get_account(conn, s.user_id)?),
+        };
+        out.extend(record.as_ref().and_then(|r| device_access(s, r)));
+    }
+    Ok(out)
 }

@@ -14,6 +14,9 @@ pub struct AccountRecord {
     pub package_id: i64,
     pub password_hash: Option<String>,
     pub phone: Option<String>,
+    /// Speed ceilings copied from the package (kbit/s).
+    pub down_kbps: Option<i64>,
+    pub up_kbps: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +36,12 @@ impl AccountSource {
     }
 }
 
+/// `data_used_bytes` as read includes the checkpointed usage of the account's active sessions
+/// (kept in `session_usage` until they end).
 const ACCOUNT_COLUMNS: &str = "id, status, duration_secs, subscription_starts_at, subscription_expires_at,
-     data_limit_bytes, data_used_bytes, max_devices, username, package_id, password_hash, phone";
+     data_limit_bytes,
+     data_used_bytes + coalesce((SELECT sum(bytes_in + bytes_out) FROM session_usage WHERE user_id = hotspot_users.id), 0),
+     max_devices, username, package_id, password_hash, phone, down_kbps, up_kbps";
 
 fn account_from_row(row: &Row) -> rusqlite::Result<AccountRecord> {
     let status: String = row.get(1)?;
@@ -54,6 +61,8 @@ fn account_from_row(row: &Row) -> rusqlite::Result<AccountRecord> {
         package_id: row.get(9)?,
         password_hash: row.get(10)?,
         phone: row.get(11)?,
+        down_kbps: row.get(12)?,
+        up_kbps: row.get(13)?,
     })
 }
 
@@ -126,7 +135,17 @@ pub fn expire_accounts(conn: &Connection, now: i64) -> Result<usize, StoreError>
     )?)
 }
 
-/// Stores an account as `access::extend` left it after a purchase, with a new password.
+/// Marks an account whose data cap is reached (the portal then says "data used up").
+pub fn mark_exhausted(conn: &Connection, user_id: i64, now: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE hotspot_users SET status = 'exhausted', updated_at = ?2 WHERE id = ?1 AND status = 'active'",
+        params![user_id, now],
+    )?;
+    Ok(())
+}
+
+/// Stores an account as `access::extend` left it after a purchase, with a new password. Data
+/// used is only ever reset (an account that starts afresh); otherwise it keeps counting.
 pub fn save_extension(
     conn: &Connection,
     account: &Account,
@@ -136,7 +155,8 @@ pub fn save_extension(
 ) -> Result<(), StoreError> {
     conn.execute(
         "UPDATE hotspot_users SET status = ?2, duration_secs = ?3, subscription_starts_at = ?4,
-             subscription_expires_at = ?5, data_limit_bytes = ?6, data_used_bytes = ?7, max_devices = ?8,
+             subscription_expires_at = ?5, data_limit_bytes = ?6,
+             data_used_bytes = CASE WHEN ?7 = 0 THEN 0 ELSE data_used_bytes END, max_devices = ?8,
              package_id = ?9, password_hash = ?10, updated_at = ?11
          WHERE id = ?1",
         params![

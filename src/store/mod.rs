@@ -12,6 +12,8 @@ pub mod migrations;
 pub mod payments;
 pub mod sessions;
 pub mod settings;
+pub mod timeline;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -57,9 +59,12 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = Connection::open(path).map_err(open_err)?;
     // Switching a new database to WAL needs a moment alone with it and does not wait on the
     // busy timeout: when another process opens it at the same instant, try again shortly.
+    // (The other opener may also have just removed a journal file this one meant to remove.)
     let mut tries = 0;
     while let Err(e) = configure(&conn) {
-        let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy);
+        const IOERR_DELETE_NOENT: std::ffi::c_int = 5898;
+        let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+            || matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.extended_code == IOERR_DELETE_NOENT);
         tries += 1;
         if !busy || tries >= 100 {
             return Err(open_err(e));

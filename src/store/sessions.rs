@@ -19,9 +19,11 @@ pub struct SessionRecord {
     pub bytes_out: i64,
 }
 
+/// Byte totals come from the last usage checkpoint while a session is active.
 const SESSION_SELECT: &str = "SELECT s.id, s.user_id, u.username, s.mac, s.ip, s.started_at, s.expires_at,
-            s.bytes_in, s.bytes_out
-     FROM sessions s JOIN hotspot_users u ON u.id = s.user_id";
+            coalesce(su.bytes_in, s.bytes_in), coalesce(su.bytes_out, s.bytes_out)
+     FROM sessions s JOIN hotspot_users u ON u.id = s.user_id
+     LEFT JOIN session_usage su ON su.session_id = s.id";
 
 fn session_from_row(row: &Row) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
@@ -118,6 +120,8 @@ pub enum EndMethod {
     Firewall,
     /// A `DisconnectHotspotUser` job.
     Job,
+    /// The account's data cap was reached (the kernel stopped its traffic at the byte).
+    Quota,
 }
 
 impl EndMethod {
@@ -129,12 +133,15 @@ impl EndMethod {
             EndMethod::Login => "login",
             EndMethod::Firewall => "firewall",
             EndMethod::Job => "job",
+            EndMethod::Quota => "quota",
         }
     }
 }
 
-/// Ends an active session and writes its audit row. Ending an already ended session does
-/// nothing, so a retried call is harmless.
+/// Ends an active session and writes its audit row. Its checkpointed byte totals move from
+/// `session_usage` to the session row and to its account's data used (the daemon adds the
+/// last bytes the kernel counted shortly after: `usage::record_ended`). Ending an already
+/// ended session does nothing, so a retried call is harmless.
 pub fn end_session(
     conn: &Connection,
     session: &SessionRecord,
@@ -143,10 +150,18 @@ pub fn end_session(
     now: i64,
 ) -> Result<bool, StoreError> {
     let changed = conn.execute(
-        "UPDATE sessions SET status = 'ended', ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND status = 'active'",
-        params![session.id, now, reason],
+        "UPDATE sessions SET status = 'ended', ended_at = ?2, end_reason = ?3, bytes_in = ?4, bytes_out = ?5
+         WHERE id = ?1 AND status = 'active'",
+        params![session.id, now, reason, session.bytes_in, session.bytes_out],
     )?;
     if changed == 1 {
+        conn.execute(
+            "UPDATE hotspot_users SET data_used_bytes = data_used_bytes
+                 + coalesce((SELECT bytes_in + bytes_out FROM session_usage WHERE session_id = ?2), 0)
+             WHERE id = ?1",
+            params![session.user_id, session.id],
+        )?;
+        conn.execute("DELETE FROM session_usage WHERE session_id = ?1", [session.id])?;
         conn.execute(
             "INSERT INTO session_disconnections (session_id, user_id, mac, method, reason, at, bytes_in,
                  bytes_out, duration_secs)

@@ -7,6 +7,12 @@ use super::StoreError;
 
 /// Unix time of the last NTP synchronisation the router reported (`hotspotd clock synced`).
 pub const CLOCK_SYNCED_AT: &str = "clock_synced_at";
+/// Boot id of the boot in which NTP last synchronised the clock.
+pub const CLOCK_SYNCED_BOOT: &str = "clock_synced_boot";
+/// The daemon's timeline at its last checkpoint (`clock::Checkpoint`, `boot_id boot_ms at`).
+pub const CLOCK_CHECKPOINT: &str = "clock_checkpoint";
+/// The latest time the router has seen while its clock was trusted.
+pub const LAST_GOOD_TIME: &str = "last_good_time";
 /// What the last accounting sync did (`SyncRadiusAccounting`).
 pub const SYNC_STATUS: &str = "sync_status";
 

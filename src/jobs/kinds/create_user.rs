@@ -11,11 +11,9 @@ use rusqlite::Connection;
 use super::{retry, JobContext};
 use crate::access::{self, Purchase};
 use crate::credentials;
-use crate::firewall::Authorised;
 use crate::jobs::handoff::Handoff;
 use crate::jobs::{queue, JobError, JobKind};
-use crate::sessions::records::device_of;
-use crate::sessions::{Client, Credential, SessionError};
+use crate::sessions::{records, Client, Credential, DeviceAccess, SessionError};
 use crate::store::accounts::{self, AccountSource};
 use crate::store::sessions as session_rows;
 use crate::store::{catalog, payments, StoreError};
@@ -25,8 +23,8 @@ struct Paid {
     user_id: i64,
     /// The device that paid, to log in.
     payer: Option<Client>,
-    /// Devices already online on the account, with their extended time.
-    refresh: Vec<Authorised>,
+    /// Devices already online on the account, with their extended time and cap.
+    refresh: Vec<DeviceAccess>,
     /// Username and password made by this run (`None` when an earlier run made them).
     fresh: Option<(String, String)>,
 }
@@ -97,11 +95,7 @@ fn account_for(conn: &mut Connection, payment_id: i64, now: i64) -> Result<Resul
             user_id
         }
     };
-    let refresh = session_rows::active_for_user(&tx, user_id)?
-        .iter()
-        .filter(|s| s.expires_at > now)
-        .filter_map(|s| Some(Authorised { device: device_of(s)?, timeout_secs: (s.expires_at - now) as u64 }))
-        .collect();
+    let refresh = records::authorised_now(&tx, Some(user_id), now)?;
     let payer = (|| Some(Client { ip: payment.ip.as_deref()?.parse().ok()?, mac: payment.mac.as_deref()?.parse().ok()? }))();
     tx.commit()?;
     Ok(Ok(Paid { user_id, payer, refresh, fresh }))

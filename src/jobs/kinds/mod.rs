@@ -26,6 +26,10 @@ pub struct JobContext {
     pub country_code: String,
     /// Portal address put in credential messages (may be empty).
     pub portal_url: String,
+    /// Usage rows older than this are folded into hourly rows.
+    pub usage_detail: std::time::Duration,
+    /// Hourly usage rows older than this are deleted.
+    pub usage_keep: std::time::Duration,
 }
 
 pub async fn run(ctx: &JobContext, jobs: &Jobs, kind: &JobKind) -> Result<(), JobError> {

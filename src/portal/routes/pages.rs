@@ -7,12 +7,14 @@ use super::super::pages::{self, MpesaForm, Splash};
 use super::super::{text, Portal, RequestContext};
 use crate::store::catalog;
 
-/// `GET /`: the status page for a device that is online, the splash page otherwise.
+/// `GET /`: the status page for a device that is online, the splash page otherwise — saying
+/// why, if its package just cut it off (data used up, time up).
 pub async fn splash(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
     if let Some(Ok(Some(status))) = portal.client_status(ctx).await {
         return http::html(StatusCode::OK, pages::status(&status));
     }
-    splash_with(portal, StatusCode::OK, &Refill::default()).await
+    let notice = portal.why_offline(ctx).await.map(text::ended);
+    splash_with(portal, StatusCode::OK, &Refill { notice, ..Refill::default() }).await
 }
 
 /// What a failed form post puts back on the splash page.

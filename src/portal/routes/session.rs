@@ -1,4 +1,6 @@
-//! `POST /api/hotspot/check-session`: is this device online, and how much is left.
+//! `POST /api/hotspot/check-session`: is this device online, how much is left, how much it
+//! has used (live: as of the last kernel reading, a few seconds old at most), how fast it may
+//! go; and if it is offline because its package ran out, why.
 
 use hyper::{Response, StatusCode};
 use serde_json::json;
@@ -10,7 +12,13 @@ pub async fn check(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
     match portal.client_status(ctx).await {
         None => http::json_error(StatusCode::BAD_REQUEST, text::ERR_UNKNOWN_DEVICE),
         Some(Err(_)) => http::json_error(StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE),
-        Some(Ok(None)) => http::json(StatusCode::OK, &json!({ "active": false, "message": text::ERR_NOT_LOGGED_IN })),
+        Some(Ok(None)) => match portal.why_offline(ctx).await {
+            Some(ended) => http::json(
+                StatusCode::OK,
+                &json!({ "active": false, "ended": ended_word(ended), "message": text::ended(ended) }),
+            ),
+            None => http::json(StatusCode::OK, &json!({ "active": false, "message": text::ERR_NOT_LOGGED_IN })),
+        },
         Some(Ok(Some(s))) => http::json(
             StatusCode::OK,
             &json!({
@@ -21,10 +29,21 @@ pub async fn check(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
                 "expires_at": s.session.expires_at,
                 "seconds_remaining": s.remaining.secs,
                 "bytes_remaining": s.remaining.bytes,
+                "bytes_uploaded": s.session.bytes_in,
+                "bytes_downloaded": s.session.bytes_out,
+                "down_kbps": s.rate.down_kbps,
+                "up_kbps": s.rate.up_kbps,
                 "devices_online": s.devices_online,
                 "max_devices": s.max_devices,
                 "package": s.package,
             }),
         ),
+    }
+}
+
+fn ended_word(ended: crate::sessions::records::Ended) -> &'static str {
+    match ended {
+        crate::sessions::records::Ended::DataUsedUp => "quota",
+        crate::sessions::records::Ended::TimeUp => "expired",
     }
 }

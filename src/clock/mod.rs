@@ -1,0 +1,132 @@
+//! Time for the daemon, behind a trait. Pure code takes `now` as an argument instead, so its
+//! tests need no clock at all.
+//!
+//! Stored times are Unix seconds. Operator commands use the wall clock (`SystemClock`); the
+//! daemon uses `Timeline`, which advances with the monotonic clock only and follows a
+//! wall-clock jump only when the daemon has shifted every active deadline by the same amount
+//! (see `timeline` for the rules). The kernel's set-element timeouts run on a monotonic clock
+//! too, so both agree whatever NTP does.
+
+pub mod timeline;
+
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use timeline::{Anchor, Checkpoint, Reading, Trust};
+
+pub trait Clock: Send + Sync {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> i64;
+}
+
+/// The system's real-time clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        read().wall_ms.div_euclid(1000)
+    }
+}
+
+/// The daemon's clock: wall-clock seconds that move with the monotonic clock, re-anchored
+/// only through `rebase` (after the deadlines were shifted to match).
+pub struct Timeline {
+    anchor: Mutex<Anchor>,
+}
+
+impl Timeline {
+    /// A timeline that agrees with the wall clock now.
+    pub fn new() -> Timeline {
+        Timeline { anchor: Mutex::new(Anchor::at(read())) }
+    }
+
+    fn anchor(&self) -> Anchor {
+        *self.anchor.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Seconds the wall clock has jumped away from the timeline, with the reading that saw it.
+    pub fn jumped(&self) -> Option<(i64, Reading)> {
+        let now = read();
+        timeline::jump_secs(self.anchor(), now).map(|secs| (secs, now))
+    }
+
+    /// Agree with the wall clock as read in `now` again (after a shift).
+    pub fn rebase(&self, now: Reading) {
+        *self.anchor.lock().unwrap_or_else(|e| e.into_inner()) = Anchor::at(now);
+    }
+
+    /// What to persist so a restart can tell how much time passed (see `timeline`).
+    pub fn checkpoint(&self, boot_id: &str) -> Checkpoint {
+        let boot_ms = read().boot_ms;
+        Checkpoint { boot_id: boot_id.to_owned(), boot_ms, at: self.anchor().timeline_ms(boot_ms).div_euclid(1000) }
+    }
+}
+
+impl Default for Timeline {
+    fn default() -> Self {
+        Timeline::new()
+    }
+}
+
+impl Clock for Timeline {
+    fn now(&self) -> i64 {
+        self.anchor().timeline_ms(read().boot_ms).div_euclid(1000)
+    }
+}
+
+/// Reads the wall clock and the boot clock together.
+pub fn read() -> Reading {
+    let wall_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    Reading { wall_ms, boot_ms: boot_ms() }
+}
+
+/// Milliseconds since boot, counting suspend (CLOCK_BOOTTIME): monotonic, shared by every
+/// process of this boot, so a restarted daemon can measure how long it was away.
+fn boot_ms() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; clock_gettime only writes to it.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) } == 0;
+    if ok {
+        ts.tv_sec as i64 * 1000 + ts.tv_nsec as i64 / 1_000_000
+    } else {
+        0
+    }
+}
+
+/// This boot's random id (`/proc/sys/kernel/random/boot_id`); another boot has another.
+/// Without procfs, a value that never matches a stored one: time is then never charged for
+/// a restart's gap, the same as after a reboot.
+pub fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty() && !s.contains(char::is_whitespace))
+        .unwrap_or_else(|| format!("unknown-{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timeline_starts_at_the_wall_clock_and_rebases() {
+        let t = Timeline::new();
+        assert!((t.now() - SystemClock.now()).abs() <= 1);
+        assert_eq!(t.jumped(), None);
+        // Pretend the wall clock was a day behind when the anchor was taken.
+        let now = read();
+        t.rebase(Reading { wall_ms: now.wall_ms - 86_400_000, boot_ms: now.boot_ms });
+        let (secs, reading) = t.jumped().expect("a day's difference is a jump");
+        assert_eq!(secs, 86_400);
+        t.rebase(reading);
+        assert_eq!(t.jumped(), None);
+        let c = t.checkpoint("b");
+        assert!((c.at - SystemClock.now()).abs() <= 1 && c.boot_id == "b");
+    }
+
+    #[test]
+    fn boot_clock_and_id_are_readable() {
+        assert!(boot_ms() > 0);
+        assert_eq!(boot_id(), boot_id());
+    }
+}

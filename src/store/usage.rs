@@ -1,0 +1,272 @@
+//! Usage on flash: `session_usage` (the checkpointed totals of active sessions),
+//! `data_usage_logs` (per-checkpoint deltas), `data_usage_hourly` (old deltas folded per
+//! hour), and recording an ended session's final totals. Each function is meant to run
+//! inside one transaction the caller opens, so a checkpoint is one batch of writes.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{settings, StoreError};
+use crate::firewall::Traffic;
+use crate::usage::ledger::{ActiveSession, Checkpointed, Ended};
+
+/// Every active session (read each poll; reads cost no flash).
+pub fn active_sessions(conn: &Connection) -> Result<Vec<ActiveSession>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id, user_id FROM sessions WHERE status = 'active'")?;
+    let rows = stmt.query_map([], |r| Ok(ActiveSession { session_id: r.get(0)?, account_id: r.get(1)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The checkpointed totals of active sessions (to resume counting after a restart).
+pub fn checkpointed(conn: &Connection) -> Result<Vec<(ActiveSession, Traffic)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.session_id, u.user_id, u.bytes_in, u.bytes_out FROM session_usage u
+         JOIN sessions s ON s.id = u.session_id WHERE s.status = 'active'",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            ActiveSession { session_id: r.get(0)?, account_id: r.get(1)? },
+            Traffic { up: r.get::<_, i64>(2)?.max(0) as u64, down: r.get::<_, i64>(3)?.max(0) as u64 },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether any account's time is running (its remaining time must then be checkpointed).
+pub fn any_clock_running(conn: &Connection, now: i64) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM hotspot_users WHERE status = 'active' AND subscription_expires_at > ?1)",
+        [now],
+        |r| r.get(0),
+    )?)
+}
+
+fn db(n: u64) -> i64 {
+    n.min(i64::MAX as u64) as i64
+}
+
+fn is_active(conn: &Connection, session_id: i64) -> Result<bool, StoreError> {
+    let status: Option<String> = conn
+        .query_row("SELECT status FROM sessions WHERE id = ?1", [session_id], |r| r.get(0))
+        .optional()?;
+    Ok(status.as_deref() == Some("active"))
+}
+
+/// Writes the new totals of sessions still active, and one usage-log row each; returns the
+/// rows written (a session that ended meanwhile is left to `record_ended`).
+pub fn checkpoint(conn: &Connection, rows: &[Checkpointed], now: i64) -> Result<Vec<Checkpointed>, StoreError> {
+    let mut written = Vec::with_capacity(rows.len());
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO session_usage (session_id, user_id, bytes_in, bytes_out) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (session_id) DO UPDATE SET bytes_in = excluded.bytes_in, bytes_out = excluded.bytes_out",
+    )?;
+    for row in rows {
+        if !is_active(conn, row.session_id)? {
+            continue;
+        }
+        upsert.execute(params![row.session_id, row.account_id, db(row.total.up), db(row.total.down)])?;
+        log_delta(conn, row.session_id, row.delta, now)?;
+        written.push(*row);
+    }
+    Ok(written)
+}
+
+fn log_delta(conn: &Connection, session_id: i64, delta: Traffic, now: i64) -> Result<(), StoreError> {
+    if delta.total() > 0 {
+        conn.prepare_cached("INSERT INTO data_usage_logs (session_id, at, bytes_in_delta, bytes_out_delta) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![session_id, now, db(delta.up), db(delta.down)])?;
+    }
+    Ok(())
+}
+
+/// Records the final totals of sessions that have ended: the session row and its audit row
+/// get the larger of what they hold and `total`, the account and the usage log get the
+/// difference. Returns the sessions now fully recorded (their counters can go). A session
+/// still active is skipped: it was only missing from a list read a moment before its login.
+pub fn record_ended(conn: &Connection, ended: &[Ended], now: i64) -> Result<Vec<i64>, StoreError> {
+    let mut recorded = Vec::with_capacity(ended.len());
+    for e in ended {
+        let row: Option<(String, i64, i64, i64)> = conn
+            .query_row("SELECT status, user_id, bytes_in, bytes_out FROM sessions WHERE id = ?1", [e.session_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        let Some((status, user_id, bytes_in, bytes_out)) = row else {
+            recorded.push(e.session_id); // counters of a session we have no row for: drop them
+            continue;
+        };
+        if status != "ended" {
+            continue;
+        }
+        let before = Traffic { up: bytes_in.max(0) as u64, down: bytes_out.max(0) as u64 };
+        let delta = e.total.since(before);
+        if delta.total() > 0 {
+            let total = before.max(e.total);
+            conn.execute(
+                "UPDATE sessions SET bytes_in = ?2, bytes_out = ?3 WHERE id = ?1",
+                params![e.session_id, db(total.up), db(total.down)],
+            )?;
+            conn.execute(
+                "UPDATE session_disconnections SET bytes_in = ?2, bytes_out = ?3 WHERE session_id = ?1",
+                params![e.session_id, db(total.up), db(total.down)],
+            )?;
+            conn.execute(
+                "UPDATE hotspot_users SET data_used_bytes = data_used_bytes + ?2 WHERE id = ?1",
+                params![user_id, db(delta.total())],
+            )?;
+            log_delta(conn, e.session_id, delta, now)?;
+        }
+        conn.execute("DELETE FROM session_usage WHERE session_id = ?1", [e.session_id])?;
+        recorded.push(e.session_id);
+    }
+    Ok(recorded)
+}
+
+/// Where compaction stopped: minute rows below this id are folded already.
+const COMPACTED_TO: &str = "usage_compacted_to";
+
+/// Folds minute rows from before `detail_before` into hourly rows, and deletes hourly rows
+/// from before `keep_after`. Rows are appended in time order, so each run reads only the
+/// rows it folds (from where the last one stopped), never the whole table. Returns how many
+/// minute rows were folded.
+pub fn compact(conn: &Connection, detail_before: i64, keep_after: i64) -> Result<usize, StoreError> {
+    // Whole hours only, so an hour is never split between two runs.
+    let cutoff = detail_before - detail_before.rem_euclid(3600);
+    let from: i64 = settings::get(conn, COMPACTED_TO)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let first_kept: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM data_usage_logs WHERE id >= ?1 AND at >= ?2 ORDER BY id LIMIT 1",
+            params![from, cutoff],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let to = match first_kept {
+        Some(id) => id,
+        None => conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM data_usage_logs", [], |r| r.get(0))?,
+    };
+    let mut folded = 0;
+    if to > from {
+        conn.execute(
+            "INSERT INTO data_usage_hourly (session_id, hour, bytes_in_delta, bytes_out_delta)
+             SELECT session_id, at - (at % 3600), sum(bytes_in_delta), sum(bytes_out_delta)
+             FROM data_usage_logs WHERE id >= ?1 AND id < ?2
+             GROUP BY session_id, at - (at % 3600) ORDER BY at - (at % 3600), session_id",
+            params![from, to],
+        )?;
+        folded = conn.execute("DELETE FROM data_usage_logs WHERE id >= ?1 AND id < ?2", params![from, to])?;
+        settings::set(conn, COMPACTED_TO, &to.to_string())?;
+    }
+    // Hourly rows are in time order too: delete from the front.
+    conn.execute(
+        "DELETE FROM data_usage_hourly WHERE id < (SELECT coalesce(
+             (SELECT id FROM data_usage_hourly WHERE hour >= ?1 ORDER BY id LIMIT 1),
+             (SELECT coalesce(max(id), 0) + 1 FROM data_usage_hourly)))",
+        [keep_after],
+    )?;
+    Ok(folded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::migrations;
+
+    fn db_with_sessions() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO packages (id, name, price, duration_secs, created_at, updated_at) VALUES (1, 'p', 1, 60, 0, 0);
+             INSERT INTO hotspot_users (id, username, package_id, source, duration_secs, created_at, updated_at)
+                 VALUES (7, 'u7', 1, 'voucher', 60, 0, 0);
+             INSERT INTO sessions (id, user_id, mac, ip, started_at, expires_at) VALUES (1, 7, 'm1', 'i1', 0, 99);
+             INSERT INTO sessions (id, user_id, mac, ip, started_at, expires_at) VALUES (2, 7, 'm2', 'i2', 0, 99);",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn t(up: u64, down: u64) -> Traffic {
+        Traffic { up, down }
+    }
+
+    fn used(conn: &Connection) -> i64 {
+        conn.query_row("SELECT data_used_bytes FROM hotspot_users WHERE id = 7", [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn a_checkpoint_writes_totals_and_deltas_of_active_sessions_only() {
+        let conn = db_with_sessions();
+        conn.execute("UPDATE sessions SET status = 'ended' WHERE id = 2", []).unwrap();
+        let rows = [
+            Checkpointed { session_id: 1, account_id: 7, total: t(10, 90), delta: t(10, 90) },
+            Checkpointed { session_id: 2, account_id: 7, total: t(5, 5), delta: t(5, 5) },
+        ];
+        let written = checkpoint(&conn, &rows, 1000).unwrap();
+        assert_eq!(written, rows[..1]);
+        assert_eq!(checkpointed(&conn).unwrap(), vec![(ActiveSession { session_id: 1, account_id: 7 }, t(10, 90))]);
+        let again = [Checkpointed { session_id: 1, account_id: 7, total: t(20, 190), delta: t(10, 100) }];
+        checkpoint(&conn, &again, 1060).unwrap();
+        let logged: (i64, i64, i64) = conn
+            .query_row("SELECT count(*), sum(bytes_in_delta), sum(bytes_out_delta) FROM data_usage_logs", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(logged, (2, 20, 190));
+        assert_eq!(checkpointed(&conn).unwrap()[0].1, t(20, 190));
+    }
+
+    #[test]
+    fn an_ended_session_gets_its_final_totals_once() {
+        let conn = db_with_sessions();
+        // Ended with 100 bytes recorded (the end moved its checkpoint to the session row).
+        conn.execute_batch(
+            "UPDATE sessions SET status = 'ended', bytes_in = 40, bytes_out = 60 WHERE id = 1;
+             UPDATE hotspot_users SET data_used_bytes = 100 WHERE id = 7;
+             INSERT INTO session_disconnections (session_id, user_id, mac, method, reason, at, bytes_in, bytes_out)
+                 VALUES (1, 7, 'm1', 'portal', 'logout', 5, 40, 60);",
+        )
+        .unwrap();
+        let ended = [Ended { session_id: 1, total: t(50, 80) }, Ended { session_id: 2, total: t(1, 1) }, Ended { session_id: 9, total: t(1, 1) }];
+        // Session 2 is still active (listed a moment before its login): not recorded.
+        assert_eq!(record_ended(&conn, &ended, 10).unwrap(), vec![1, 9]);
+        assert_eq!(used(&conn), 130);
+        let audit: (i64, i64) =
+            conn.query_row("SELECT bytes_in, bytes_out FROM session_disconnections WHERE session_id = 1", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(audit, (50, 80));
+        // Recording the same totals again changes nothing.
+        record_ended(&conn, &ended[..1], 11).unwrap();
+        assert_eq!(used(&conn), 130);
+    }
+
+    #[test]
+    fn compaction_folds_old_minutes_into_hours_and_drops_old_hours() {
+        let conn = db_with_sessions();
+        // Two and a half hours of minute rows (from 7,200) for two sessions.
+        for minute in 0..150 {
+            let at = 7200 + minute * 60;
+            for session in [1, 2] {
+                conn.execute(
+                    "INSERT INTO data_usage_logs (session_id, at, bytes_in_delta, bytes_out_delta) VALUES (?1, ?2, 1, 10)",
+                    params![session, at],
+                )
+                .unwrap();
+            }
+        }
+        // Detail kept from 14,500 on: the two whole hours before 14,400 are folded.
+        let folded = compact(&conn, 14_500, 0).unwrap();
+        assert_eq!(folded, 240);
+        let hours: Vec<(i64, i64, i64, i64)> = conn
+            .prepare("SELECT session_id, hour, bytes_in_delta, bytes_out_delta FROM data_usage_hourly ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(hours, vec![(1, 7200, 60, 600), (2, 7200, 60, 600), (1, 10800, 60, 600), (2, 10800, 60, 600)]);
+        let left: i64 = conn.query_row("SELECT count(*) FROM data_usage_logs", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 60);
+        // Nothing new to fold; hourly rows older than 3 h are dropped.
+        assert_eq!(compact(&conn, 14_500, 10_800).unwrap(), 0);
+        let hourly: i64 = conn.query_row("SELECT count(*) FROM data_usage_hourly", [], |r| r.get(0)).unwrap();
+        assert_eq!(hourly, 2);
+    }
+}

@@ -1,0 +1,121 @@
+//! Usage accounting: what each device sent and received, from the kernel's per-session
+//! counters, kept in memory (`ledger`) and checkpointed to SQLite in one transaction per
+//! interval, so flash sees one small batch a minute rather than a write per packet count.
+//!
+//! The usage task (started by the daemon) does two things:
+//! - every `poll` seconds, one `nft -j` listing: live figures for the portal, accounts whose
+//!   cap the kernel reached are ended (reason `quota`), and ended sessions get their final
+//!   totals recorded before their counters are dropped;
+//! - every `checkpoint` seconds, and when the daemon stops, the new totals and deltas go to
+//!   the database with the clock checkpoint. A crash loses at most one interval of counts
+//!   (none if the kernel table survives it: the next start reads the old counters).
+
+pub mod ledger;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::clock::Timeline;
+use crate::sessions::{SessionError, Sessions};
+use crate::store;
+use ledger::Ledger;
+
+/// The live usage, shared by the sessions (to tell the kernel where counting resumes) and the
+/// usage task. Cheap to clone; the lock is never held across an await.
+#[derive(Clone, Default)]
+pub struct Usage {
+    ledger: Arc<Mutex<Ledger>>,
+}
+
+impl Usage {
+    pub fn with<T>(&self, f: impl FnOnce(&mut Ledger) -> T) -> T {
+        f(&mut self.ledger.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intervals {
+    /// Between kernel readings.
+    pub poll: Duration,
+    /// Between checkpoints to the database.
+    pub checkpoint: Duration,
+}
+
+/// The usage task; returns once `stopped` turns true, after a last reading and checkpoint.
+pub async fn run(sessions: Sessions, timeline: Arc<Timeline>, boot_id: Arc<str>, intervals: Intervals, mut stopped: watch::Receiver<bool>) {
+    let mut poll = tokio::time::interval(intervals.poll);
+    let mut checkpoint = tokio::time::interval(intervals.checkpoint);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    checkpoint.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    checkpoint.tick().await; // the first tick is immediate; the restore has just recorded everything
+    loop {
+        tokio::select! {
+            _ = poll.tick() => {
+                if let Err(e) = poll_once(&sessions).await {
+                    log::error!("usage reading failed: {}", crate::error_chain(&e));
+                }
+            }
+            _ = checkpoint.tick() => {
+                if let Err(e) = save(&sessions, &timeline, &boot_id).await {
+                    log::error!("usage checkpoint failed: {}", crate::error_chain(&e));
+                }
+            }
+            _ = stopped.changed() => {
+                let last = async {
+                    poll_once(&sessions).await?;
+                    save(&sessions, &timeline, &boot_id).await
+                };
+                match last.await {
+                    Ok(rows) => log::info!("usage saved for {rows} sessions"),
+                    Err(e) => log::error!("last usage checkpoint failed: {}", crate::error_chain(&e)),
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// One kernel reading and what follows from it.
+pub async fn poll_once(sessions: &Sessions) -> Result<(), SessionError> {
+    let reading = sessions.read_usage().await?;
+    let exhausted = sessions.record_ended(&reading).await?;
+    if exhausted.is_empty() {
+        return Ok(());
+    }
+    for account_id in exhausted {
+        sessions.end_exhausted(account_id).await?;
+    }
+    // The kernel has stopped their traffic: record their final totals now, so the audit rows
+    // are complete when the portal tells them why.
+    let reading = sessions.read_usage().await?;
+    sessions.record_ended(&reading).await?;
+    Ok(())
+}
+
+/// Writes what the database does not hold yet, with the clock checkpoint, in one
+/// transaction. Returns how many sessions it wrote.
+pub async fn save(sessions: &Sessions, timeline: &Arc<Timeline>, boot_id: &Arc<str>) -> Result<usize, SessionError> {
+    let rows = sessions.usage().with(|ledger| ledger.unsaved());
+    let now = sessions.now();
+    let checkpoint = timeline.checkpoint(boot_id);
+    let boot_id = boot_id.clone();
+    let written = sessions
+        .store()
+        .call(move |conn| {
+            // Nobody's time running and nothing counted: nothing to keep, no flash write.
+            if rows.is_empty() && !store::usage::any_clock_running(conn, now)? {
+                return Ok(Vec::new());
+            }
+            let tx = conn.transaction()?;
+            let written = store::usage::checkpoint(&tx, &rows, now)?;
+            let trusted = store::timeline::trust(&tx, &boot_id, checkpoint.at)?.is_trusted();
+            store::timeline::save_checkpoint(&tx, &checkpoint, trusted)?;
+            tx.commit()?;
+            Ok(written)
+        })
+        .await?;
+    sessions.usage().with(|ledger| ledger.saved(&written));
+    Ok(written.len())
+}
