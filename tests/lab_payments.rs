@@ -66,7 +66,7 @@ fn paying_puts_the_device_online_without_typing() {
         format!("option passkey '{PASSKEY}'"),
         "option poll_interval '1'".into(),
     ];
-    let Some(lab) = Lab::with(LabOptions { clients: 2, extra_config: mpesa.to_vec() }) else { return };
+    let Some(lab) = Lab::with(LabOptions { clients: 2, extra_config: mpesa.to_vec(), ..LabOptions::default() }) else { return };
     let _daraja = start_fake_daraja(&lab);
     let package = lab.package_add("Day pass", 86_400, &["--price", "20", "--devices", "2"]);
     plan_next_push(&lab, r#"{"result_code": 0, "after_queries": 1}"#);

@@ -27,14 +27,16 @@
 //! binary; `HOTSPOTD_LAB_KEEP=1` keeps each lab's temp dir.
 //!
 //! Files: this one (topology, daemon, teardown), `client.rs` (curl, TCP, ping from a
-//! namespace), `portal.rs` (user-level checks: login, online/captive, nft sets). Std only,
-//! except `portal.rs`, which uses serde_json from hotspotd's own [dependencies]: no
+//! namespace), `portal.rs` (user-level checks: login, online/captive, nft sets), `usage.rs`
+//! (moving bytes, kernel counters, the daemon's database). Std only, except `portal.rs` and
+//! `usage.rs`, which use serde_json and rusqlite from hotspotd's own [dependencies]: no
 //! dev-dependencies.
 
 #![allow(dead_code)]
 
 mod client;
 pub mod portal;
+pub mod usage;
 
 #[allow(unused_imports)]
 pub use client::{Background, HttpResponse, TcpProbe};
@@ -80,11 +82,13 @@ pub struct LabOptions {
     /// Extra UCI lines for the `config hotspotd 'main'` section, e.g.
     /// `"option login_attempts '3'"`. Later options override the defaults.
     pub extra_config: Vec<String>,
+    /// Extra environment for the daemon (e.g. a preloaded library that moves its clock).
+    pub daemon_env: Vec<(String, String)>,
 }
 
 impl Default for LabOptions {
     fn default() -> Self {
-        LabOptions { clients: 1, extra_config: Vec::new() }
+        LabOptions { clients: 1, extra_config: Vec::new(), daemon_env: Vec::new() }
     }
 }
 
@@ -100,6 +104,7 @@ pub struct Lab {
     log: PathBuf,
     bin: PathBuf,
     daemon: Mutex<Option<Child>>,
+    daemon_env: Vec<(String, String)>,
     internet_server: Option<Child>,
 }
 
@@ -141,6 +146,7 @@ impl Lab {
             tag,
             bin: daemon_binary(),
             daemon: Mutex::new(None),
+            daemon_env: options.daemon_env.clone(),
             internet_server: None,
         };
         // From here on a panic drops `lab`, which removes whatever was created so far.
@@ -316,6 +322,7 @@ impl Lab {
             .arg(&self.config)
             .arg("run")
             .env("RUST_BACKTRACE", "1")
+            .envs(self.daemon_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err)
