@@ -3,8 +3,9 @@
 namespace the shell script puts it in and prints its results; errors exit non-zero with a
 one-line reason.
 
-  seed DB BATCH                       (root ns, daemon stopped) redeem every unused voucher of
+  seed DB BATCH [--mac MAC]           (root ns, daemon stopped) redeem every unused voucher of
                                       BATCH for a fake device, as a portal voucher login would
+                                      (--mac: every device has this MAC, one real interface)
   start --bin B --config C --log L --pidfile P --expect N [--stop-old]
                                       (router ns) [SIGTERM the daemon in P and wait,] start
                                       hotspotd, time until the portal answers and the nft set
@@ -114,6 +115,7 @@ def cmd_seed(args):
     with conn:  # one transaction, like the daemon's per-login transactions but batched
         for i, (vid, code, pid, duration, data_limit, down, up, devices) in enumerate(rows):
             ip, mac = fake_device(i)
+            mac = args.mac or mac
             expires = now + duration
             # What records::login writes for a voucher's first redemption:
             # accounts::create_account, start_clock, catalog::mark_voucher_redeemed,
@@ -477,6 +479,7 @@ def main():
     p = sub.add_parser("seed")
     p.add_argument("db")
     p.add_argument("batch")
+    p.add_argument("--mac")
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("start")

@@ -125,8 +125,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut portal_task = tokio::spawn(portal::serve(listener, portal, settings, stopped.clone()));
     let mut ticker_task = tokio::spawn(tick(sessions.clone(), timeline.clone(), boot_id.clone(), stopped.clone()));
     let mut usage_task = tokio::spawn(usage::run(sessions, timeline, boot_id, usage_intervals, stopped.clone()));
-    let mut worker_task = tokio::spawn(worker::run(job_context, jobs.clone(), stopped.clone()));
-    let mut scheduler_task = tokio::spawn(scheduler::run(store, jobs, clock, intervals, stopped.clone()));
+    let mut worker_task = tokio::spawn(worker::run(job_context.clone(), jobs.clone(), stopped.clone()));
+    let mut scheduler_task = tokio::spawn(scheduler::run(job_context, jobs.clone(), intervals, stopped.clone()));
     let mut poller_task = tokio::spawn(payments.run_poller(stopped));
 
     let outcome = tokio::select! {

@@ -1,6 +1,6 @@
 //! The durable job queue (the seed's jobs / failed_jobs, in SQLite): what a job is
 //! (`JobKind`), how urgent (`Priority`), how it fails (`JobError`). `queue.rs` stores and
-//! claims jobs, `worker.rs` runs them, `scheduler.rs` enqueues recurring work, and
+//! claims jobs, `worker.rs` runs them, `scheduler.rs` runs recurring work (without queue rows), and
 //! `kinds/` has one file per handler.
 //!
 //! A job is enqueued in the same transaction as the state change that needs it. Handlers

@@ -1,15 +1,18 @@
-//! Recurring work: enqueues `CheckExpiredSessions`, `SyncRadiusAccounting` and
-//! `CleanOldRows` at their configured intervals. A job still pending is not enqueued twice
-//! (unique keys), so a slow worker never piles them up.
+//! Recurring work: runs `CheckExpiredSessions`, `SyncRadiusAccounting` and `CleanOldRows` at
+//! their configured intervals, here in the daemon, without rows in the job queue. The
+//! schedule re-runs them anyway, so a queue row per run would buy no durability, and it
+//! would cost flash: three transactions per run (enqueue, claim, delete), which at the
+//! default once a minute was more than the usage checkpoint itself (scripts/bench-flash.sh).
+//! A run that fails is logged and happens again at the next interval. Work that must
+//! survive a crash (payments, SMS, disconnects) stays in the durable queue.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::kinds::{self, JobContext};
 use super::worker::Jobs;
-use super::{queue, JobKind};
-use crate::clock::Clock;
-use crate::store::Store;
+use super::JobKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Intervals {
@@ -18,13 +21,7 @@ pub struct Intervals {
     pub clean: Duration,
 }
 
-pub async fn run<C: Clock + ?Sized>(
-    store: Store,
-    jobs: Jobs,
-    clock: std::sync::Arc<C>,
-    intervals: Intervals,
-    mut stopped: watch::Receiver<bool>,
-) {
+pub async fn run(ctx: JobContext, jobs: Jobs, intervals: Intervals, mut stopped: watch::Receiver<bool>) {
     let mut check = tokio::time::interval(intervals.check_expired);
     let mut sync = tokio::time::interval(intervals.sync_accounting);
     let mut clean = tokio::time::interval(intervals.clean);
@@ -38,11 +35,9 @@ pub async fn run<C: Clock + ?Sized>(
             _ = clean.tick() => JobKind::CleanOldRows,
             _ = stopped.changed() => return,
         };
-        let now = clock.now();
-        let name = kind.name();
-        match store.call(move |conn| queue::enqueue(conn, &kind, now)).await {
-            Ok(_) => jobs.notify(),
-            Err(e) => log::error!("cannot schedule {name}: {}", crate::error_chain(&e)),
+        match kinds::run(&ctx, &jobs, &kind).await {
+            Ok(()) => log::debug!("{} done", kind.name()),
+            Err(e) => log::warn!("{} failed, runs again at its next interval: {e}", kind.name()),
         }
     }
 }

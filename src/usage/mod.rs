@@ -77,10 +77,20 @@ pub async fn run(sessions: Sessions, timeline: Arc<Timeline>, boot_id: Arc<str>,
     }
 }
 
-/// One kernel reading and what follows from it.
+/// One kernel reading and what follows from it. Logs its cost at debug level
+/// (`scripts/bench-poll.sh` reads that line).
 pub async fn poll_once(sessions: &Sessions) -> Result<(), SessionError> {
+    let started = std::time::Instant::now();
     let reading = sessions.read_usage().await?;
+    let listed = started.elapsed();
     let exhausted = sessions.record_ended(&reading).await?;
+    log::debug!(
+        "usage poll: {} sessions, {} quotas; kernel listing {:.1} ms, total {:.1} ms",
+        reading.sessions.len(),
+        reading.quotas.len(),
+        listed.as_secs_f64() * 1e3,
+        started.elapsed().as_secs_f64() * 1e3
+    );
     if exhausted.is_empty() {
         return Ok(());
     }
