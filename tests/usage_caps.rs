@@ -18,6 +18,8 @@ use lab::{wait_until, Lab, LabOptions, INTERNET_IP};
 use serde_json::Value;
 
 const MB: u64 = 1_000_000;
+/// A little more than the default usage poll interval (3 s).
+const ONE_POLL: Duration = Duration::from_millis(3500);
 
 /// The larger of 1 % of the cap and 64 KB.
 fn allowed_overshoot(cap: u64) -> u64 {
@@ -35,7 +37,7 @@ fn wait_ended(lab: &Lab, id: i64) -> (String, Option<String>, i64, i64) {
     });
     assert!(ended.is_some(), "session {id} did not end: {:?}\n{}", session_row(&lab.db(), id), lab.nft_text());
     // The end is recorded at once; its last bytes follow within a reading.
-    thread::sleep(Duration::from_millis(2500));
+    thread::sleep(ONE_POLL);
     session_row(&lab.db(), id)
 }
 
@@ -129,8 +131,8 @@ fn live_usage_matches_the_kernel_counters_within_one_poll() {
     let got = lab.download(1, 3 * MB, 20);
     let sent = lab.upload(1, MB, 20);
     assert_eq!((got, sent), (3 * MB, MB), "unlimited package moves everything");
-    // The default poll is 2 s: after one, what the portal says is what the kernel counted.
-    thread::sleep(Duration::from_millis(2500));
+    // After one poll, what the portal says is what the kernel counted.
+    thread::sleep(ONE_POLL);
     let (up, down) = lab.kernel_counters(id);
     let v = check_session(&lab, 1);
     assert_eq!(v["bytes_downloaded"].as_u64(), Some(down), "check-session vs kernel: {v}");
@@ -141,9 +143,9 @@ fn live_usage_matches_the_kernel_counters_within_one_poll() {
 
     // Live while a download runs: the figure grows between polls.
     let mut stream = lab.client_spawn(1, &["curl", "-s", "-o", "/dev/null", &format!("http://{INTERNET_IP}/stream")]);
-    thread::sleep(Duration::from_millis(3000));
+    thread::sleep(ONE_POLL);
     let during = check_session(&lab, 1)["bytes_downloaded"].as_u64().unwrap();
-    thread::sleep(Duration::from_millis(3000));
+    thread::sleep(ONE_POLL);
     let later = check_session(&lab, 1)["bytes_downloaded"].as_u64().unwrap();
     assert!(stream.running(), "the stream runs for 30 s");
     assert!(during > down && later > during, "live usage grows: {down} → {during} → {later}");
@@ -163,7 +165,7 @@ fn the_cap_holds_across_a_kill_9_restart() {
     assert_eq!(lab.download(1, MB, 20), MB);
     // Nothing is checkpointed yet (every minute by default): the kernel's counters survive
     // the daemon, and the new daemon resumes from them.
-    thread::sleep(Duration::from_millis(2500));
+    thread::sleep(ONE_POLL);
     lab.kill_daemon("KILL");
     lab.restart_daemon();
     let v = check_session(&lab, 1);
@@ -209,7 +211,7 @@ fn a_clean_restart_and_a_lost_kernel_table_keep_the_used_bytes() {
     assert!(left <= 7 * MB, "the account still counts what was used: {v}");
     // And the new table counts on from there.
     assert_eq!(lab.download(1, MB, 20), MB);
-    thread::sleep(Duration::from_millis(2500));
+    thread::sleep(ONE_POLL);
     assert!(lab.kernel_counters(id).1 >= 4 * MB);
     // The usage log holds deltas that add up to the session's total.
     thread::sleep(Duration::from_secs(6));
@@ -217,4 +219,43 @@ fn a_clean_restart_and_a_lost_kernel_table_keep_the_used_bytes() {
         lab.db().query_row("SELECT sum(bytes_out_delta) FROM data_usage_logs WHERE session_id = ?1", [id], |r| r.get(0)).unwrap();
     let total: i64 = lab.db().query_row("SELECT bytes_out FROM session_usage WHERE session_id = ?1", [id], |r| r.get(0)).unwrap();
     assert_eq!(logged, total, "usage log deltas add up to the checkpointed total");
+}
+
+/// Pays for `package` with the demo M-Pesa provider (approves after a few seconds) and waits
+/// until the paying device is online with more data than `more_than` left.
+fn pay_and_wait(lab: &Lab, package: &str, more_than: u64) -> Value {
+    let r = api_post(lab, 1, "http://10.77.0.1:2050/api/payments/mpesa", &format!(r#"{{"package_id":{package},"phone":"0712345678"}}"#));
+    assert_eq!(r.status, 201, "payment: {}", describe(&r));
+    let mut last = Value::Null;
+    let topped_up = wait_until(Duration::from_secs(30), Duration::from_millis(500), || {
+        last = check_session(lab, 1);
+        last["active"].as_bool() == Some(true) && last["bytes_remaining"].as_u64().unwrap_or(0) > more_than
+    });
+    assert!(topped_up.is_some(), "after paying, still {last}\n{}", lab.daemon_log());
+    last
+}
+
+#[test]
+fn a_top_up_raises_the_cap_in_place_and_a_new_bundle_starts_afresh() {
+    let demo = ["config mpesa 'mpesa'", "option enabled '1'", "option mode 'demo'"];
+    let Some(lab) = lab_with(1, &demo) else { return };
+    let package = lab.package_add("1 MB bundle", 86_400, &["--data-mb", "1"]);
+
+    pay_and_wait(&lab, &package, 0);
+    let first = lab.session_id(1);
+    assert_eq!(lab.download(1, 600_000, 20), 600_000);
+    thread::sleep(ONE_POLL);
+    // A second bundle while the first is running adds its megabyte to what is left.
+    let v = pay_and_wait(&lab, &package, MB);
+    assert_eq!(lab.session_id(1), first, "topping up keeps the device's session: {v}");
+    let got = lab.download(1, 5 * MB, 20);
+    assert!(600_000 + got <= 2 * MB + allowed_overshoot(2 * MB), "600 KB + {got} bytes through two 1 MB bundles");
+    assert!(600_000 + got >= 2 * MB * 9 / 10, "the raised cap cut early: 600 KB + {got}");
+    let (_, reason, _, _) = wait_ended(&lab, first);
+    assert_eq!(reason.as_deref(), Some("quota"));
+
+    // Used up, then a new bundle: it starts from zero (no old count left in the kernel).
+    pay_and_wait(&lab, &package, 0);
+    let got = lab.download(1, 5 * MB, 20);
+    assert!(got >= MB * 9 / 10 && got <= MB + allowed_overshoot(MB), "a fresh 1 MB bundle moved {got} bytes");
 }

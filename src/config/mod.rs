@@ -183,7 +183,7 @@ impl Config {
             expiry_check_interval: Duration::from_secs(60),
             sync_interval: Duration::from_secs(300),
             cleanup_interval: Duration::from_secs(6 * 3600),
-            usage_poll_interval: Duration::from_secs(2),
+            usage_poll_interval: Duration::from_secs(3),
             usage_checkpoint_interval: Duration::from_secs(60),
             usage_detail: Duration::from_secs(6 * 3600),
             usage_keep: Duration::from_secs(14 * 86_400),
