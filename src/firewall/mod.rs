@@ -11,6 +11,7 @@
 mod nft;
 mod nft_usage;
 mod none;
+mod tc;
 
 pub use nft::NftFirewall;
 pub use none::NoFirewall;

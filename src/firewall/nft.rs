@@ -23,6 +23,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
+use super::tc::Shaper;
 use super::{nft_usage, Authorised, Firewall, FirewallError, Policy, Revoked, UsageReading};
 
 pub const TABLE: &str = "hotspotd";
@@ -37,11 +38,19 @@ const USAGE_QUERY: &str = r#"{"nftables":[{"list":{"counters":{"family":"inet","
 pub struct NftFirewall {
     program: String,
     policy: Policy,
+    /// Speed limits (tc), changed after access: a failure there is logged, and the device
+    /// stays online unshaped rather than being refused.
+    shaper: Shaper,
 }
 
 impl NftFirewall {
     pub fn new(policy: Policy) -> NftFirewall {
-        NftFirewall { program: "nft".into(), policy }
+        let shaper = Shaper::new(&policy.interface);
+        NftFirewall { program: "nft".into(), policy, shaper }
+    }
+
+    fn shaping_failed(e: FirewallError) {
+        log::error!("speed limits are NOT enforced: {}", crate::error_chain(&e));
     }
 
     fn run(&self, args: &[&str], script: Option<&str>) -> Result<String, FirewallError> {
@@ -69,14 +78,19 @@ impl NftFirewall {
 impl Firewall for NftFirewall {
     fn install(&self, clients: &[Authorised]) -> Result<(), FirewallError> {
         let script = table_script(&self.policy, clients)?;
-        self.run(&["-f", "-"], Some(&script)).map(drop)
+        self.run(&["-f", "-"], Some(&script))?;
+        self.shaper.install(clients).unwrap_or_else(Self::shaping_failed);
+        Ok(())
     }
 
     fn update(&self, authorise: &[Authorised], revoke: &[Revoked]) -> Result<(), FirewallError> {
         if authorise.is_empty() && revoke.is_empty() {
             return Ok(());
         }
-        self.run(&["-f", "-"], Some(&update_script(authorise, revoke))).map(drop)
+        self.run(&["-f", "-"], Some(&update_script(authorise, revoke)))?;
+        let revoked: Vec<_> = revoke.iter().map(|r| r.device.ip).collect();
+        self.shaper.update(authorise, &revoked).unwrap_or_else(Self::shaping_failed);
+        Ok(())
     }
 
     fn is_installed(&self) -> Result<bool, FirewallError> {
