@@ -211,9 +211,11 @@ cmd_up() {
     write_config
     start_daemon
 
-    local package codes
+    local package codes bundle bundle_codes
     package="$(hs package add --name 'Lab hour' --price 10 --duration 3600 --devices 2)"
     codes="$(hs voucher create --package "$package" --count 3)"
+    bundle="$(hs package add --name 'Lab 5 MB, 1 Mbit/s' --price 20 --duration 3600 --data-mb 5 --down-kbps 1000 --up-kbps 512)"
+    bundle_codes="$(hs voucher create --package "$bundle" --count 2)"
 
     cat <<EOF
 
@@ -223,6 +225,8 @@ hotspotd lab is up ($clients client(s)); state in $LAB_DIR
   portal:   http://$PORTAL_IP:$PORTAL_PORT/
   package:  $package (1 hour, 2 devices); vouchers:
     ${codes//$'\n'/$'\n'    }
+  package:  $bundle (1 hour, 5 MB cap, 1 Mbit/s down, 512 kbit/s up); vouchers:
+    ${bundle_codes//$'\n'/$'\n'    }
 
 Act as a client:
   ip netns exec hs-client1 curl -v http://$INTERNET_IP/                 # 302 to the portal before login
@@ -232,6 +236,8 @@ Act as a client:
   ip netns exec hs-client1 curl -s -X POST http://$PORTAL_IP:$PORTAL_PORT/api/hotspot/check-session
   ip netns exec hs-client1 $ROOT/scripts/lab-probe.py tcp $INTERNET_IP 443   # refused before login
   ip netns exec hs-client1 $ROOT/scripts/lab-probe.py ping $INTERNET_IP
+  ip netns exec hs-client2 curl -s -d voucher=$(head -n1 <<<"$bundle_codes") http://$PORTAL_IP:$PORTAL_PORT/login >/dev/null
+  ip netns exec hs-client2 curl -o /dev/null http://$INTERNET_IP/bytes/20000000   # ~1 Mbit/s, stops at 5 MB
 Operate the router:
   ip netns exec $ROUTER $BIN --config $LAB_DIR/hotspotd.conf clients
   ip netns exec $ROUTER nft list table inet hotspotd
