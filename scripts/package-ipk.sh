@@ -36,7 +36,7 @@ installed_size=$(du -sb "$data" | cut -f1)
 cat >"$control/control" <<CONTROL
 Package: hotspotd
 Version: $full_version
-Depends: nftables-json, kmod-nft-core, kmod-nft-nat, kmod-nft-fib, kmod-sched-core, kmod-ifb, tc-tiny, ip-tiny
+Depends: nftables-json, kmod-nft-core, kmod-nft-nat, kmod-nft-fib, kmod-sched-core, kmod-ifb, tc-tiny, ip-tiny, ca-bundle
 Source: feeds/hotspotd/hotspotd
 SourceName: hotspotd
 License: MIT

@@ -76,7 +76,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
     let clock: Arc<dyn Clock> = timeline.clone();
     let sessions = Sessions::new(store.clone(), firewall_of(&config), clock.clone(), Usage::default());
-    let http = HttpClient::new(UPSTREAM_TIMEOUT);
+    let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
     let jobs = Jobs::new();
     let payments = Payments::new(
         store.clone(),

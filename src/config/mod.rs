@@ -72,6 +72,8 @@ pub struct Config {
     pub usage_detail: Duration,
     /// Hourly usage rows older than this are deleted.
     pub usage_keep: Duration,
+    /// Certificate authorities trusted for HTTPS upstreams (PEM).
+    pub ca_bundle: PathBuf,
     pub mpesa: MpesaConfig,
     pub sms: SmsConfig,
 }
@@ -160,6 +162,7 @@ impl Config {
             usage_keep: reader
                 .parsed_in("usage_keep_days", 1..=3650, "a whole number of days from 1 to 3650")?
                 .map_or(defaults.usage_keep, |d: u64| Duration::from_secs(d * 86_400)),
+            ca_bundle: reader.string("ca_bundle")?.map(PathBuf::from).unwrap_or(defaults.ca_bundle),
             mpesa: MpesaConfig::from_section(path, find(&sections, "mpesa"))?,
             sms: SmsConfig::from_section(path, find(&sections, "sms"))?,
         })
@@ -187,6 +190,7 @@ impl Config {
             usage_checkpoint_interval: Duration::from_secs(60),
             usage_detail: Duration::from_secs(6 * 3600),
             usage_keep: Duration::from_secs(14 * 86_400),
+            ca_bundle: PathBuf::from(crate::http_client::DEFAULT_CA_BUNDLE),
             mpesa: MpesaConfig::disabled(),
             sms: SmsConfig::none(),
         }
@@ -232,6 +236,7 @@ const KNOWN_OPTIONS: &[&str] = &[
     "usage_checkpoint_interval",
     "usage_detail_hours",
     "usage_keep_days",
+    "ca_bundle",
     "enabled",
     "configured",
     "dhcp_captive_api",

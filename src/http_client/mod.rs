@@ -3,8 +3,20 @@
 //! never on the runtime thread. Every call has timeouts, follows no redirects, and reads at
 //! most `MAX_BODY_BYTES` of the answer. Any status is returned as data: callers decide what
 //! a 4xx or 5xx means for their service.
+//!
+//! TLS (cargo feature `https`, `tls.rs`) trusts the router's CA bundle rather than a copy
+//! compiled into the binary; a build without it (`plain.rs`) speaks plain HTTP only.
+
+#[cfg(not(feature = "https"))]
+#[path = "plain.rs"]
+mod tls;
+#[cfg(feature = "https")]
+mod tls;
 
 use std::time::Duration;
+
+/// Where OpenWrt (`ca-bundle`) and Debian keep the trusted certificate authorities.
+pub const DEFAULT_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Largest answer body read from an upstream service.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
@@ -46,15 +58,21 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    /// `timeout` bounds a whole call; connecting gets at most 5 s of it.
+    /// `timeout` bounds a whole call; connecting gets at most 5 s of it. HTTPS trusts the
+    /// authorities in the system's CA bundle (`DEFAULT_CA_BUNDLE`).
     pub fn new(timeout: Duration) -> HttpClient {
+        HttpClient::with_ca_bundle(timeout, std::path::Path::new(DEFAULT_CA_BUNDLE))
+    }
+
+    /// Like `new`, trusting the authorities in the PEM file `ca_bundle`.
+    pub fn with_ca_bundle(timeout: Duration, ca_bundle: &std::path::Path) -> HttpClient {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .timeout_connect(Some(timeout.min(Duration::from_secs(5))))
             .http_status_as_error(false)
             .max_redirects(0)
-            .user_agent(concat!("hotspotd/", env!("CARGO_PKG_VERSION")))
-            .build();
+            .user_agent(concat!("hotspotd/", env!("CARGO_PKG_VERSION")));
+        let config = tls::configure(config, ca_bundle).build();
         HttpClient { agent: config.into() }
     }
 
