@@ -80,7 +80,7 @@ p0, p1, c0, c1, ticks = int(p0), int(p1), int(c0), int(c1), int(ticks)
 lines = [l for l in open(log) if "usage poll:" in l][p0:p1]
 listing = sorted(float(re.search(r"listing ([\d.]+) ms", l).group(1)) for l in lines)
 total = sorted(float(re.search(r"total ([\d.]+) ms", l).group(1)) for l in lines)
-counted = {int(re.search(r"usage poll: (\d+) sessions", l).group(1)) for l in lines}
+counted = {int(re.search(r"usage poll: (\d+) devices", l).group(1)) for l in lines}
 if not lines or counted != {int(n)}:
     sys.exit("bench-poll: the daemon did not poll %s sessions (saw %s); see %s" % (n, sorted(counted), log))
 pct = lambda v, p: v[min(len(v) - 1, int(p * len(v)))]

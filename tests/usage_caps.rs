@@ -133,7 +133,7 @@ fn live_usage_matches_the_kernel_counters_within_one_poll() {
     assert_eq!((got, sent), (3 * MB, MB), "unlimited package moves everything");
     // After one poll, what the portal says is what the kernel counted.
     thread::sleep(ONE_POLL);
-    let (up, down) = lab.kernel_counters(id);
+    let (up, down) = lab.kernel_counters(1);
     let v = check_session(&lab, 1);
     assert_eq!(v["bytes_downloaded"].as_u64(), Some(down), "check-session vs kernel: {v}");
     assert_eq!(v["bytes_uploaded"].as_u64(), Some(up), "check-session vs kernel: {v}");
@@ -212,7 +212,7 @@ fn a_clean_restart_and_a_lost_kernel_table_keep_the_used_bytes() {
     // And the new table counts on from there.
     assert_eq!(lab.download(1, MB, 20), MB);
     thread::sleep(ONE_POLL);
-    assert!(lab.kernel_counters(id).1 >= 4 * MB);
+    assert!(lab.kernel_counters(1).1 >= 4 * MB);
     // The usage log holds deltas that add up to the session's total.
     thread::sleep(Duration::from_secs(6));
     let logged: i64 =
@@ -258,4 +258,55 @@ fn a_top_up_raises_the_cap_in_place_and_a_new_bundle_starts_afresh() {
     pay_and_wait(&lab, &package, 0);
     let got = lab.download(1, 5 * MB, 20);
     assert!(got >= MB * 9 / 10 && got <= MB + allowed_overshoot(MB), "a fresh 1 MB bundle moved {got} bytes");
+}
+
+#[test]
+fn an_ended_session_keeps_its_last_bytes_and_the_next_one_counts_from_zero() {
+    let Some(lab) = lab_with(1, &[]) else { return };
+    let package = lab.package_add("Unlimited day", 86_400, &["--devices", "1"]);
+    let code = lab.vouchers(&package, 1).remove(0);
+    login_ok(&lab, 1, &code);
+    let first = lab.session_id(1);
+    // Logging out right after a download (no poll, no checkpoint since): the bytes are read
+    // from the kernel just before its counters go.
+    assert_eq!(lab.download(1, 2 * MB, 20), 2 * MB);
+    let r = api_post(&lab, 1, API_LOGOUT, "{}");
+    assert_eq!(r.status, 200, "{}", describe(&r));
+    let (status, _, _, down) = session_row(&lab.db(), first);
+    assert_eq!(status, "ended");
+    assert!(down as u64 >= 2 * MB, "logout recorded {down} bytes down of a 2 MB download");
+    assert_eq!(audit_row(&lab.db(), first).map(|a| a.3), Some(down), "the audit row has the same total");
+
+    // Back at once on the same address: a new session, counting from zero.
+    login_ok(&lab, 1, &code);
+    let second = lab.session_id(1);
+    assert_ne!(second, first);
+    assert_eq!(check_session(&lab, 1)["bytes_downloaded"].as_u64(), Some(0));
+    assert_eq!(lab.download(1, MB, 20), MB);
+    thread::sleep(ONE_POLL);
+    let v = check_session(&lab, 1);
+    let now = v["bytes_downloaded"].as_u64().unwrap();
+    assert!((MB..MB + MB / 10).contains(&now), "the new session counts only its own 1 MB: {v}");
+
+    // The operator's deauth does the same from its own process.
+    assert_eq!(lab.download(1, MB, 20), MB);
+    lab.cli(&["deauth", &lab.client_mac(1)]);
+    let (_, reason, _, down) = session_row(&lab.db(), second);
+    assert_eq!(reason.as_deref(), Some("admin"));
+    assert!(down as u64 >= 2 * MB, "deauth recorded {down} bytes down of 2 MB");
+}
+
+#[test]
+fn an_unlimited_package_bought_on_top_of_a_capped_one_lifts_the_cap() {
+    let demo = ["config mpesa 'mpesa'", "option enabled '1'", "option mode 'demo'"];
+    let Some(lab) = lab_with(1, &demo) else { return };
+    let bundle = lab.package_add("1 MB bundle", 86_400, &["--data-mb", "1"]);
+    let unlimited = lab.package_add("Unlimited day", 86_400, &[]);
+    pay_and_wait(&lab, &bundle, 0);
+    assert_eq!(lab.download(1, 600_000, 20), 600_000);
+    let r = api_post(&lab, 1, "http://10.77.0.1:2050/api/payments/mpesa", &format!(r#"{{"package_id":{unlimited},"phone":"0712345678"}}"#));
+    assert_eq!(r.status, 201, "payment: {}", describe(&r));
+    let lifted = wait_until(Duration::from_secs(30), Duration::from_millis(500), || check_session(&lab, 1)["bytes_remaining"].is_null());
+    assert!(lifted.is_some(), "the cap was not lifted: {}", check_session(&lab, 1));
+    assert_eq!(lab.download(1, 5 * MB, 20), 5 * MB, "no cap any more");
 }

@@ -20,6 +20,7 @@ use crate::store::accounts::{self, AccountSource};
 use crate::store::catalog::{self, NewPackage};
 use crate::store::sessions::{self as session_rows, EndMethod};
 use crate::store::{self, settings, StoreError};
+use crate::usage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -175,12 +176,23 @@ fn clients(conn: &Connection, now: i64, out: &mut impl Write) -> Result<(), Admi
     Ok(())
 }
 
+/// Ends the device's session, records the last bytes its counters hold, then removes it
+/// from the firewall (counters included).
 fn deauth(config: &Config, conn: &mut Connection, mac: MacAddr, now: i64, out: &mut impl Write) -> Result<(), AdminError> {
     let revoke = records::end_device(conn, mac, EndMethod::Cli, "admin", now)?;
     if revoke.is_empty() {
         return Err(AdminError::NotOnline(mac));
     }
-    firewall_of(config).update(&[], &revoke)?;
+    let firewall = firewall_of(config);
+    match firewall.read_usage() {
+        Ok(reading) => {
+            let tx = conn.transaction()?;
+            store::usage::record_ended(&tx, &usage::ledger::final_counts(&reading, &revoke), now)?;
+            tx.commit()?;
+        }
+        Err(e) => log::warn!("cannot read the device's last usage: {}", crate::error_chain(&e)),
+    }
+    firewall.update(&[], &revoke)?;
     writeln!(out, "ended the session of {mac}")?;
     Ok(())
 }

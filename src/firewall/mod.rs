@@ -67,8 +67,7 @@ impl Traffic {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quota {
     pub account_id: i64,
-    /// `None`: no cap (the quota still exists, so a later purchase can add one in place).
-    pub limit_bytes: Option<u64>,
+    pub limit_bytes: u64,
     /// Bytes the account has used so far (counted against the limit).
     pub used_bytes: u64,
 }
@@ -81,27 +80,32 @@ pub struct Rate {
 }
 
 /// A device allowed through for `timeout_secs` more seconds (the kernel removes it then,
-/// whether or not the daemon is running), with its session's byte counters and its
-/// account's quota and speed.
+/// whether or not the daemon is running), with its byte counters and its account's quota
+/// and speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Authorised {
     pub device: Device,
     pub timeout_secs: u64,
-    /// Names the device's byte counters.
     pub session_id: i64,
-    /// Bytes the session has used so far: its counters start from here.
+    /// Bytes the session has used so far: counters created now start from here.
     pub counted: Traffic,
-    pub quota: Quota,
+    /// Set the address's counters to `counted` even if they exist (a new session, or one
+    /// that moved to this address). Otherwise existing counters keep counting (a refresh).
+    pub reset_counters: bool,
+    /// `None`: the account has no data cap.
+    pub quota: Option<Quota>,
     pub rate: Rate,
 }
 
-/// A device whose access ends. Its byte counters stay until `forget`, so the last bytes it
-/// moved are read before they are dropped.
+/// A device whose access ends, with its counters: read them first (`read_usage`), they go
+/// with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Revoked {
     pub device: Device,
     pub session_id: i64,
     pub account_id: i64,
+    /// The account has a data cap (the device is in the quota map).
+    pub capped: bool,
     /// No other device of the account stays online: its shared quota goes too.
     pub last_of_account: bool,
 }
@@ -109,8 +113,7 @@ pub struct Revoked {
 /// An account quota as the kernel holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotaState {
-    /// `None`: no cap.
-    pub limit_bytes: Option<u64>,
+    pub limit_bytes: u64,
     /// Bytes that met the quota, including any it refused once the cap was reached.
     pub used_bytes: u64,
 }
@@ -118,15 +121,16 @@ pub struct QuotaState {
 impl QuotaState {
     /// The cap is reached: the kernel is dropping this account's traffic.
     pub fn is_exhausted(&self) -> bool {
-        self.limit_bytes.is_some_and(|limit| self.used_bytes >= limit)
+        self.used_bytes >= self.limit_bytes
     }
 }
 
 /// What the kernel has counted, read in one listing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UsageReading {
-    /// Per session (by id): bytes since the session started.
-    pub sessions: HashMap<i64, Traffic>,
+    /// Per device address: bytes its session has moved since it started (counters start
+    /// from the session's recorded totals).
+    pub devices: HashMap<Ipv4Addr, Traffic>,
     /// Per account (by id).
     pub quotas: HashMap<i64, QuotaState>,
 }
@@ -161,10 +165,7 @@ pub trait Firewall: Send + Sync {
     /// Whether our rules are in place (another tool may have flushed the rule set).
     fn is_installed(&self) -> Result<bool, FirewallError>;
 
-    /// Every session's byte counters and every account's quota. Empty if the backend counts
+    /// Every device's byte counters and every account's quota. Empty if the backend counts
     /// nothing or the table is missing.
     fn read_usage(&self) -> Result<UsageReading, FirewallError>;
-
-    /// Drops the counters of sessions that have ended and whose totals are recorded.
-    fn forget(&self, session_ids: &[i64]) -> Result<(), FirewallError>;
 }

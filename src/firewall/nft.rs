@@ -8,12 +8,14 @@
 //!   sent to them. Element timeouts are the remaining session time, so the kernel cuts a
 //!   device on time even if the daemon is dead. Every forwarded packet is checked, so removal
 //!   also cuts established connections.
-//! - per session, counters `up_<session>` and `dn_<session>` (uploaded / downloaded bytes),
-//!   reached through maps `up_counter` / `dn_counter` keyed by the device's address; per
-//!   account, quota `cap_<account>` reached through map `cap`, shared by all its devices,
-//!   which drops their traffic once the account's data is used up (at the byte, between
-//!   polls). Counters count forwarded traffic after the quota check, so they hold exactly
-//!   what was delivered.
+//! - sets `up_bytes` and `dn_bytes` (`ipv4_addr`, with a counter per element): one element
+//!   per authorised device, whose counter holds the bytes its session sent / received (it
+//!   starts from the session's recorded totals); per account, quota `cap_<account>` reached
+//!   through map `cap`, shared by all its devices, which drops their traffic once the
+//!   account's data is used up (at the byte, between polls). Counting comes after the quota
+//!   check, so the counters hold exactly what was delivered. (Element counters, not named
+//!   counter objects: nft loads every object of the table on each change, which with
+//!   thousands of devices made a login's batch twice as slow.)
 //! - Unauthenticated devices: tcp/80 is redirected to the portal, tcp/443 gets a reset (the
 //!   browser falls back to its plain-HTTP probe at once), anything else forwarded is dropped.
 //!   DNS, DHCP and the portal are local services: we never drop input.
@@ -21,19 +23,23 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
+use std::net::Ipv4Addr;
 use std::process::{Command, Stdio};
 
+use crate::netaddr::MacAddr;
+
 use super::tc::Shaper;
-use super::{nft_usage, Authorised, Firewall, FirewallError, Policy, Revoked, UsageReading};
+use super::{nft_usage, Authorised, Firewall, FirewallError, Policy, Quota, Revoked, UsageReading};
 
 pub const TABLE: &str = "hotspotd";
 
-/// The "limit" of an account without a data cap: its quota exists (so a later purchase can
-/// set a cap in place) but is never reached.
-pub const NO_CAP_BYTES: u64 = 1 << 62;
-
-/// One listing per poll: every counter and every quota of our table.
-const USAGE_QUERY: &str = r#"{"nftables":[{"list":{"counters":{"family":"inet","table":"hotspotd"}}},{"list":{"quotas":{"family":"inet","table":"hotspotd"}}}]}"#;
+/// A poll's listings: the upload counters with every quota, then the download counters. (Two
+/// runs of nft: 1.0.6 cannot list two sets in one, and listing all sets of the table costs
+/// more than a second run.)
+const USAGE_QUERIES: [&str; 2] = [
+    r#"{"nftables":[{"list":{"set":{"family":"inet","table":"hotspotd","name":"up_bytes"}}},{"list":{"quotas":{"family":"inet","table":"hotspotd"}}}]}"#,
+    r#"{"nftables":[{"list":{"set":{"family":"inet","table":"hotspotd","name":"dn_bytes"}}}]}"#,
+];
 
 pub struct NftFirewall {
     program: String,
@@ -99,21 +105,18 @@ impl Firewall for NftFirewall {
     }
 
     fn read_usage(&self) -> Result<UsageReading, FirewallError> {
-        match self.run(&["-j", "-f", "-"], Some(USAGE_QUERY)) {
-            Ok(listing) => nft_usage::parse(&listing).map_err(FirewallError::Listing),
-            // No table (yet, or flushed by someone): nothing counted; the table check restores it.
-            Err(FirewallError::Rejected { stderr }) if stderr.contains("No such file or directory") => {
-                Ok(UsageReading::default())
+        let mut listing = String::new();
+        for query in USAGE_QUERIES {
+            match self.run(&["-j", "-f", "-"], Some(query)) {
+                Ok(text) => listing.push_str(&text),
+                // No table (yet, or flushed by someone): nothing counted; the table check restores it.
+                Err(FirewallError::Rejected { stderr }) if stderr.contains("No such file or directory") => {
+                    return Ok(UsageReading::default())
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => Err(e),
         }
-    }
-
-    fn forget(&self, session_ids: &[i64]) -> Result<(), FirewallError> {
-        if session_ids.is_empty() {
-            return Ok(());
-        }
-        self.run(&["-f", "-"], Some(&forget_script(session_ids))).map(drop)
+        nft_usage::parse(&listing).map_err(FirewallError::Listing)
     }
 }
 
@@ -129,20 +132,8 @@ pub fn check_interface(name: &str) -> Result<(), FirewallError> {
     }
 }
 
-fn up_counter(session_id: i64) -> String {
-    format!("up_{session_id}")
-}
-
-fn down_counter(session_id: i64) -> String {
-    format!("dn_{session_id}")
-}
-
 fn quota_name(account_id: i64) -> String {
     format!("cap_{account_id}")
-}
-
-fn limit_of(a: &Authorised) -> u64 {
-    a.quota.limit_bytes.unwrap_or(NO_CAP_BYTES).min(NO_CAP_BYTES)
 }
 
 fn elements_line(out: &mut String, elements: &[String]) {
@@ -161,17 +152,9 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
     let _ = writeln!(s, "add table inet {TABLE}\ndelete table inet {TABLE}\ntable inet {TABLE} {{");
 
     let mut quotas_done = std::collections::HashSet::new();
-    for a in clients {
-        let _ = writeln!(s, "\tcounter {} {{ packets 0 bytes {} }}", up_counter(a.session_id), a.counted.up);
-        let _ = writeln!(s, "\tcounter {} {{ packets 0 bytes {} }}", down_counter(a.session_id), a.counted.down);
-        if quotas_done.insert(a.quota.account_id) {
-            let _ = writeln!(
-                s,
-                "\tquota {} {{ over {} bytes used {} bytes }}",
-                quota_name(a.quota.account_id),
-                limit_of(a),
-                a.quota.used_bytes
-            );
+    for q in clients.iter().filter_map(|a| a.quota) {
+        if quotas_done.insert(q.account_id) {
+            let _ = writeln!(s, "\t{}", quota_declaration(&q));
         }
     }
 
@@ -183,14 +166,15 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
     s.push_str("\t}\n\tset walled_garden {\n\t\ttype ipv4_addr\n\t\tflags interval\n");
     let garden: Vec<String> = policy.walled_garden.iter().map(|c| c.to_string()).collect();
     elements_line(&mut s, &garden);
-    s.push_str("\t}\n\tmap up_counter {\n\t\ttype ipv4_addr : counter\n");
-    let ups: Vec<String> = clients.iter().map(|a| format!("{} : \"{}\"", a.device.ip, up_counter(a.session_id))).collect();
+    s.push_str("\t}\n\tset up_bytes {\n\t\ttype ipv4_addr\n\t\tcounter\n");
+    let ups: Vec<String> = clients.iter().map(|a| counter_element(a.device.ip, a.counted.up)).collect();
     elements_line(&mut s, &ups);
-    s.push_str("\t}\n\tmap dn_counter {\n\t\ttype ipv4_addr : counter\n");
-    let downs: Vec<String> = clients.iter().map(|a| format!("{} : \"{}\"", a.device.ip, down_counter(a.session_id))).collect();
+    s.push_str("\t}\n\tset dn_bytes {\n\t\ttype ipv4_addr\n\t\tcounter\n");
+    let downs: Vec<String> = clients.iter().map(|a| counter_element(a.device.ip, a.counted.down)).collect();
     elements_line(&mut s, &downs);
     s.push_str("\t}\n\tmap cap {\n\t\ttype ipv4_addr : quota\n");
-    let caps: Vec<String> = clients.iter().map(|a| format!("{} : \"{}\"", a.device.ip, quota_name(a.quota.account_id))).collect();
+    let caps: Vec<String> =
+        clients.iter().filter_map(|a| Some(format!("{} : \"{}\"", a.device.ip, quota_name(a.quota?.account_id)))).collect();
     elements_line(&mut s, &caps);
     s.push_str("\t}\n");
 
@@ -217,7 +201,7 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
 \tchain client_sends {{
 \t\tip daddr @walled_garden accept
 \t\tquota name ip saddr map @cap drop
-\t\tcounter name ip saddr map @up_counter
+\t\tip saddr @up_bytes accept
 \t\taccept
 \t}}
 \tchain to_clients {{
@@ -228,7 +212,7 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
 \tchain client_receives {{
 \t\tip saddr @walled_garden accept
 \t\tquota name ip daddr map @cap drop
-\t\tcounter name ip daddr map @dn_counter
+\t\tip daddr @dn_bytes accept
 \t\taccept
 \t}}
 }}
@@ -241,82 +225,86 @@ fn client_element(a: &Authorised) -> String {
     format!("{} . {} timeout {}s", a.device.ip, a.device.mac, a.timeout_secs.max(1))
 }
 
+fn quota_declaration(q: &Quota) -> String {
+    format!("quota {} {{ over {} bytes used {} bytes }}", quota_name(q.account_id), q.limit_bytes, q.used_bytes)
+}
+
+fn counter_element(ip: Ipv4Addr, bytes: u64) -> String {
+    format!("{ip} counter packets 0 bytes {bytes}")
+}
+
 /// Removes `revoke` then adds `authorise`, in one batch.
 ///
-/// Set elements may have timed out in the kernel: `add` before `delete` makes their removal
-/// harmless either way, and delete before the final add resets the timeout of an element
-/// that is already there. Map elements have no timeout; the same `add` + `delete` pair needs
-/// the object they name to exist, which `add counter` (a no-op for an existing counter)
-/// ensures. `add quota` creates an account's quota or, if its devices already share one,
-/// changes its limit and keeps what it has counted.
+/// Elements may be missing (a set element timed out in the kernel, a counter never made):
+/// `add` before `delete` makes every removal harmless either way, and delete before the
+/// final add resets what is re-added (a set element's timeout; counters only when asked).
+/// The `add` + `delete` pair on map `cap` needs the quota it names to exist: the quota of an
+/// account whose other devices stay online does; the last device's revoke first makes sure.
+/// `add quota` creates a capped account's quota or, if its devices already share one,
+/// changes its limit and keeps what it has counted. (An account that loses its cap while
+/// online is rebuilt with the whole table, see `jobs::kinds::create_user`.)
 pub fn update_script(authorise: &[Authorised], revoke: &[Revoked]) -> String {
     let mut s = String::new();
     for r in revoke {
-        let (ip, mac, id) = (r.device.ip, r.device.mac, r.session_id);
-        let (up, down, cap) = (up_counter(id), down_counter(id), quota_name(r.account_id));
-        let _ = writeln!(s, "add counter inet {TABLE} {up}\nadd counter inet {TABLE} {down}");
-        if r.last_of_account {
-            // Made sure it exists, to be deleted below whatever limit it had.
-            let _ = writeln!(s, "add quota inet {TABLE} {cap} {{ over {NO_CAP_BYTES} bytes }}");
+        let (ip, mac) = (r.device.ip, r.device.mac);
+        remove_device(&mut s, ip, mac);
+        for set in ["up_bytes", "dn_bytes"] {
+            remove_element(&mut s, set, &ip.to_string());
         }
-        remove_elements(&mut s, ip, mac, &up, &down, &cap);
-        if r.last_of_account {
-            let _ = writeln!(s, "delete quota inet {TABLE} {cap}");
+        if r.capped {
+            let cap = quota_name(r.account_id);
+            if r.last_of_account {
+                // Made sure it exists, to be deleted below whatever limit it had.
+                let _ = writeln!(s, "add quota inet {TABLE} {cap} {{ over 1 bytes }}");
+            }
+            let _ = writeln!(s, "add element inet {TABLE} cap {{ {ip} : \"{cap}\" }}");
+            let _ = writeln!(s, "delete element inet {TABLE} cap {{ {ip} }}");
+            if r.last_of_account {
+                let _ = writeln!(s, "delete quota inet {TABLE} {cap}");
+            }
         }
     }
     for a in authorise {
-        let (ip, mac, id) = (a.device.ip, a.device.mac, a.session_id);
-        let (up, down, cap) = (up_counter(id), down_counter(id), quota_name(a.quota.account_id));
-        let _ = writeln!(s, "add counter inet {TABLE} {up} {{ packets 0 bytes {} }}", a.counted.up);
-        let _ = writeln!(s, "add counter inet {TABLE} {down} {{ packets 0 bytes {} }}", a.counted.down);
-        let _ = writeln!(s, "add quota inet {TABLE} {cap} {{ over {} bytes used {} bytes }}", limit_of(a), a.quota.used_bytes);
-        // Only the sets: the device's map elements name the same objects when it is refreshed.
-        let _ = writeln!(s, "add element inet {TABLE} clients {{ {ip} . {mac} }}");
-        let _ = writeln!(s, "delete element inet {TABLE} clients {{ {ip} . {mac} }}");
-        let _ = writeln!(s, "add element inet {TABLE} clients_ip {{ {ip} }}");
-        let _ = writeln!(s, "delete element inet {TABLE} clients_ip {{ {ip} }}");
+        let (ip, mac) = (a.device.ip, a.device.mac);
+        if let Some(q) = &a.quota {
+            let _ = writeln!(s, "add {}", quota_declaration(q).replacen("quota ", &format!("quota inet {TABLE} "), 1));
+        }
+        remove_device(&mut s, ip, mac);
+        if a.reset_counters {
+            for set in ["up_bytes", "dn_bytes"] {
+                remove_element(&mut s, set, &ip.to_string());
+            }
+        }
     }
     for a in authorise {
         let timeout = a.timeout_secs.max(1);
         let ip = a.device.ip;
         let _ = writeln!(s, "add element inet {TABLE} clients {{ {} }}", client_element(a));
         let _ = writeln!(s, "add element inet {TABLE} clients_ip {{ {ip} timeout {timeout}s }}");
-        let _ = writeln!(s, "add element inet {TABLE} up_counter {{ {ip} : \"{}\" }}", up_counter(a.session_id));
-        let _ = writeln!(s, "add element inet {TABLE} dn_counter {{ {ip} : \"{}\" }}", down_counter(a.session_id));
-        let _ = writeln!(s, "add element inet {TABLE} cap {{ {ip} : \"{}\" }}", quota_name(a.quota.account_id));
-    }
-    s
-}
-
-/// The `add` + `delete` pairs that take a device out of every set and map.
-fn remove_elements(s: &mut String, ip: std::net::Ipv4Addr, mac: crate::netaddr::MacAddr, up: &str, down: &str, cap: &str) {
-    let _ = writeln!(s, "add element inet {TABLE} clients {{ {ip} . {mac} }}");
-    let _ = writeln!(s, "delete element inet {TABLE} clients {{ {ip} . {mac} }}");
-    let _ = writeln!(s, "add element inet {TABLE} clients_ip {{ {ip} }}");
-    let _ = writeln!(s, "delete element inet {TABLE} clients_ip {{ {ip} }}");
-    for (map, object) in [("up_counter", up), ("dn_counter", down), ("cap", cap)] {
-        let _ = writeln!(s, "add element inet {TABLE} {map} {{ {ip} : \"{object}\" }}");
-        let _ = writeln!(s, "delete element inet {TABLE} {map} {{ {ip} }}");
-    }
-}
-
-/// Deletes the counters of ended sessions (already out of the maps).
-pub fn forget_script(session_ids: &[i64]) -> String {
-    let mut s = String::new();
-    for &id in session_ids {
-        // `add` first: deleting a counter that is already gone must not fail the batch.
-        for name in [up_counter(id), down_counter(id)] {
-            let _ = writeln!(s, "add counter inet {TABLE} {name}\ndelete counter inet {TABLE} {name}");
+        let _ = writeln!(s, "add element inet {TABLE} up_bytes {{ {} }}", counter_element(ip, a.counted.up));
+        let _ = writeln!(s, "add element inet {TABLE} dn_bytes {{ {} }}", counter_element(ip, a.counted.down));
+        if let Some(q) = &a.quota {
+            let _ = writeln!(s, "add element inet {TABLE} cap {{ {ip} : \"{}\" }}", quota_name(q.account_id));
         }
     }
     s
+}
+
+/// Takes a device out of the access sets.
+fn remove_device(s: &mut String, ip: Ipv4Addr, mac: MacAddr) {
+    remove_element(s, "clients", &format!("{ip} . {mac}"));
+    remove_element(s, "clients_ip", &ip.to_string());
+}
+
+fn remove_element(s: &mut String, set: &str, key: &str) {
+    let _ = writeln!(s, "add element inet {TABLE} {set} {{ {key} }}");
+    let _ = writeln!(s, "delete element inet {TABLE} {set} {{ {key} }}");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::firewall::{Device, Quota, Rate, Traffic};
-    use crate::netaddr::MacAddr;
 
     fn device(n: u8) -> Device {
         Device { ip: [10, 0, 0, n].into(), mac: MacAddr([2, 0, 0, 0, 0, n]) }
@@ -328,7 +316,8 @@ mod tests {
             timeout_secs,
             session_id: 100 + n as i64,
             counted: Traffic { up: 5, down: 7 },
-            quota: Quota { account_id: 9, limit_bytes: Some(1_000_000), used_bytes: 12 },
+            reset_counters: true,
+            quota: Some(Quota { account_id: 9, limit_bytes: 1_000_000, used_bytes: 12 }),
             rate: Rate::default(),
         }
     }
@@ -347,21 +336,23 @@ mod tests {
         assert!(s.contains("iifname \"br-lan\" tcp dport 80 redirect to :2050"), "{s}");
         assert!(s.contains("tcp dport 443 reject with tcp reset"), "{s}");
         // Counters resume from the session's totals; one quota for the two devices of account 9.
-        assert!(s.contains("counter up_102 { packets 0 bytes 5 }") && s.contains("counter dn_103 { packets 0 bytes 7 }"), "{s}");
+        assert!(s.contains("elements = { 10.0.0.2 counter packets 0 bytes 5, 10.0.0.3 counter packets 0 bytes 5 }"), "{s}");
+        assert!(s.contains("elements = { 10.0.0.2 counter packets 0 bytes 7, 10.0.0.3 counter packets 0 bytes 7 }"), "{s}");
         assert_eq!(s.matches("quota cap_9 { over 1000000 bytes used 12 bytes }").count(), 1, "{s}");
         assert!(s.contains("elements = { 10.0.0.2 : \"cap_9\", 10.0.0.3 : \"cap_9\" }"), "{s}");
         // The cap is checked before counting, and the walled garden is neither.
         let sends = &s[s.find("chain client_sends").unwrap()..];
-        let (garden, quota, count) = (sends.find("@walled_garden").unwrap(), sends.find("@cap").unwrap(), sends.find("@up_counter").unwrap());
+        let (garden, quota, count) = (sends.find("@walled_garden").unwrap(), sends.find("@cap").unwrap(), sends.find("@up_bytes").unwrap());
         assert!(garden < quota && quota < count, "{sends}");
     }
 
     #[test]
-    fn an_account_without_a_cap_gets_a_quota_it_never_reaches() {
-        let mut a = authorised(2, 60);
-        a.quota.limit_bytes = None;
+    fn an_account_without_a_cap_has_no_quota() {
+        let a = Authorised { quota: None, ..authorised(2, 60) };
         let s = table_script(&policy(), &[a]).unwrap();
-        assert!(s.contains(&format!("quota cap_9 {{ over {NO_CAP_BYTES} bytes used 12 bytes }}")), "{s}");
+        assert!(!s.contains("quota cap_") && !s.contains(": \"cap_"), "{s}");
+        let s = update_script(&[a], &[Revoked { device: device(4), session_id: 7, account_id: 4, capped: false, last_of_account: true }]);
+        assert!(!s.contains("quota") && !s.contains("cap {"), "{s}");
     }
 
     #[test]
@@ -380,34 +371,33 @@ mod tests {
 
     #[test]
     fn update_revokes_before_it_authorises() {
-        let revoke = Revoked { device: device(2), session_id: 7, account_id: 4, last_of_account: true };
+        let revoke = Revoked { device: device(2), session_id: 7, account_id: 4, capped: true, last_of_account: true };
         let s = update_script(&[authorised(3, 0)], &[revoke]);
         let out = s.find("delete element inet hotspotd clients { 10.0.0.2 . 02:00:00:00:00:02 }").unwrap();
+        let counted = s.find("delete element inet hotspotd dn_bytes { 10.0.0.2 }").unwrap();
         let unmapped = s.find("delete element inet hotspotd cap { 10.0.0.2 }").unwrap();
         let dropped = s.find("delete quota inet hotspotd cap_4").unwrap();
         let grant = s.find("add element inet hotspotd clients { 10.0.0.3 . 02:00:00:00:00:03 timeout 1s }").unwrap();
-        assert!(out < grant && unmapped < dropped && dropped < grant, "{s}");
-        // The revoked session's counters stay for the last reading.
-        assert!(!s.contains("delete counter"), "{s}");
-        assert!(s.contains("add counter inet hotspotd up_103 { packets 0 bytes 5 }"), "{s}");
+        assert!(out < grant && counted < grant && unmapped < dropped && dropped < grant, "{s}");
+        // A new session's counters are set to what it has counted, even if some were left.
+        let reset = s.find("delete element inet hotspotd up_bytes { 10.0.0.3 }").unwrap();
+        assert!(reset < s.find("add element inet hotspotd up_bytes { 10.0.0.3 counter packets 0 bytes 5 }").unwrap(), "{s}");
         assert!(s.contains("add quota inet hotspotd cap_9 { over 1000000 bytes used 12 bytes }"), "{s}");
         assert!(s.ends_with("add element inet hotspotd cap { 10.0.0.3 : \"cap_9\" }\n"), "{s}");
     }
 
     #[test]
-    fn a_device_that_is_not_the_last_leaves_its_accounts_quota() {
-        let revoke = Revoked { device: device(2), session_id: 7, account_id: 4, last_of_account: false };
-        let s = update_script(&[], &[revoke]);
-        assert!(!s.contains("quota inet hotspotd cap_4"), "{s}");
-        assert!(s.contains("delete element inet hotspotd cap { 10.0.0.2 }"), "{s}");
+    fn a_refresh_keeps_the_counters_running() {
+        let s = update_script(&[Authorised { reset_counters: false, ..authorised(3, 60) }], &[]);
+        assert!(!s.contains("delete element inet hotspotd up_bytes"), "{s}");
+        assert!(s.contains("add element inet hotspotd up_bytes { 10.0.0.3 counter packets 0 bytes 5 }"), "{s}");
     }
 
     #[test]
-    fn forgetting_is_harmless_for_counters_already_gone() {
-        let s = forget_script(&[5]);
-        assert_eq!(
-            s,
-            "add counter inet hotspotd up_5\ndelete counter inet hotspotd up_5\nadd counter inet hotspotd dn_5\ndelete counter inet hotspotd dn_5\n"
-        );
+    fn a_device_that_is_not_the_last_leaves_its_accounts_quota() {
+        let revoke = Revoked { device: device(2), session_id: 7, account_id: 4, capped: true, last_of_account: false };
+        let s = update_script(&[], &[revoke]);
+        assert!(!s.contains("quota inet hotspotd cap_4"), "{s}");
+        assert!(s.contains("delete element inet hotspotd cap { 10.0.0.2 }"), "{s}");
     }
 }

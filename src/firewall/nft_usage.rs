@@ -1,13 +1,15 @@
-//! Reading `nft -j` listings of our counters and quotas into a `UsageReading`. Pure: text in,
-//! numbers out. Objects that are not ours (other names) are skipped, not errors.
+//! Reading `nft -j` listings of our counter sets and quotas into a `UsageReading`. Pure: text
+//! in, numbers out. Sets and objects that are not ours are skipped, not errors.
 //!
-//! nft prints one JSON document per listed command:
-//! `{"nftables": [{"metainfo": {…}}, {"counter": {"name": "up_12", "bytes": 5120, …}}, …]}`
-//! and `{"nftables": [{"metainfo": {…}}, {"quota": {"name": "cap_3", "bytes": 1000000, "used": 420, …}}]}`.
+//! nft prints one JSON document per run:
+//! `{"nftables": [{"metainfo": {…}}, {"set": {"name": "up_bytes", "elem": [{"elem": {"val":
+//! "10.77.0.11", "counter": {"packets": 3, "bytes": 5120}}}, …]}}, {"quota": {"name": "cap_3",
+//! "bytes": 1000000, "used": 420, …}}]}`.
+
+use std::net::Ipv4Addr;
 
 use serde::Deserialize;
 
-use super::nft::NO_CAP_BYTES;
 use super::{QuotaState, UsageReading};
 
 #[derive(Deserialize)]
@@ -15,16 +17,33 @@ struct Listing {
     nftables: Vec<Item>,
 }
 
-/// One entry of the listing: `{"counter": {…}}`, `{"quota": {…}}`, or others we skip.
+/// One entry of the listing: `{"set": {…}}`, `{"quota": {…}}`, or others we skip.
 #[derive(Deserialize)]
 struct Item {
-    counter: Option<Counter>,
+    set: Option<Set>,
     quota: Option<Quota>,
 }
 
 #[derive(Deserialize)]
-struct Counter {
+struct Set {
     name: String,
+    #[serde(default)]
+    elem: Vec<Element>,
+}
+
+#[derive(Deserialize)]
+struct Element {
+    elem: CountedKey,
+}
+
+#[derive(Deserialize)]
+struct CountedKey {
+    val: Ipv4Addr,
+    counter: Counter,
+}
+
+#[derive(Deserialize)]
+struct Counter {
     bytes: u64,
 }
 
@@ -43,17 +62,24 @@ pub fn parse(text: &str) -> Result<UsageReading, String> {
     for listing in serde_json::Deserializer::from_str(text).into_iter::<Listing>() {
         let listing = listing.map_err(|e| e.to_string())?;
         for item in listing.nftables {
-            if let Some(c) = item.counter {
-                if let Some(id) = id_after(&c.name, "up_") {
-                    reading.sessions.entry(id).or_default().up = c.bytes;
-                } else if let Some(id) = id_after(&c.name, "dn_") {
-                    reading.sessions.entry(id).or_default().down = c.bytes;
+            if let Some(set) = item.set {
+                let upload = match set.name.as_str() {
+                    "up_bytes" => true,
+                    "dn_bytes" => false,
+                    _ => continue,
+                };
+                for e in set.elem {
+                    let traffic = reading.devices.entry(e.elem.val).or_default();
+                    if upload {
+                        traffic.up = e.elem.counter.bytes;
+                    } else {
+                        traffic.down = e.elem.counter.bytes;
+                    }
                 }
             }
             if let Some(q) = item.quota {
-                if let Some(id) = id_after(&q.name, "cap_") {
-                    let limit_bytes = (q.bytes < NO_CAP_BYTES).then_some(q.bytes);
-                    reading.quotas.insert(id, QuotaState { limit_bytes, used_bytes: q.used });
+                if let Some(id) = q.name.strip_prefix("cap_").and_then(|id| id.parse().ok()) {
+                    reading.quotas.insert(id, QuotaState { limit_bytes: q.bytes, used_bytes: q.used });
                 }
             }
         }
@@ -61,41 +87,38 @@ pub fn parse(text: &str) -> Result<UsageReading, String> {
     Ok(reading)
 }
 
-fn id_after(name: &str, prefix: &str) -> Option<i64> {
-    name.strip_prefix(prefix)?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::firewall::Traffic;
 
-    /// What nft 1.0.6 printed for `USAGE_QUERY` in the lab (two documents, one per line).
-    const LISTING: &str = r#"{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"counter": {"family": "inet", "name": "up_12", "table": "hotspotd", "handle": 2, "packets": 3, "bytes": 1000}}, {"counter": {"family": "inet", "name": "dn_12", "table": "hotspotd", "handle": 3, "packets": 9, "bytes": 50000}}, {"counter": {"family": "inet", "name": "someone_else", "table": "hotspotd", "handle": 9, "packets": 1, "bytes": 1}}]}
-{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"quota": {"family": "inet", "name": "cap_3", "table": "hotspotd", "handle": 4, "bytes": 1000000, "used": 1000840, "inv": true}}, {"quota": {"family": "inet", "name": "cap_4", "table": "hotspotd", "handle": 5, "bytes": 4611686018427387904, "used": 77, "inv": true}}]}
+    /// What nft 1.0.6 printed for the two usage queries in the lab.
+    const LISTING: &str = r#"{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"set": {"family": "inet", "name": "up_bytes", "table": "hotspotd", "type": "ipv4_addr", "handle": 2, "elem": [{"elem": {"val": "10.77.0.11", "counter": {"packets": 2, "bytes": 1000}}}, {"elem": {"val": "10.77.0.12", "counter": {"packets": 0, "bytes": 0}}}], "stmt": [{"counter": null}]}}, {"quota": {"family": "inet", "name": "cap_3", "table": "hotspotd", "handle": 4, "bytes": 1000000, "used": 1000840, "inv": true}}, {"quota": {"family": "inet", "name": "cap_4", "table": "hotspotd", "handle": 5, "bytes": 2000000, "used": 77, "inv": true}}]}
+{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, {"set": {"family": "inet", "name": "dn_bytes", "table": "hotspotd", "type": "ipv4_addr", "handle": 3, "elem": [{"elem": {"val": "10.77.0.11", "counter": {"packets": 9, "bytes": 50000}}}], "stmt": [{"counter": null}]}}]}
 "#;
 
     #[test]
-    fn reads_session_counters_and_account_quotas() {
+    fn reads_device_counters_and_account_quotas() {
         let r = parse(LISTING).unwrap();
-        assert_eq!(r.sessions.len(), 1);
-        assert_eq!(r.sessions[&12], Traffic { up: 1000, down: 50000 });
-        assert_eq!(r.quotas[&3], QuotaState { limit_bytes: Some(1_000_000), used_bytes: 1_000_840 });
+        assert_eq!(r.devices.len(), 2);
+        assert_eq!(r.devices[&Ipv4Addr::new(10, 77, 0, 11)], Traffic { up: 1000, down: 50000 });
+        assert_eq!(r.devices[&Ipv4Addr::new(10, 77, 0, 12)], Traffic { up: 0, down: 0 });
+        assert_eq!(r.quotas[&3], QuotaState { limit_bytes: 1_000_000, used_bytes: 1_000_840 });
         assert!(r.quotas[&3].is_exhausted());
-        assert_eq!(r.quotas[&4], QuotaState { limit_bytes: None, used_bytes: 77 });
+        assert_eq!(r.quotas[&4], QuotaState { limit_bytes: 2_000_000, used_bytes: 77 });
         assert!(!r.quotas[&4].is_exhausted());
     }
 
     #[test]
     fn an_empty_table_reads_as_nothing_counted() {
-        let r = parse(r#"{"nftables": [{"metainfo": {"version": "1.0.6"}}]}"#).unwrap();
+        let r = parse(r#"{"nftables": [{"metainfo": {"version": "1.0.6"}}, {"set": {"name": "up_bytes"}}]}"#).unwrap();
         assert_eq!(r, UsageReading::default());
         assert_eq!(parse("").unwrap(), UsageReading::default());
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for bad in ["{", "[1,2]", r#"{"nftables": [{"counter": {"name": "up_1"}}]}"#, "\u{0}"] {
+        for bad in ["{", "[1,2]", r#"{"nftables": [{"set": {"name": "up_bytes", "elem": [{"elem": {"val": "x"}}]}}]}"#, "\u{0}"] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
     }

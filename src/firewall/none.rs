@@ -28,7 +28,7 @@ impl Firewall for NoFirewall {
             log::info!("firewall none: access ended for {} ({})", r.device.ip, r.device.mac);
         }
         for a in authorise {
-            let cap = a.quota.limit_bytes.map_or("no data cap".to_string(), |l| format!("{} of {l} bytes used", a.quota.used_bytes));
+            let cap = a.quota.map_or("no data cap".to_string(), |q| format!("{} of {} bytes used", q.used_bytes, q.limit_bytes));
             log::info!(
                 "firewall none: access granted to {} ({}) for {} s, {cap}, speed {:?}",
                 a.device.ip,
@@ -46,9 +46,5 @@ impl Firewall for NoFirewall {
 
     fn read_usage(&self) -> Result<UsageReading, FirewallError> {
         Ok(UsageReading::default())
-    }
-
-    fn forget(&self, _session_ids: &[i64]) -> Result<(), FirewallError> {
-        Ok(())
     }
 }

@@ -286,7 +286,7 @@ fn run_ip(args: &[&str]) -> Result<(), FirewallError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::firewall::{Device, Quota, Rate, Traffic};
+    use crate::firewall::{Device, Rate, Traffic};
     use crate::netaddr::MacAddr;
 
     fn limited(ip: [u8; 4], down: Option<u32>, up: Option<u32>) -> Authorised {
@@ -295,7 +295,8 @@ mod tests {
             timeout_secs: 60,
             session_id: 1,
             counted: Traffic::default(),
-            quota: Quota { account_id: 1, limit_bytes: None, used_bytes: 0 },
+            reset_counters: true,
+            quota: None,
             rate: Rate { down_kbps: down, up_kbps: up },
         }
     }

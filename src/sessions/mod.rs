@@ -8,7 +8,7 @@
 
 pub mod records;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub use records::{Client, ClientStatus, Credential, DeviceAccess, LoginRecord};
 
@@ -36,15 +36,17 @@ pub enum SessionError {
 pub struct Sessions {
     store: Store,
     firewall: Arc<dyn Firewall>,
-    /// Serialises firewall calls so batches apply in the order they were decided.
-    firewall_lock: Arc<Mutex<()>>,
+    /// Serialises firewall changes so batches apply in the order they were decided, and a
+    /// revoke's last reading and its batch happen with nothing in between. Async: it is held
+    /// across the database call that records that reading.
+    firewall_lock: Arc<tokio::sync::Mutex<()>>,
     clock: Arc<dyn Clock>,
     usage: Usage,
 }
 
 impl Sessions {
     pub fn new(store: Store, firewall: Arc<dyn Firewall>, clock: Arc<dyn Clock>, usage: Usage) -> Sessions {
-        Sessions { store, firewall, firewall_lock: Arc::new(Mutex::new(())), clock, usage }
+        Sessions { store, firewall, firewall_lock: Arc::new(tokio::sync::Mutex::new(())), clock, usage }
     }
 
     pub fn store(&self) -> &Store {
@@ -59,21 +61,27 @@ impl Sessions {
         self.clock.now()
     }
 
+    /// Runs a firewall call on the blocking pool (the caller holds the lock if it must).
+    async fn blocking<T, F>(&self, f: F) -> Result<T, SessionError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Firewall) -> Result<T, FirewallError> + Send + 'static,
+    {
+        let firewall = self.firewall.clone();
+        tokio::task::spawn_blocking(move || f(firewall.as_ref()))
+            .await
+            .map_err(|_| SessionError::FirewallTask)?
+            .map_err(SessionError::from)
+    }
+
     /// Runs a firewall call on the blocking pool, one at a time.
     async fn with_firewall<T, F>(&self, f: F) -> Result<T, SessionError>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Firewall) -> Result<T, FirewallError> + Send + 'static,
     {
-        let firewall = self.firewall.clone();
-        let lock = self.firewall_lock.clone();
-        tokio::task::spawn_blocking(move || {
-            let _guard = lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(firewall.as_ref())
-        })
-        .await
-        .map_err(|_| SessionError::FirewallTask)?
-        .map_err(SessionError::from)
+        let _guard = self.firewall_lock.lock().await;
+        self.blocking(f).await
     }
 
     /// What the kernel is told for `access`: the recorded figures plus what was counted
@@ -89,11 +97,12 @@ impl Sessions {
                         timeout_secs: (a.expires_at - now).max(1) as u64,
                         session_id: a.session_id,
                         counted: ledger.live(a.session_id).unwrap_or(a.recorded),
-                        quota: Quota {
+                        reset_counters: a.reset_counters,
+                        quota: a.cap_bytes.map(|limit_bytes| Quota {
                             account_id: a.account_id,
-                            limit_bytes: a.cap_bytes,
+                            limit_bytes,
                             used_bytes: a.account_used.saturating_add(ledger.unsaved_of_account(a.account_id)),
-                        },
+                        }),
                         rate: a.rate,
                     }
                 })
@@ -101,16 +110,69 @@ impl Sessions {
         })
     }
 
-    /// Applies one change. If nft refuses it, the kernel no longer holds what the database
-    /// says (someone edited the table by hand): rebuild the whole table from the database.
-    async fn apply(&self, authorise: Vec<Authorised>, revoke: Vec<Revoked>) -> Result<(), SessionError> {
-        match self.with_firewall(move |fw| fw.update(&authorise, &revoke)).await {
+    /// Applies one change. Devices to revoke first have their counters read and the totals
+    /// of ended sessions recorded, so not a byte they moved is lost when their counters go;
+    /// a session moving to another address takes its count along. If nft refuses the change,
+    /// the kernel no longer holds what the database says (someone edited the table by hand):
+    /// rebuild the whole table from the database.
+    async fn apply(&self, mut authorise: Vec<Authorised>, revoke: Vec<Revoked>) -> Result<(), SessionError> {
+        let result = {
+            let _guard = self.firewall_lock.lock().await;
+            if !revoke.is_empty() {
+                if let Err(e) = self.absorb(&revoke).await {
+                    log::warn!("could not read the last usage of the devices going offline: {}", crate::error_chain(&e));
+                }
+                self.usage.with(|ledger| {
+                    for a in authorise.iter_mut().filter(|a| a.reset_counters) {
+                        a.counted = a.counted.max(ledger.live(a.session_id).unwrap_or_default());
+                    }
+                });
+            }
+            self.blocking(move |fw| fw.update(&authorise, &revoke)).await
+        };
+        match result {
             Err(SessionError::Firewall(FirewallError::Rejected { stderr })) => {
                 log::warn!("nft refused a change ({stderr}); rebuilding the table from the database");
                 Box::pin(self.restore()).await.map(drop)
             }
             other => other,
         }
+    }
+
+    /// Reads the counters of devices about to be revoked into the ledger, and records the
+    /// final totals of those whose sessions have ended. The caller holds the firewall lock.
+    async fn absorb(&self, revoke: &[Revoked]) -> Result<(), SessionError> {
+        let reading = self.blocking(|fw| fw.read_usage()).await?;
+        let finals = crate::usage::ledger::final_counts(&reading, revoke);
+        let ended = self.usage.with(|ledger| {
+            for (f, r) in finals.iter().zip(revoke.iter().filter(|r| reading.devices.contains_key(&r.device.ip))) {
+                ledger.raise(f.session_id, r.account_id, f.total);
+            }
+            revoke
+                .iter()
+                .filter_map(|r| Some(crate::usage::ledger::Ended { session_id: r.session_id, total: ledger.live(r.session_id)? }))
+                .collect::<Vec<_>>()
+        });
+        self.record(ended).await
+    }
+
+    /// Records final totals of ended sessions (active ones are skipped) and stops tracking them.
+    async fn record(&self, ended: Vec<crate::usage::ledger::Ended>) -> Result<(), SessionError> {
+        if ended.is_empty() {
+            return Ok(());
+        }
+        let now = self.now();
+        let recorded = self
+            .store
+            .call(move |conn| {
+                let tx = conn.transaction()?;
+                let recorded = store::usage::record_ended(&tx, &ended, now)?;
+                tx.commit()?;
+                Ok(recorded)
+            })
+            .await?;
+        self.usage.with(|ledger| ledger.settled(&recorded));
+        Ok(())
     }
 
     /// Logs a device in: records the session, then opens the firewall for it.
@@ -205,7 +267,10 @@ impl Sessions {
     /// Ends every session of an account whose data cap the kernel reached.
     pub async fn end_exhausted(&self, account_id: i64) -> Result<usize, SessionError> {
         let now = self.now();
-        let revoke = self.store.call(move |conn| records::end_exhausted(conn, account_id, now)).await?;
+        let Some(revoke) = self.store.call(move |conn| records::end_exhausted(conn, account_id, now)).await? else {
+            log::warn!("the kernel holds a data cap for account {account_id}, which has none; rebuilding the table");
+            return self.restore().await.map(|_| 0);
+        };
         for r in &revoke {
             log::info!("data cap reached: {} ({}) cut off", r.device.ip, r.device.mac);
         }
@@ -223,16 +288,35 @@ impl Sessions {
         // Expired sessions are recorded; the new table simply leaves them out.
         let clock = self.clock.clone();
         self.store.call(move |conn| records::expire_due(conn, clock.now())).await?;
-        let old = self.with_firewall(|fw| fw.read_usage()).await?;
+        let old = self.read_usage().await?;
         let checkpointed = self.store.call(|conn| store::usage::checkpointed(conn)).await?;
         self.usage.with(|ledger| {
-            for (session, recorded) in checkpointed {
-                ledger.track(session.session_id, session.account_id, recorded);
+            for (session_id, account_id, recorded) in checkpointed {
+                ledger.track(session_id, account_id, recorded);
             }
         });
-        // Sessions that ended while we were away get what the old table counted; the new
-        // table leaves their counters out.
-        self.record_ended_in_db(&old).await?;
+        self.settle(&old).await?;
+        // What the old table counted for devices whose sessions ended while we were away goes
+        // to the session that last held the address (totals only ever grow).
+        let active: std::collections::HashSet<_> = self.store.call(|conn| store::usage::active_sessions(conn)).await?.into_iter().map(|a| a.ip).collect();
+        let orphans: Vec<_> = old.devices.iter().filter(|(ip, _)| !active.contains(ip)).map(|(ip, t)| (*ip, *t)).collect();
+        if !orphans.is_empty() {
+            let now = self.now();
+            self.store
+                .call(move |conn| {
+                    let tx = conn.transaction()?;
+                    let mut ended = Vec::new();
+                    for (ip, total) in orphans {
+                        if let Some(session_id) = records::last_ended_at(&tx, ip)? {
+                            ended.push(crate::usage::ledger::Ended { session_id, total });
+                        }
+                    }
+                    store::usage::record_ended(&tx, &ended, now)?;
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await?;
+        }
         let clock = self.clock.clone();
         let (access, now) = self
             .store
@@ -270,41 +354,23 @@ impl Sessions {
     }
 
     /// What the kernel has counted so far.
+    /// A listing changes nothing, so it does not wait for (or hold up) a login's batch: a
+    /// reading taken while one applies sees the table before or after it, either is fine.
     pub async fn read_usage(&self) -> Result<UsageReading, SessionError> {
-        self.with_firewall(|fw| fw.read_usage()).await
+        let firewall = self.firewall.clone();
+        tokio::task::spawn_blocking(move || firewall.read_usage())
+            .await
+            .map_err(|_| SessionError::FirewallTask)?
+            .map_err(SessionError::from)
     }
 
-    /// Takes a reading in: records the final totals of sessions that ended, then drops their
-    /// counters. Returns the accounts the kernel has cut at their cap.
-    pub async fn record_ended(&self, reading: &UsageReading) -> Result<Vec<i64>, SessionError> {
-        let (exhausted, recorded) = self.record_ended_in_db(reading).await?;
-        if !recorded.is_empty() {
-            self.with_firewall(move |fw| fw.forget(&recorded)).await?;
-        }
-        Ok(exhausted)
-    }
-
-    /// The database half of `record_ended`: returns the exhausted accounts and the sessions
-    /// whose final totals are now recorded.
-    async fn record_ended_in_db(&self, reading: &UsageReading) -> Result<(Vec<i64>, Vec<i64>), SessionError> {
+    /// Takes a reading in: live figures for active sessions, final totals recorded for
+    /// sessions that have ended. Returns the accounts the kernel has cut at their cap.
+    pub async fn settle(&self, reading: &UsageReading) -> Result<Vec<i64>, SessionError> {
         let active = self.store.call(|conn| store::usage::active_sessions(conn)).await?;
         let observed = self.usage.with(|ledger| ledger.observe(reading, &active));
-        if observed.ended.is_empty() {
-            return Ok((observed.exhausted_accounts, Vec::new()));
-        }
-        let now = self.now();
-        let ended = observed.ended;
-        let recorded = self
-            .store
-            .call(move |conn| {
-                let tx = conn.transaction()?;
-                let recorded = store::usage::record_ended(&tx, &ended, now)?;
-                tx.commit()?;
-                Ok(recorded)
-            })
-            .await?;
-        self.usage.with(|ledger| ledger.settled(&recorded));
-        Ok((observed.exhausted_accounts, recorded))
+        self.record(observed.ended).await?;
+        Ok(observed.exhausted_accounts)
     }
 
     /// Follows a wall-clock jump: shifts every running deadline by the jump and re-anchors

@@ -72,6 +72,9 @@ pub struct DeviceAccess {
     pub expires_at: i64,
     /// The session's byte totals at the last checkpoint.
     pub recorded: Traffic,
+    /// A new session, or one that moved to this address: its counters there start afresh
+    /// (from `recorded` and what the old address counted), not from what they hold.
+    pub reset_counters: bool,
     /// The account's data cap, `None` for unlimited.
     pub cap_bytes: Option<u64>,
     /// The account's data used at the last checkpoint (all its sessions, ended or not).
@@ -200,10 +203,12 @@ fn login_in(conn: &Connection, client: Client, credential: &Credential, now: i64
     // This device or address may hold sessions elsewhere (another account, an old address).
     let mut gone = Vec::new();
     let mut recorded = Traffic::default();
+    let mut moved = false;
     for other in rows::active_for_device(conn, &mac, &ip)? {
         if Some(other.id) == grant.existing_session {
             recorded = traffic_of(&other);
             if other.ip != ip {
+                moved = true;
                 gone.push(other);
             }
             continue;
@@ -220,7 +225,8 @@ fn login_in(conn: &Connection, client: Client, credential: &Credential, now: i64
     };
     let revoke = revocations(conn, &gone)?;
     let device = Device { ip: client.ip, mac: client.mac };
-    let access = access_for(device, session_id, grant.expires_at, recorded, &record);
+    let mut access = access_for(device, session_id, grant.expires_at, recorded, &record);
+    access.reset_counters = grant.existing_session.is_none() || moved;
     let package = catalog::get_package(conn, record.package_id)?.ok_or(StoreError::UnknownPackage(record.package_id))?;
     Ok(Ok(LoginRecord {
         session_id,
@@ -251,6 +257,7 @@ fn access_for(device: Device, session_id: i64, expires_at: i64, recorded: Traffi
         account_id: record.account.user_id,
         expires_at,
         recorded,
+        reset_counters: false,
         cap_bytes: record.account.data_limit_bytes.map(|b| b.max(0) as u64),
         account_used: record.account.data_used_bytes.max(0) as u64,
         rate: rate_of(record),
@@ -271,7 +278,8 @@ fn revocations(conn: &Connection, gone: &[SessionRecord]) -> Result<Vec<Revoked>
         let Some(device) = device_of(session) else { continue };
         let account_again_later = gone[i + 1..].iter().any(|s| s.user_id == session.user_id);
         let last_of_account = !account_again_later && rows::active_for_user(conn, session.user_id)?.is_empty();
-        revoke.push(Revoked { device, session_id: session.id, account_id: session.user_id, last_of_account });
+        let capped = accounts::get_account(conn, session.user_id)?.is_some_and(|r| r.account.data_limit_bytes.is_some());
+        revoke.push(Revoked { device, session_id: session.id, account_id: session.user_id, capped, last_of_account });
     }
     Ok(revoke)
 }
@@ -388,10 +396,25 @@ pub fn expire_due(conn: &mut Connection, now: i64) -> Result<Vec<Revoked>, Store
 }
 
 /// Ends every session of an account whose data cap the kernel has reached, and marks it
-/// used up.
-pub fn end_exhausted(conn: &mut Connection, account_id: i64, now: i64) -> Result<Vec<Revoked>, StoreError> {
+/// used up. `None` if the account has no cap (the kernel's quota is out of step with it).
+pub fn end_exhausted(conn: &mut Connection, account_id: i64, now: i64) -> Result<Option<Vec<Revoked>>, StoreError> {
+    if !accounts::get_account(conn, account_id)?.is_some_and(|r| r.account.data_limit_bytes.is_some()) {
+        return Ok(None);
+    }
     let mark_exhausted = |tx: &Connection| accounts::mark_exhausted(tx, account_id, now);
-    end_all(conn, |tx| rows::active_for_user(tx, account_id), EndMethod::Quota, "quota", now, mark_exhausted)
+    end_all(conn, |tx| rows::active_for_user(tx, account_id), EndMethod::Quota, "quota", now, mark_exhausted).map(Some)
+}
+
+/// The session that last held `ip` and has ended, if any (to give it what an old table
+/// counted for that address).
+pub fn last_ended_at(conn: &Connection, ip: std::net::Ipv4Addr) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM sessions WHERE ip = ?1 AND status = 'ended' ORDER BY ended_at DESC, id DESC LIMIT 1",
+            [ip.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Every device that should be online now (to rebuild the table), or only an account's.

@@ -139,9 +139,10 @@ impl EndMethod {
 }
 
 /// Ends an active session and writes its audit row. Its checkpointed byte totals move from
-/// `session_usage` to the session row and to its account's data used (the daemon adds the
-/// last bytes the kernel counted shortly after: `usage::record_ended`). Ending an already
-/// ended session does nothing, so a retried call is harmless.
+/// `session_usage` to the session row and to its account's data used; the last bytes the
+/// kernel counted are added when its counters are read, just before they are removed
+/// (`usage::record_ended`). Ending an already ended session does nothing, so a retried call
+/// is harmless.
 pub fn end_session(
     conn: &Connection,
     session: &SessionRecord,

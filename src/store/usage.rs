@@ -9,24 +9,30 @@ use super::{settings, StoreError};
 use crate::firewall::Traffic;
 use crate::usage::ledger::{ActiveSession, Checkpointed, Ended};
 
-/// Every active session (read each poll; reads cost no flash).
+/// Every active session with its device address (read each poll; reads cost no flash). A
+/// row whose address is garbage is left out.
 pub fn active_sessions(conn: &Connection) -> Result<Vec<ActiveSession>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT id, user_id FROM sessions WHERE status = 'active'")?;
-    let rows = stmt.query_map([], |r| Ok(ActiveSession { session_id: r.get(0)?, account_id: r.get(1)? }))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut stmt = conn.prepare_cached("SELECT id, user_id, ip FROM sessions WHERE status = 'active'")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+    let mut active = Vec::new();
+    for row in rows {
+        let (session_id, account_id, ip) = row?;
+        if let Ok(ip) = ip.parse() {
+            active.push(ActiveSession { session_id, account_id, ip });
+        }
+    }
+    Ok(active)
 }
 
-/// The checkpointed totals of active sessions (to resume counting after a restart).
-pub fn checkpointed(conn: &Connection) -> Result<Vec<(ActiveSession, Traffic)>, StoreError> {
+/// The checkpointed totals of active sessions, as (session, account, totals), to resume
+/// counting after a restart.
+pub fn checkpointed(conn: &Connection) -> Result<Vec<(i64, i64, Traffic)>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT u.session_id, u.user_id, u.bytes_in, u.bytes_out FROM session_usage u
          JOIN sessions s ON s.id = u.session_id WHERE s.status = 'active'",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok((
-            ActiveSession { session_id: r.get(0)?, account_id: r.get(1)? },
-            Traffic { up: r.get::<_, i64>(2)?.max(0) as u64, down: r.get::<_, i64>(3)?.max(0) as u64 },
-        ))
+        Ok((r.get(0)?, r.get(1)?, Traffic { up: r.get::<_, i64>(2)?.max(0) as u64, down: r.get::<_, i64>(3)?.max(0) as u64 }))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -202,7 +208,8 @@ mod tests {
         ];
         let written = checkpoint(&conn, &rows, 1000).unwrap();
         assert_eq!(written, rows[..1]);
-        assert_eq!(checkpointed(&conn).unwrap(), vec![(ActiveSession { session_id: 1, account_id: 7 }, t(10, 90))]);
+        assert_eq!(checkpointed(&conn).unwrap(), vec![(1, 7, t(10, 90))]);
+        assert_eq!(active_sessions(&conn).unwrap(), vec![]); // its address 'i1' is not an address
         let again = [Checkpointed { session_id: 1, account_id: 7, total: t(20, 190), delta: t(10, 100) }];
         checkpoint(&conn, &again, 1060).unwrap();
         let logged: (i64, i64, i64) = conn
@@ -211,7 +218,7 @@ mod tests {
             })
             .unwrap();
         assert_eq!(logged, (2, 20, 190));
-        assert_eq!(checkpointed(&conn).unwrap()[0].1, t(20, 190));
+        assert_eq!(checkpointed(&conn).unwrap()[0].2, t(20, 190));
     }
 
     #[test]

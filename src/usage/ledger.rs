@@ -2,13 +2,15 @@
 //! already written to the database (`saved`). Pure: readings and database facts come in as
 //! arguments, decisions go out as data; `usage/mod.rs` does the I/O.
 //!
+//! The kernel counts per device address; the database says which session holds an address.
 //! Kernel counters start from a session's recorded totals and only grow, so a session's
 //! `live` is the larger of what it was and what the kernel says (a table rebuilt from older
 //! figures never makes usage go backwards).
 
 use std::collections::HashMap;
+use std::net::Ipv4Addr;
 
-use crate::firewall::{Traffic, UsageReading};
+use crate::firewall::{Revoked, Traffic, UsageReading};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
@@ -22,6 +24,8 @@ struct Entry {
 pub struct ActiveSession {
     pub session_id: i64,
     pub account_id: i64,
+    /// The device address its counters are kept under.
+    pub ip: Ipv4Addr,
 }
 
 /// A session's totals to write at a checkpoint.
@@ -35,7 +39,7 @@ pub struct Checkpointed {
 }
 
 /// A session that is no longer active, with the last totals seen for it: record them (the
-/// database keeps the larger of these and what it has), then forget its counters.
+/// database keeps the larger of these and what it has).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ended {
     pub session_id: i64,
@@ -47,8 +51,17 @@ pub struct Ended {
 pub struct Observed {
     /// Accounts whose cap the kernel has reached while a device of theirs is online.
     pub exhausted_accounts: Vec<i64>,
-    /// Sessions counted (by the kernel or here) that the database no longer lists as active.
+    /// Sessions tracked here that the database no longer lists as active.
     pub ended: Vec<Ended>,
+}
+
+/// The last counts of devices about to be revoked, read just before their counters go. A
+/// device the kernel holds no counters for is left out.
+pub fn final_counts(reading: &UsageReading, revoked: &[Revoked]) -> Vec<Ended> {
+    revoked
+        .iter()
+        .filter_map(|r| Some(Ended { session_id: r.session_id, total: *reading.devices.get(&r.device.ip)? }))
+        .collect()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -65,32 +78,23 @@ impl Ledger {
     }
 
     /// Takes in a kernel reading. `active` is what the database lists as active, read after
-    /// the kernel was; a session missing from it has ended.
+    /// the kernel was; a tracked session missing from it has ended (its final bytes were read
+    /// when it was revoked: see `Sessions`).
     pub fn observe(&mut self, reading: &UsageReading, active: &[ActiveSession]) -> Observed {
         let mut observed = Observed::default();
         let mut online_accounts = std::collections::HashSet::new();
         for a in active {
-            let kernel = reading.sessions.get(&a.session_id).copied().unwrap_or_default();
-            let entry = self.sessions.entry(a.session_id).or_insert(Entry {
-                account_id: a.account_id,
-                live: Traffic::default(),
-                saved: Traffic::default(),
-            });
-            entry.live = entry.live.max(kernel);
+            let kernel = reading.devices.get(&a.ip).copied().unwrap_or_default();
+            self.raise(a.session_id, a.account_id, kernel);
             online_accounts.insert(a.account_id);
         }
         let is_active: std::collections::HashSet<i64> = active.iter().map(|a| a.session_id).collect();
-        for (&session_id, entry) in &self.sessions {
-            if !is_active.contains(&session_id) {
-                let kernel = reading.sessions.get(&session_id).copied().unwrap_or_default();
-                observed.ended.push(Ended { session_id, total: entry.live.max(kernel) });
-            }
-        }
-        for (&session_id, &total) in &reading.sessions {
-            if !is_active.contains(&session_id) && !self.sessions.contains_key(&session_id) {
-                observed.ended.push(Ended { session_id, total });
-            }
-        }
+        observed.ended = self
+            .sessions
+            .iter()
+            .filter(|(id, _)| !is_active.contains(id))
+            .map(|(&session_id, entry)| Ended { session_id, total: entry.live })
+            .collect();
         observed.ended.sort_by_key(|e| e.session_id);
         observed.exhausted_accounts = reading
             .quotas
@@ -100,6 +104,16 @@ impl Ledger {
             .collect();
         observed.exhausted_accounts.sort_unstable();
         observed
+    }
+
+    /// What the kernel counted for a session now (tracking it if it was not).
+    pub fn raise(&mut self, session_id: i64, account_id: i64, kernel: Traffic) {
+        let entry = self.sessions.entry(session_id).or_insert(Entry {
+            account_id,
+            live: Traffic::default(),
+            saved: Traffic::default(),
+        });
+        entry.live = entry.live.max(kernel);
     }
 
     /// Sessions whose end is recorded: stop tracking them.
@@ -167,15 +181,21 @@ mod tests {
         Traffic { up, down }
     }
 
-    fn reading(sessions: &[(i64, Traffic)], quotas: &[(i64, Option<u64>, u64)]) -> UsageReading {
+    /// Counters of the devices of sessions `n` (at 10.0.0.`n`).
+    fn reading(devices: &[(i64, Traffic)], quotas: &[(i64, u64, u64)]) -> UsageReading {
         UsageReading {
-            sessions: sessions.iter().copied().collect(),
+            devices: devices.iter().map(|&(n, t)| (ip(n), t)).collect(),
             quotas: quotas.iter().map(|&(id, limit_bytes, used_bytes)| (id, QuotaState { limit_bytes, used_bytes })).collect(),
         }
     }
 
+    /// Session `n` of account `a` at 10.0.0.`n`.
     fn active(pairs: &[(i64, i64)]) -> Vec<ActiveSession> {
-        pairs.iter().map(|&(session_id, account_id)| ActiveSession { session_id, account_id }).collect()
+        pairs.iter().map(|&(session_id, account_id)| ActiveSession { session_id, account_id, ip: ip(session_id) }).collect()
+    }
+
+    fn ip(n: i64) -> Ipv4Addr {
+        Ipv4Addr::new(10, 0, 0, n as u8)
     }
 
     #[test]
@@ -207,16 +227,25 @@ mod tests {
     fn a_session_the_database_ended_is_reported_with_its_last_totals() {
         let mut l = Ledger::default();
         l.observe(&reading(&[(1, t(1, 1)), (2, t(2, 2))], &[]), &active(&[(1, 7), (2, 8)]));
-        // Session 2 ended (logout, CLI deauth); its counters are still in the kernel.
-        let o = l.observe(&reading(&[(1, t(1, 1)), (2, t(3, 9))], &[]), &active(&[(1, 7)]));
+        // Session 2 was revoked: its final count was read then (raise), and it has ended.
+        l.raise(2, 8, t(3, 9));
+        let o = l.observe(&reading(&[(1, t(1, 1))], &[]), &active(&[(1, 7)]));
         assert_eq!(o.ended, vec![Ended { session_id: 2, total: t(3, 9) }]);
         // Until the end is recorded it stays tracked; then it is gone.
-        assert_eq!(l.live(2), Some(t(2, 2)));
+        assert_eq!(l.live(2), Some(t(3, 9)));
         l.settled(&[2]);
         assert_eq!(l.live(2), None);
-        // Counters of a session this run never tracked (ended while the daemon was down).
-        let o = l.observe(&reading(&[(1, t(1, 1)), (9, t(4, 4))], &[]), &active(&[(1, 7)]));
-        assert_eq!(o.ended, vec![Ended { session_id: 9, total: t(4, 4) }]);
+        assert!(l.observe(&reading(&[(1, t(1, 1))], &[]), &active(&[(1, 7)])).ended.is_empty());
+    }
+
+    #[test]
+    fn a_session_that_moved_address_is_counted_at_its_new_one() {
+        let mut l = Ledger::default();
+        l.observe(&reading(&[(1, t(10, 10))], &[]), &active(&[(1, 7)]));
+        // Now at 10.0.0.2, where its counters continue from its total.
+        let moved = [ActiveSession { session_id: 1, account_id: 7, ip: ip(2) }];
+        l.observe(&reading(&[(1, t(0, 0)), (2, t(12, 30))], &[]), &moved);
+        assert_eq!(l.live(1), Some(t(12, 30)));
     }
 
     #[test]
@@ -230,7 +259,7 @@ mod tests {
     #[test]
     fn exhausted_quotas_name_accounts_still_online() {
         let mut l = Ledger::default();
-        let r = reading(&[], &[(7, Some(1000), 1000), (8, Some(1000), 999), (9, Some(10), 50), (10, None, 1 << 40)]);
+        let r = reading(&[], &[(7, 1000, 1000), (8, 1000, 999), (9, 10, 50)]);
         // Account 9 has no device online any more: nothing to cut.
         let o = l.observe(&r, &active(&[(1, 7), (2, 8), (3, 10)]));
         assert_eq!(o.exhausted_accounts, vec![7]);

@@ -3,9 +3,9 @@
 //! interval, so flash sees one small batch a minute rather than a write per packet count.
 //!
 //! The usage task (started by the daemon) does two things:
-//! - every `poll` seconds, one `nft -j` listing: live figures for the portal, accounts whose
-//!   cap the kernel reached are ended (reason `quota`), and ended sessions get their final
-//!   totals recorded before their counters are dropped;
+//! - every `poll` seconds, one reading of the kernel's counters (`nft -j`): live figures for
+//!   the portal, accounts whose cap the kernel reached are ended (reason `quota`), and
+//!   sessions ended elsewhere (an operator command) stop being tracked;
 //! - every `checkpoint` seconds, and when the daemon stops, the new totals and deltas go to
 //!   the database with the clock checkpoint. A crash loses at most one interval of counts
 //!   (none if the kernel table survives it: the next start reads the old counters).
@@ -83,10 +83,10 @@ pub async fn poll_once(sessions: &Sessions) -> Result<(), SessionError> {
     let started = std::time::Instant::now();
     let reading = sessions.read_usage().await?;
     let listed = started.elapsed();
-    let exhausted = sessions.record_ended(&reading).await?;
+    let exhausted = sessions.settle(&reading).await?;
     log::debug!(
-        "usage poll: {} sessions, {} quotas; kernel listing {:.1} ms, total {:.1} ms",
-        reading.sessions.len(),
+        "usage poll: {} devices, {} quotas; kernel listing {:.1} ms, total {:.1} ms",
+        reading.devices.len(),
         reading.quotas.len(),
         listed.as_secs_f64() * 1e3,
         started.elapsed().as_secs_f64() * 1e3
@@ -94,13 +94,11 @@ pub async fn poll_once(sessions: &Sessions) -> Result<(), SessionError> {
     if exhausted.is_empty() {
         return Ok(());
     }
+    // Ending them records their final totals (read before their counters go), so the audit
+    // rows are complete when the portal tells them why.
     for account_id in exhausted {
         sessions.end_exhausted(account_id).await?;
     }
-    // The kernel has stopped their traffic: record their final totals now, so the audit rows
-    // are complete when the portal tells them why.
-    let reading = sessions.read_usage().await?;
-    sessions.record_ended(&reading).await?;
     Ok(())
 }
 

@@ -47,18 +47,22 @@ impl Lab {
             .unwrap_or_else(|e| panic!("client {n} has no session: {e}"))
     }
 
-    /// What the kernel counted for a session: (uploaded, downloaded) bytes.
-    pub fn kernel_counters(&self, session_id: i64) -> (u64, u64) {
-        let read = |name: String| -> u64 {
-            let out = self.router_exec(&["nft", "-j", "list", "counter", "inet", "hotspotd", &name]);
-            assert!(out.status.success(), "no counter {name}: {}", String::from_utf8_lossy(&out.stderr));
+    /// What the kernel counted for client `n`'s device: (uploaded, downloaded) bytes.
+    pub fn kernel_counters(&self, n: usize) -> (u64, u64) {
+        let ip = self.client_ip(n);
+        let read = |set: &str| -> u64 {
+            let out = self.router_exec(&["nft", "-j", "list", "set", "inet", "hotspotd", set]);
+            assert!(out.status.success(), "no set {set}: {}", String::from_utf8_lossy(&out.stderr));
             let doc: Value = serde_json::from_slice(&out.stdout).expect("nft -j output is JSON");
-            doc["nftables"]
-                .as_array()
-                .and_then(|items| items.iter().find_map(|i| i.get("counter")?.get("bytes")?.as_u64()))
-                .unwrap_or_else(|| panic!("counter {name} has no bytes: {doc}"))
+            let elements = doc["nftables"].as_array().and_then(|items| items.iter().find_map(|i| i.get("set")?.get("elem")?.as_array()));
+            elements
+                .into_iter()
+                .flatten()
+                .find(|e| e["elem"]["val"] == Value::String(ip.clone()))
+                .and_then(|e| e["elem"]["counter"]["bytes"].as_u64())
+                .unwrap_or_else(|| panic!("no counter for {ip} in {set}: {doc}"))
         };
-        (read(format!("up_{session_id}")), read(format!("dn_{session_id}")))
+        (read("up_bytes"), read("dn_bytes"))
     }
 }
 

@@ -35,8 +35,14 @@ pub async fn run(ctx: &JobContext, handoff: &Handoff, payment_id: i64) -> Result
     if let Some((username, password)) = &paid.fresh {
         handoff.put(payment_id, username, password, now);
     }
-    if !paid.refresh.is_empty() {
-        ctx.sessions.authorise(paid.refresh).await.map_err(|e| JobError::Retry(crate::error_chain(&e)))?;
+    let retry = |e: SessionError| JobError::Retry(crate::error_chain(&e));
+    if paid.refresh.iter().any(|a| a.cap_bytes.is_none()) {
+        // An unlimited account with devices online may have just lost a cap (an unlimited
+        // package stacked onto a capped one): the kernel's quota for it must go, which the
+        // rebuilt table does (rare, and correct also when this job runs again).
+        ctx.sessions.restore().await.map_err(retry)?;
+    } else if !paid.refresh.is_empty() {
+        ctx.sessions.authorise(paid.refresh).await.map_err(retry)?;
     }
     if let Some(client) = paid.payer {
         match ctx.sessions.login(client, Credential::Paid { user_id: paid.user_id }).await {
