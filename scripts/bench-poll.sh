@@ -89,4 +89,4 @@ print("%8s %8d %11.1f ms %11.1f ms %11.1f ms %7.1f ms %11.1f MB"
       % (n, len(lines), pct(listing, .5), pct(total, .5), pct(total, .9), cpu_ms, int(rss) / 1024))
 PY
 done
-echo "(default poll interval 2 s: CPU share = CPU/poll / 2000 ms; machine: $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
+echo "(default poll interval 3 s: CPU share = CPU/poll / 3000 ms; machine: $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
