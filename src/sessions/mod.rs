@@ -17,6 +17,7 @@ use crate::clock::{Checkpoint, Clock, Timeline};
 use crate::firewall::{Authorised, Firewall, FirewallError, Quota, Revoked, UsageReading};
 use crate::store::sessions::EndMethod;
 use crate::store::{self, Store, StoreError};
+use crate::usage::ledger::Ended;
 use crate::usage::Usage;
 
 #[derive(Debug, thiserror::Error)]
@@ -143,21 +144,21 @@ impl Sessions {
     /// final totals of those whose sessions have ended. The caller holds the firewall lock.
     async fn absorb(&self, revoke: &[Revoked]) -> Result<(), SessionError> {
         let reading = self.blocking(|fw| fw.read_usage()).await?;
-        let finals = crate::usage::ledger::final_counts(&reading, revoke);
         let ended = self.usage.with(|ledger| {
-            for (f, r) in finals.iter().zip(revoke.iter().filter(|r| reading.devices.contains_key(&r.device.ip))) {
-                ledger.raise(f.session_id, r.account_id, f.total);
+            let mut ended = Vec::with_capacity(revoke.len());
+            for r in revoke {
+                if let Some(&kernel) = reading.devices.get(&r.device.ip) {
+                    ledger.raise(r.session_id, r.account_id, kernel);
+                }
+                ended.extend(ledger.live(r.session_id).map(|total| Ended { session_id: r.session_id, total }));
             }
-            revoke
-                .iter()
-                .filter_map(|r| Some(crate::usage::ledger::Ended { session_id: r.session_id, total: ledger.live(r.session_id)? }))
-                .collect::<Vec<_>>()
+            ended
         });
         self.record(ended).await
     }
 
     /// Records final totals of ended sessions (active ones are skipped) and stops tracking them.
-    async fn record(&self, ended: Vec<crate::usage::ledger::Ended>) -> Result<(), SessionError> {
+    async fn record(&self, ended: Vec<Ended>) -> Result<(), SessionError> {
         if ended.is_empty() {
             return Ok(());
         }
@@ -308,7 +309,7 @@ impl Sessions {
                     let mut ended = Vec::new();
                     for (ip, total) in orphans {
                         if let Some(session_id) = records::last_ended_at(&tx, ip)? {
-                            ended.push(crate::usage::ledger::Ended { session_id, total });
+                            ended.push(Ended { session_id, total });
                         }
                     }
                     store::usage::record_ended(&tx, &ended, now)?;
