@@ -110,6 +110,8 @@ fn a_1_mbit_512_kbit_package_holds_both_ways() {
     assert_eq!((status["down_kbps"].as_u64(), status["up_kbps"].as_u64()), (Some(1000), Some(512)), "{status}");
     let page = lab.client_http(1, &["http://10.77.0.1:2050/status"]);
     assert!(page.body.contains("1 Mbit/s down, 512 kbit/s up"), "the status page shows the speed: {}", describe(&page));
+    let status = lab.cli(&["status"]);
+    assert!(status.contains("speed limits:  HTB on br-lan and ifb-hotspotd: 1 device classes"), "{status}");
 
     // After logout the device's classes are gone; logged in again, the limit is back.
     api_post(&lab, 1, API_LOGOUT, "{}");

@@ -57,6 +57,7 @@ fn a_1_mb_cap_stops_a_5_mb_download_at_the_cap_and_says_why() {
     let (status, reason, bytes_in, bytes_out) = wait_ended(&lab, id);
     assert_eq!((status.as_str(), reason.as_deref()), ("ended", Some("quota")));
     let total = (bytes_in + bytes_out) as u64;
+    eprintln!("1 MB cap, 5 MB download: the client received {got} bytes; the session counted {total} ({bytes_out} down, {bytes_in} up)");
     assert!(total <= MB, "the kernel let {total} bytes through a {MB}-byte cap");
     assert!(bytes_out as u64 >= got, "session records {bytes_out} bytes down, the client received {got}");
     let (method, why, audit_in, audit_out) = audit_row(&lab.db(), id).expect("audit row");
@@ -106,6 +107,7 @@ fn two_devices_share_a_2_mb_cap() {
         (a.join().unwrap(), b.join().unwrap())
     });
     let cap = 2 * MB;
+    eprintln!("2 MB cap shared by two devices: they received {a} + {b} = {} bytes", a + b);
     assert!(a + b <= cap + allowed_overshoot(cap), "two devices downloaded {a} + {b} bytes through one 2 MB cap");
     assert!(a + b >= cap * 9 / 10, "the shared cap cut early: {a} + {b}");
 

@@ -273,6 +273,9 @@ fn status(config: &Config, conn: &Connection, now: i64, out: &mut impl Write) ->
         (_, Err(e)) => format!("nft, cannot be checked: {}", crate::error_chain(&e)),
     };
     writeln!(out, "firewall:      {firewall}")?;
+    if config.firewall == FirewallKind::Nft {
+        writeln!(out, "speed limits:  {}", crate::firewall::describe_shaping(&config.interface))?;
+    }
     writeln!(out, "packages:      {packages} on sale")?;
     writeln!(out, "vouchers:      {vouchers} unused")?;
     writeln!(out, "online:        {online} devices")?;

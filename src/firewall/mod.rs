@@ -13,6 +13,8 @@ mod nft_usage;
 mod none;
 mod tc;
 
+pub use tc::describe as describe_shaping;
+
 pub use nft::NftFirewall;
 pub use none::NoFirewall;
 

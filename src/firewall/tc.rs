@@ -246,6 +246,23 @@ impl Shaper {
     }
 }
 
+/// How speed limits stand on `interface`, in words for `hotspotd status`.
+pub fn describe(interface: &str) -> String {
+    match Command::new("tc").args(["class", "show", "dev", interface]).stdin(Stdio::null()).output() {
+        Err(_) => "cannot be enforced: tc is not installed (opkg install tc-tiny kmod-sched-core kmod-ifb)".into(),
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let ack = format!("class htb 1:{ACK_CLASS:x} ");
+            let classes = text.lines().filter(|l| l.starts_with("class htb 1:") && !l.starts_with(&ack)).count();
+            if text.contains(&ack) {
+                format!("HTB on {interface} and {IFB}: {classes} device classes for download")
+            } else {
+                "not in use (no device with a speed limit online since the daemon started)".into()
+            }
+        }
+    }
+}
+
 fn spawn_error(program: &str) -> impl FnOnce(std::io::Error) -> FirewallError + '_ {
     move |source| FirewallError::Spawn { program: program.to_owned(), source }
 }
