@@ -128,7 +128,6 @@ fn live_usage_matches_the_kernel_counters_within_one_poll() {
     let package = lab.package_add("Unlimited hour", 3600, &[]);
     let code = lab.vouchers(&package, 1).remove(0);
     login_ok(&lab, 1, &code);
-    let id = lab.session_id(1);
 
     let got = lab.download(1, 3 * MB, 20);
     let sent = lab.upload(1, MB, 20);

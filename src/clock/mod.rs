@@ -86,6 +86,8 @@ fn boot_ms() -> i64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec; clock_gettime only writes to it.
     let ok = unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) } == 0;
+    // time_t and c_long are 32 bits on some router targets: widen before multiplying.
+    #[allow(clippy::unnecessary_cast)]
     if ok {
         ts.tv_sec as i64 * 1000 + ts.tv_nsec as i64 / 1_000_000
     } else {

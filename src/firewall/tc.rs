@@ -19,6 +19,7 @@
 //!   Mbit/s, so a device uploading at its ceiling does not hold back the ACKs of its own
 //!   download (without it, measured: 0.6 of the download rate).
 //! - Anything unclassified (devices without a limit, traffic to the router) is not shaped.
+//!
 //! Nothing here is set up until a device with a limit is authorised: a hotspot without speed
 //! limits needs no tc at all.
 

@@ -398,7 +398,8 @@ pub fn expire_due(conn: &mut Connection, now: i64) -> Result<Vec<Revoked>, Store
 /// Ends every session of an account whose data cap the kernel has reached, and marks it
 /// used up. `None` if the account has no cap (the kernel's quota is out of step with it).
 pub fn end_exhausted(conn: &mut Connection, account_id: i64, now: i64) -> Result<Option<Vec<Revoked>>, StoreError> {
-    if !accounts::get_account(conn, account_id)?.is_some_and(|r| r.account.data_limit_bytes.is_some()) {
+    let capped = accounts::get_account(conn, account_id)?.is_some_and(|r| r.account.data_limit_bytes.is_some());
+    if !capped {
         return Ok(None);
     }
     let mark_exhausted = |tx: &Connection| accounts::mark_exhausted(tx, account_id, now);
