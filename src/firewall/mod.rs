@@ -8,6 +8,7 @@
 //! for the demo and development). Calls block (they run `nft`/`tc`): async callers use
 //! `spawn_blocking`.
 
+mod command;
 mod nft;
 mod nft_usage;
 mod none;

@@ -22,12 +22,11 @@
 //! - set `walled_garden`: reachable before login, and never counted or capped.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::net::Ipv4Addr;
-use std::process::{Command, Stdio};
 
 use crate::netaddr::MacAddr;
 
+use super::command::{self, Failure};
 use super::tc::Shaper;
 use super::{nft_usage, Authorised, Firewall, FirewallError, Policy, Quota, Revoked, UsageReading};
 
@@ -60,24 +59,10 @@ impl NftFirewall {
     }
 
     fn run(&self, args: &[&str], script: Option<&str>) -> Result<String, FirewallError> {
-        let spawn_err = |source| FirewallError::Spawn { program: self.program.clone(), source };
-        let mut child = Command::new(&self.program)
-            .args(args)
-            .stdin(if script.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(spawn_err)?;
-        if let (Some(script), Some(mut stdin)) = (script, child.stdin.take()) {
-            // nft reads the whole batch before applying it; a write error shows in its exit code.
-            let _ = stdin.write_all(script.as_bytes());
-        }
-        let output = child.wait_with_output().map_err(spawn_err)?;
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-        } else {
-            Err(FirewallError::Rejected { stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned() })
-        }
+        command::run(&self.program, args, script).map_err(|failure| match failure {
+            Failure::Spawn(e) => e,
+            Failure::Refused(stderr) => FirewallError::Rejected { stderr },
+        })
     }
 }
 

@@ -24,11 +24,11 @@
 //! limits needs no tc at all.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::net::Ipv4Addr;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
+use super::command::{self, Failure};
 use super::{Authorised, FirewallError};
 
 /// The upload side: ingress of the client interface, shaped on its way out of this device.
@@ -264,8 +264,12 @@ pub fn describe(interface: &str) -> String {
     }
 }
 
-fn spawn_error(program: &str) -> impl FnOnce(std::io::Error) -> FirewallError + '_ {
-    move |source| FirewallError::Spawn { program: program.to_owned(), source }
+/// Runs a shaping tool; a refusal is a `ShaperRejected`.
+fn run(program: &str, args: &[&str], script: Option<&str>) -> Result<(), FirewallError> {
+    command::run(program, args, script).map(drop).map_err(|failure| match failure {
+        Failure::Spawn(e) => e,
+        Failure::Refused(stderr) => FirewallError::ShaperRejected { stderr },
+    })
 }
 
 /// `tc -batch -` (with `-force`: carry on past errors).
@@ -274,31 +278,11 @@ fn run_tc(script: &str, force: bool) -> Result<(), FirewallError> {
         return Ok(());
     }
     let args: &[&str] = if force { &["-force", "-batch", "-"] } else { &["-batch", "-"] };
-    let mut child = Command::new("tc")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(spawn_error("tc"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(script.as_bytes());
-    }
-    let output = child.wait_with_output().map_err(spawn_error("tc"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(FirewallError::ShaperRejected { stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned() })
-    }
+    run("tc", args, Some(script))
 }
 
 fn run_ip(args: &[&str]) -> Result<(), FirewallError> {
-    let output = Command::new("ip").args(args).stdin(Stdio::null()).output().map_err(spawn_error("ip"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(FirewallError::ShaperRejected { stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned() })
-    }
+    run("ip", args, None)
 }
 
 #[cfg(test)]

@@ -265,7 +265,7 @@ fn access_for(device: Device, session_id: i64, expires_at: i64, recorded: Traffi
 }
 
 /// A stored session's byte totals.
-pub fn traffic_of(session: &SessionRecord) -> Traffic {
+fn traffic_of(session: &SessionRecord) -> Traffic {
     Traffic { up: session.bytes_in.max(0) as u64, down: session.bytes_out.max(0) as u64 }
 }
 

@@ -162,14 +162,6 @@ impl Ledger {
             .map(|e| e.live.since(e.saved).total())
             .sum()
     }
-
-    pub fn len(&self) -> usize {
-        self.sessions.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
-    }
 }
 
 #[cfg(test)]
