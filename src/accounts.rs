@@ -5,8 +5,9 @@ use rusqlite::Connection;
 
 use crate::access::{self, AccountStatus};
 use crate::credentials;
-use crate::jobs::{queue, JobKind};
+use crate::jobs::{queue, SendCredentialsSms};
 use crate::phone::Phone;
+use crate::store::outbox::{self, Event};
 use crate::store::{accounts, StoreError};
 
 /// Password resets one account may ask for per hour.
@@ -37,7 +38,8 @@ pub fn reset_password(conn: &mut Connection, phone: &Phone, now: i64) -> Result<
     accounts::set_password_hash(&tx, record.account.user_id, &hash, now)?;
     let credential_id =
         accounts::add_credential(&tx, record.account.user_id, &record.username, &password, Some(&phone.msisdn()), None, now)?;
-    queue::enqueue(&tx, &JobKind::SendCredentialsSms { credential_id }, now)?;
+    queue::enqueue(&tx, SendCredentialsSms { credential_id }, now)?;
+    outbox::record(&tx, &Event::PasswordReset { account_id: record.account.user_id }, now)?;
     tx.commit()?;
     Ok(ResetOutcome::Queued)
 }

@@ -1,8 +1,8 @@
 //! `hotspotd run`: opens the database, brings stored deadlines onto the daemon's clock,
-//! restores the firewall from the database, and runs the fixed set of tasks (portal, session
-//! ticker, usage, jobs, scheduler, payment poller) until SIGTERM or SIGINT. On stop it saves
-//! usage and leaves the nftables table in place, so authorised clients keep access while it
-//! restarts.
+//! restores the firewall from the database, and runs the fixed set of tasks (portal, control
+//! socket, session ticker, usage, jobs, recurring work, payment poller) until SIGTERM or
+//! SIGINT. On stop it saves usage and leaves the nftables table in place, so authorised
+//! clients keep access while it restarts.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,19 +10,20 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::admin::{Admin, SystemInfo};
 use crate::clock::{self, Checkpoint, Clock, Timeline};
 use crate::config::{Config, FirewallKind};
+use crate::control;
 use crate::firewall::{Firewall, NftFirewall, NoFirewall, Policy};
 use crate::http_client::HttpClient;
-use crate::jobs::kinds::JobContext;
-use crate::jobs::scheduler::{self, Intervals};
 use crate::jobs::worker::{self, Jobs};
+use crate::jobs::JobContext;
 use crate::payments::{mpesa, Payments};
 use crate::portal::{self, Portal, PortalSettings};
-use crate::sessions::{SessionError, Sessions};
+use crate::schedule::{self, Intervals, Retention};
+use crate::sessions::{usage_task, SessionError, Sessions};
 use crate::sms;
 use crate::store::{self, Store, StoreError};
-use crate::usage::{self, Usage};
 
 /// Longest an upstream call (Daraja, SMS) may take.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
@@ -46,6 +47,8 @@ pub enum DaemonError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Control(#[from] control::server::BindError),
     #[error("cannot install the signal handlers")]
     Signals(#[source] std::io::Error),
     #[error("the {0} task stopped unexpectedly")]
@@ -69,15 +72,21 @@ pub fn firewall_of(config: &Config) -> Arc<dyn Firewall> {
 
 /// Runs the daemon on the current runtime until a stop signal.
 pub async fn run(config: Config) -> Result<(), DaemonError> {
+    for notice in &config.notices {
+        log::warn!("{notice}");
+    }
     let mut conn = store::open(&config.database)?;
+    // Before anything changes: a second daemon on the same database is refused here.
+    let control_socket = control::server::bind(&config.control_socket)?;
     let boot_id: Arc<str> = clock::boot_id().into();
     let timeline = Arc::new(Timeline::new());
     resume_timeline(&mut conn, &timeline, &boot_id)?;
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
     let clock: Arc<dyn Clock> = timeline.clone();
-    let sessions = Sessions::new(store.clone(), firewall_of(&config), clock.clone(), Usage::default());
+    let sessions = Sessions::new(store.clone(), firewall_of(&config), clock.clone());
     let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
     let jobs = Jobs::new();
+    let started = std::time::Instant::now();
     let payments = Payments::new(
         store.clone(),
         Arc::from(mpesa::backend(&config.mpesa, http.clone())),
@@ -109,38 +118,37 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let (stop, stopped) = watch::channel(false);
     let job_context = JobContext {
         sessions: sessions.clone(),
+        jobs: jobs.clone(),
         sms: sms::gateway(&config.sms, http).map(Arc::from),
         country_code: config.country_code.clone(),
         portal_url: config.portal_url.clone().unwrap_or_default(),
-        usage_detail: config.usage_detail,
-        usage_keep: config.usage_keep,
     };
-    let intervals = Intervals {
-        check_expired: config.expiry_check_interval,
-        sync_accounting: config.sync_interval,
-        clean: config.cleanup_interval,
-    };
-    let usage_intervals = usage::Intervals { poll: config.usage_poll_interval, checkpoint: config.usage_checkpoint_interval };
+    let intervals = Intervals { check_expired: config.expiry_check_interval, clean: config.cleanup_interval };
+    let retention = Retention { usage_detail: config.usage_detail, usage_keep: config.usage_keep };
+    let usage_intervals = usage_task::Intervals { poll: config.usage_poll_interval, checkpoint: config.usage_checkpoint_interval };
+    let admin = Admin::new(sessions.clone(), jobs.clone(), SystemInfo { config: Arc::new(config.clone()), daemon_started: Some(started) });
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
     let mut portal_task = tokio::spawn(portal::serve(listener, portal, settings, stopped.clone()));
+    let mut control_task = tokio::spawn(control::server::serve(control_socket, admin, stopped.clone()));
     let mut ticker_task = tokio::spawn(tick(sessions.clone(), timeline.clone(), boot_id.clone(), stopped.clone()));
-    let mut usage_task = tokio::spawn(usage::run(sessions, timeline, boot_id, usage_intervals, stopped.clone()));
-    let mut worker_task = tokio::spawn(worker::run(job_context.clone(), jobs.clone(), stopped.clone()));
-    let mut scheduler_task = tokio::spawn(scheduler::run(job_context, jobs.clone(), intervals, stopped.clone()));
+    let mut schedule_task = tokio::spawn(schedule::run(sessions.clone(), retention, intervals, stopped.clone()));
+    let mut usage_task = tokio::spawn(usage_task::run(sessions, timeline, boot_id, usage_intervals, stopped.clone()));
+    let mut worker_task = tokio::spawn(worker::run(job_context, stopped.clone()));
     let mut poller_task = tokio::spawn(payments.run_poller(stopped));
 
     let outcome = tokio::select! {
         signal = stop_signal() => signal.map_err(DaemonError::Signals),
         _ = &mut portal_task => Err(DaemonError::TaskDied("portal")),
+        _ = &mut control_task => Err(DaemonError::TaskDied("control socket")),
         _ = &mut ticker_task => Err(DaemonError::TaskDied("session ticker")),
         _ = &mut usage_task => Err(DaemonError::TaskDied("usage")),
         _ = &mut worker_task => Err(DaemonError::TaskDied("job worker")),
-        _ = &mut scheduler_task => Err(DaemonError::TaskDied("job scheduler")),
+        _ = &mut schedule_task => Err(DaemonError::TaskDied("recurring work")),
         _ = &mut poller_task => Err(DaemonError::TaskDied("payment poller")),
     };
     log::info!("stopping; authorised clients keep access until hotspotd is back");
     let _ = stop.send(true);
-    for task in [portal_task, ticker_task, usage_task, worker_task, scheduler_task, poller_task] {
+    for task in [portal_task, control_task, ticker_task, usage_task, worker_task, schedule_task, poller_task] {
         let _ = task.await;
     }
     // The store thread ends once every handle is gone; wait so the last writes are on disk.

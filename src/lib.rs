@@ -5,40 +5,47 @@
 //! - `store`: the SQLite database, its migrations, and the query functions by table.
 //! - `access`: the pure entitlement rules (who may be online, from how many devices, until when).
 //! - `accounts`: account operations across tables (password reset).
-//! - `jobs`: the durable job queue, its worker, scheduler and handlers.
+//! - `jobs`: the durable job queue, its worker, and one file per kind of job.
+//! - `schedule`: recurring work on a timer (expiry check, clean-up), not durable jobs.
+//! - `admin`: the operator's operations as data (CLI, control socket, later the web admin).
+//! - `control`: the daemon's local control socket, through which commands reach it.
 //! - `credentials`: voucher codes and passwords (generation, hashing, normalising).
 //! - `sessions`: login, logout, expiry, data caps and restore — database first, then firewall.
-//! - `usage`: per-device byte counts from the kernel, kept in memory, checkpointed to SQLite.
+//! - `ledger`: live per-session usage in memory (pure; the usage task in `sessions` feeds it).
 //! - `firewall`: the nftables table `inet hotspotd` and tc speed limits (or `none`).
 //! - `portal`: the captive portal HTTP server (splash, status, JSON API, RFC 8908).
 //! - `payments`: M-Pesa STK push and the payment → account flow.
 //! - `sms`: credential delivery (Africa's Talking, Twilio, webhook).
 //! - `daemon`: `hotspotd run` — starts the tasks above and stops them on SIGTERM.
-//! - `cli`: the operator's commands (packages, vouchers, users, clients, deauth, status).
+//! - `cli`: parsing the command line and showing operations' answers as text or JSON.
 //! - `http_client`: blocking HTTP(S) to upstream services, run off the runtime thread.
 //! - `clock`: the daemon's timeline, which wall-clock jumps do not move.
-//! - `netaddr`, `phone`, `logging`: small shared pieces.
+//! - `netaddr`, `phone`, `logging`, `words` (states stored as words): small shared pieces.
 
 pub mod access;
 pub mod accounts;
+pub mod admin;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod credentials;
 pub mod daemon;
 pub mod demo;
 pub mod firewall;
 pub mod http_client;
 pub mod jobs;
+pub mod ledger;
 pub mod logging;
 pub mod netaddr;
 pub mod payments;
 pub mod phone;
 pub mod portal;
+pub mod schedule;
 pub mod sessions;
 pub mod sms;
 pub mod store;
-pub mod usage;
+pub mod words;
 
 /// An error and all its causes on one line: `cannot open the database x: unable to open`.
 pub fn error_chain(error: &dyn std::error::Error) -> String {

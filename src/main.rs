@@ -43,10 +43,11 @@ fn main() -> ExitCode {
     logging::init(config.log_level);
     let result = match invocation.command {
         Command::Run => run(config, invocation.demo),
-        command => {
+        Command::Operation(request) => {
             let mut out = std::io::stdout().lock();
-            cli::admin::execute(&config, command, &mut out).map_err(|e| error_chain(&e))
+            cli::execute(&config, request, invocation.json, &mut out).map_err(|e| error_chain(&e))
         }
+        Command::Help | Command::Version => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 
 use hotspotd::access::Refusal;
 use hotspotd::netaddr::MacAddr;
-use hotspotd::sessions::records::{self, Client, Credential};
-use hotspotd::store::{self, catalog, sessions::EndMethod};
+use hotspotd::firewall::Traffic;
+use hotspotd::sessions::records::{self, Client, Credential, LoginRecord, Selection};
+use hotspotd::sessions::{Cut, Target};
+use hotspotd::store::sessions::{EndMethod, EndReason};
+use hotspotd::store::{self, catalog, outbox};
 use rusqlite::Connection;
 
 const NOW: i64 = 1_800_000_000;
@@ -51,6 +54,35 @@ fn voucher(code: &str) -> Credential {
     Credential::Voucher(code.into())
 }
 
+/// Nothing counted since the last checkpoint (no kernel here).
+fn no_live(_: i64) -> Option<Traffic> {
+    None
+}
+
+fn login(conn: &mut Connection, client: Client, credential: &Credential, now: i64) -> Result<LoginRecord, Refusal> {
+    records::login(conn, client, credential, now, &no_live).unwrap()
+}
+
+fn end(conn: &mut Connection, selection: Selection, method: EndMethod, reason: EndReason, now: i64) -> Vec<Cut> {
+    records::end_sessions(conn, selection, method, reason, now, &no_live).unwrap().unwrap()
+}
+
+fn local_ip(cut: &Cut) -> String {
+    match &cut.target {
+        Target::Local(device) => device.ip.to_string(),
+        other => panic!("not a local session: {other:?}"),
+    }
+}
+
+/// The kinds of outbox events recorded so far, in order (`payment_started`, …).
+fn events(conn: &Connection) -> Vec<String> {
+    outbox::unsent(conn, 0, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::to_value(&r.event).unwrap()["event"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn count(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
@@ -62,10 +94,10 @@ fn first_redemption_creates_the_account_and_starts_its_clock() {
     let code = catalog::create_vouchers(&mut db.conn, pkg, 1, None, NOW).unwrap().remove(0);
     // Typed in lower case with a dash, as people do.
     let typed = format!("{}-{}", &code[..4].to_lowercase(), &code[4..]);
-    let record = records::login(&mut db.conn, client(1), &voucher(&typed), NOW + 100).unwrap().unwrap();
+    let record = login(&mut db.conn, client(1), &voucher(&typed), NOW + 100).unwrap();
     assert_eq!(record.username, code);
     assert_eq!(record.expires_at, NOW + 100 + 3600, "the hour runs from the first login");
-    assert_eq!(record.access.expires_at - (NOW + 100), 3600);
+    assert_eq!(record.grant.expires_at - (NOW + 100), 3600);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM vouchers WHERE status = 'redeemed'"), 1);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM hotspot_users WHERE subscription_starts_at IS NOT NULL"), 1);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM sessions WHERE status = 'active'"), 1);
@@ -77,22 +109,22 @@ fn the_same_voucher_attaches_devices_up_to_the_limit() {
     let mut db = db("devices");
     let pkg = package(&db.conn, 3600, 2);
     let code = catalog::create_vouchers(&mut db.conn, pkg, 1, None, NOW).unwrap().remove(0);
-    let first = records::login(&mut db.conn, client(1), &voucher(&code), NOW).unwrap().unwrap();
-    let second = records::login(&mut db.conn, client(2), &voucher(&code), NOW + 60).unwrap().unwrap();
+    let first = login(&mut db.conn, client(1), &voucher(&code), NOW).unwrap();
+    let second = login(&mut db.conn, client(2), &voucher(&code), NOW + 60).unwrap();
     assert_eq!(second.expires_at, first.expires_at, "a second device does not restart the clock");
-    assert_eq!(second.access.expires_at - (NOW + 60), 3600 - 60);
-    let third = records::login(&mut db.conn, client(3), &voucher(&code), NOW + 61).unwrap();
+    assert_eq!(second.grant.expires_at - (NOW + 60), 3600 - 60);
+    let third = login(&mut db.conn, client(3), &voucher(&code), NOW + 61);
     assert_eq!(third.unwrap_err(), Refusal::DeviceLimit { max_devices: 2 });
     assert_eq!(count(&db.conn, "SELECT count(*) FROM sessions WHERE status = 'active'"), 2);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM auth_log WHERE outcome = 'rejected'"), 1);
     // After a logout the third device fits.
-    let revoked = records::end_device(&mut db.conn, client(1).mac, EndMethod::Portal, "logout", NOW + 62).unwrap();
+    let revoked = end(&mut db.conn, Selection::Device(client(1).mac), EndMethod::Portal, EndReason::Logout, NOW + 62);
     assert_eq!(revoked.len(), 1);
-    assert!(records::login(&mut db.conn, client(3), &voucher(&code), NOW + 63).unwrap().is_ok());
+    assert!(login(&mut db.conn, client(3), &voucher(&code), NOW + 63).is_ok());
     // The same device logging in again refreshes its session rather than taking a slot.
-    let again = records::login(&mut db.conn, client(3), &voucher(&code), NOW + 64).unwrap().unwrap();
+    let again = login(&mut db.conn, client(3), &voucher(&code), NOW + 64).unwrap();
     assert_eq!(count(&db.conn, "SELECT count(*) FROM sessions WHERE status = 'active'"), 2);
-    assert!(again.revoke.is_empty());
+    assert!(again.cut.is_empty());
 }
 
 #[test]
@@ -100,19 +132,19 @@ fn expiry_ends_sessions_and_the_account_cannot_come_back() {
     let mut db = db("expiry");
     let pkg = package(&db.conn, 10, 1);
     let code = catalog::create_vouchers(&mut db.conn, pkg, 1, None, NOW).unwrap().remove(0);
-    records::login(&mut db.conn, client(1), &voucher(&code), NOW).unwrap().unwrap();
-    assert!(records::expire_due(&mut db.conn, NOW + 9).unwrap().is_empty());
+    login(&mut db.conn, client(1), &voucher(&code), NOW).unwrap();
+    assert!(end(&mut db.conn, Selection::Due, EndMethod::Expiry, EndReason::Expired, NOW + 9).is_empty());
     assert_eq!(records::authorised_now(&db.conn, None, NOW + 9).unwrap().len(), 1);
-    let ended = records::expire_due(&mut db.conn, NOW + 10).unwrap();
+    let ended = end(&mut db.conn, Selection::Due, EndMethod::Expiry, EndReason::Expired, NOW + 10);
     assert_eq!(ended.len(), 1);
-    assert_eq!(ended[0].device.mac, client(1).mac);
+    assert_eq!(ended[0].target, Target::Local(hotspotd::firewall::Device { ip: client(1).ip, mac: client(1).mac }));
     assert!(records::authorised_now(&db.conn, None, NOW + 10).unwrap().is_empty());
     assert_eq!(count(&db.conn, "SELECT count(*) FROM hotspot_users WHERE status = 'expired'"), 1);
     assert_eq!(
         count(&db.conn, "SELECT count(*) FROM session_disconnections WHERE method = 'expiry' AND reason = 'expired' AND duration_secs = 10"),
         1
     );
-    let again = records::login(&mut db.conn, client(1), &voucher(&code), NOW + 11).unwrap();
+    let again = login(&mut db.conn, client(1), &voucher(&code), NOW + 11);
     assert!(matches!(again, Err(Refusal::Expired { .. })), "{again:?}");
 }
 
@@ -120,7 +152,7 @@ fn expiry_ends_sessions_and_the_account_cannot_come_back() {
 fn passwords_and_unknown_codes_are_refused_without_side_effects() {
     let mut db = db("refused");
     let pkg = package(&db.conn, 3600, 1);
-    let unknown = records::login(&mut db.conn, client(1), &voucher("NOPE2345"), NOW).unwrap();
+    let unknown = login(&mut db.conn, client(1), &voucher("NOPE2345"), NOW);
     assert_eq!(unknown.unwrap_err(), Refusal::UnknownVoucher);
     let hash = hotspotd::credentials::hash_password("secret1").unwrap();
     let package = catalog::get_package(&db.conn, pkg).unwrap().unwrap();
@@ -135,13 +167,13 @@ fn passwords_and_unknown_codes_are_refused_without_side_effects() {
     )
     .unwrap();
     let wrong = Credential::Password { username: "amina".into(), password: "secret2".into() };
-    assert_eq!(records::login(&mut db.conn, client(1), &wrong, NOW).unwrap().unwrap_err(), Refusal::WrongCredentials);
+    assert_eq!(login(&mut db.conn, client(1), &wrong, NOW).unwrap_err(), Refusal::WrongCredentials);
     let nobody = Credential::Password { username: "nobody".into(), password: "secret1".into() };
-    assert_eq!(records::login(&mut db.conn, client(1), &nobody, NOW).unwrap().unwrap_err(), Refusal::WrongCredentials);
+    assert_eq!(login(&mut db.conn, client(1), &nobody, NOW).unwrap_err(), Refusal::WrongCredentials);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM sessions"), 0);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM auth_log WHERE outcome = 'rejected'"), 3);
     let right = Credential::Password { username: "amina".into(), password: "secret1".into() };
-    assert!(records::login(&mut db.conn, client(1), &right, NOW).unwrap().is_ok());
+    assert!(login(&mut db.conn, client(1), &right, NOW).is_ok());
 }
 
 #[test]
@@ -149,17 +181,37 @@ fn a_device_moving_to_another_account_or_address_is_revoked_from_the_old_one() {
     let mut db = db("moves");
     let pkg = package(&db.conn, 3600, 1);
     let codes = catalog::create_vouchers(&mut db.conn, pkg, 2, None, NOW).unwrap();
-    records::login(&mut db.conn, client(1), &voucher(&codes[0]), NOW).unwrap().unwrap();
+    login(&mut db.conn, client(1), &voucher(&codes[0]), NOW).unwrap();
     // The same phone uses a second voucher: the first session ends, its firewall entry goes.
-    let second = records::login(&mut db.conn, client(1), &voucher(&codes[1]), NOW + 1).unwrap().unwrap();
-    assert_eq!(second.revoke.len(), 1);
+    let second = login(&mut db.conn, client(1), &voucher(&codes[1]), NOW + 1).unwrap();
+    assert_eq!(second.cut.len(), 1);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM sessions WHERE status = 'active'"), 1);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM sessions WHERE end_reason = 'replaced'"), 1);
     // It comes back with a new DHCP address: same session, the old address is revoked.
     let moved = Client { ip: [10, 77, 0, 99].into(), ..client(1) };
-    let record = records::login(&mut db.conn, moved, &voucher(&codes[1]), NOW + 2).unwrap().unwrap();
+    let record = login(&mut db.conn, moved, &voucher(&codes[1]), NOW + 2).unwrap();
     assert_eq!(record.session_id, second.session_id);
-    assert_eq!(record.revoke.iter().map(|r| r.device.ip.to_string()).collect::<Vec<_>>(), ["10.77.0.11"]);
+    assert_eq!(record.cut.iter().map(local_ip).collect::<Vec<_>>(), ["10.77.0.11"]);
+}
+
+#[test]
+fn every_change_is_in_the_outbox_in_its_own_transaction() {
+    let mut db = db("outbox");
+    let pkg = package(&db.conn, 3600, 1);
+    let code = catalog::create_vouchers(&mut db.conn, pkg, 1, Some("till"), NOW).unwrap().remove(0);
+    assert_eq!(events(&db.conn), ["vouchers_created"]);
+    // A refused login changes nothing, so it reports nothing.
+    login(&mut db.conn, client(1), &voucher("NOPE2345"), NOW).unwrap_err();
+    assert_eq!(events(&db.conn).len(), 1);
+    login(&mut db.conn, client(1), &voucher(&code), NOW).unwrap();
+    assert_eq!(events(&db.conn)[1..], ["account_created", "voucher_redeemed", "session_started"]);
+    end(&mut db.conn, Selection::Device(client(1).mac), EndMethod::Portal, EndReason::Logout, NOW + 30);
+    let rows = outbox::unsent(&db.conn, 0, 1000).unwrap();
+    let ended = serde_json::to_value(&rows.last().unwrap().event).unwrap();
+    assert_eq!(ended["event"], "session_ended");
+    assert_eq!((ended["method"].as_str(), ended["reason"].as_str(), ended["duration_secs"].as_i64()), (Some("portal"), Some("logout"), Some(30)));
+    // Never a password or a voucher's secret beyond the code itself.
+    assert!(rows.iter().all(|r| !format!("{:?}", r.event).contains("password")));
 }
 
 #[test]
@@ -167,7 +219,7 @@ fn the_database_reopens_with_its_data() {
     let mut db = db("reopen");
     let pkg = package(&db.conn, 3600, 1);
     let code = catalog::create_vouchers(&mut db.conn, pkg, 1, None, NOW).unwrap().remove(0);
-    records::login(&mut db.conn, client(1), &voucher(&code), NOW).unwrap().unwrap();
+    login(&mut db.conn, client(1), &voucher(&code), NOW).unwrap();
     let reopened = store::open(&db.path).unwrap();
     assert_eq!(records::authorised_now(&reopened, None, NOW + 5).unwrap()[0].expires_at - (NOW + 5), 3595);
 }

@@ -6,32 +6,13 @@
 
 use crate::netaddr::MacAddr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountStatus {
-    Active,
-    Expired,
-    Exhausted,
-    Suspended,
-}
-
-impl AccountStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountStatus::Active => "active",
-            AccountStatus::Expired => "expired",
-            AccountStatus::Exhausted => "exhausted",
-            AccountStatus::Suspended => "suspended",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<AccountStatus> {
-        Some(match s {
-            "active" => AccountStatus::Active,
-            "expired" => AccountStatus::Expired,
-            "exhausted" => AccountStatus::Exhausted,
-            "suspended" => AccountStatus::Suspended,
-            _ => return None,
-        })
+crate::words::word_enum! {
+    /// Where an account stands (`hotspot_users.status`).
+    pub enum AccountStatus {
+        Active = "active",
+        Expired = "expired",
+        Exhausted = "exhausted",
+        Suspended = "suspended",
     }
 }
 
@@ -80,6 +61,23 @@ pub enum Refusal {
     DataExhausted,
     Suspended,
     DeviceLimit { max_devices: u32 },
+}
+
+impl Refusal {
+    /// A stable code for logs and `auth_log.reason` (never reworded: tools count by it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::UnknownVoucher => "unknown_voucher",
+            Refusal::VoucherRevoked => "voucher_revoked",
+            Refusal::VoucherLapsed => "voucher_lapsed",
+            Refusal::PackageWithdrawn => "package_withdrawn",
+            Refusal::WrongCredentials => "wrong_credentials",
+            Refusal::Expired { .. } => "expired",
+            Refusal::DataExhausted => "data_exhausted",
+            Refusal::Suspended => "suspended",
+            Refusal::DeviceLimit { .. } => "device_limit",
+        }
+    }
 }
 
 /// A login the rules allow.

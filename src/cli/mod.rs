@@ -1,19 +1,24 @@
-//! The command line: parsing arguments into a `Command` (this file) and carrying out the
-//! operator's commands on the database (`admin`). Usage errors say what to type instead.
+//! The command line: parsing arguments into a `Command` (this file), sending the operator's
+//! operations to the running daemon or running them here when it is not (`execute.rs`), and
+//! showing the answer as text or, with `--json`, as JSON (`render.rs`). No SQL or nft here:
+//! the operations are `admin`'s. Usage errors say what to type instead.
 
-pub mod admin;
+mod execute;
+mod render;
+
+pub use execute::{execute, CliError};
 
 use std::path::PathBuf;
 
 use lexopt::prelude::*;
 
-use crate::netaddr::MacAddr;
+use crate::admin::Request;
 use crate::store::catalog::NewPackage;
 
 pub const USAGE: &str = "\
 hotspotd — paid Wi-Fi hotspot daemon for OpenWrt
 
-Usage: hotspotd [--config FILE] [--demo] COMMAND
+Usage: hotspotd [--config FILE] [--demo] [--json] COMMAND
 
 Commands:
   run [--demo]                      run the daemon in the foreground (SIGTERM stops it)
@@ -24,6 +29,7 @@ Commands:
   voucher create --package ID [--count N] [--batch NAME]
                                     create vouchers; prints one code per line
   voucher list [--all]              list unused vouchers (--all: every voucher)
+  voucher revoke CODE               withdraw an unused voucher (e.g. a lost sheet)
   user add --package ID [--username U] [--password P] [--phone NUMBER]
                                     create an account; prints `USERNAME PASSWORD`
   clients                           devices online: MAC, IP, user, time left
@@ -32,30 +38,25 @@ Commands:
   clock synced                      record that NTP has set the clock (the NTP hotplug hook)
   jobs                              pending and failed jobs, with their errors
   jobs retry ID                     put a failed job back in the queue
-  payments                          the latest payments and their state
+  payments [--limit N]              the latest payments (50) and their state
 
 Options:
   --config FILE   UCI configuration (default /etc/config/hotspotd)
   --demo          use the embedded demo setup (./hotspotd-data, portal on 127.0.0.1:2050,
                   no firewall, sample packages and vouchers)
+  --json          print what a command returns as JSON (for scripts)
+
+While the daemon runs, commands go through it (its control socket), so it stays the one
+writer of the firewall and of usage; when it does not run, they work on the database
+directly.
   --version, --help
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Run,
-    PackageAdd(NewPackage),
-    PackageList,
-    VoucherCreate { package_id: i64, count: u32, batch: Option<String> },
-    VoucherList { all: bool },
-    UserAdd { package_id: i64, username: Option<String>, password: Option<String>, phone: Option<String> },
-    Clients,
-    Deauth(MacAddr),
-    Status,
-    ClockSynced,
-    Jobs,
-    JobsRetry(i64),
-    Payments,
+    /// An operator's operation (`admin`).
+    Operation(Request),
     Help,
     Version,
 }
@@ -64,6 +65,8 @@ pub enum Command {
 pub struct Invocation {
     pub config: Option<PathBuf>,
     pub demo: bool,
+    /// Print the operation's answer as JSON.
+    pub json: bool,
     pub command: Command,
 }
 
@@ -107,14 +110,16 @@ where
     let mut parser = lexopt::Parser::from_args(args);
     let mut config = None;
     let mut demo = false;
+    let mut json = false;
     let mut words: Vec<String> = Vec::new();
     let mut options: Vec<(String, Option<String>)> = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
             Long("config") => config = Some(PathBuf::from(parser.value()?)),
             Long("demo") => demo = true,
-            Long("help") | Short('h') => return Ok(Invocation { config, demo, command: Command::Help }),
-            Long("version") | Short('V') => return Ok(Invocation { config, demo, command: Command::Version }),
+            Long("json") => json = true,
+            Long("help") | Short('h') => return Ok(Invocation { config, demo, json, command: Command::Help }),
+            Long("version") | Short('V') => return Ok(Invocation { config, demo, json, command: Command::Version }),
             Long("all") => options.push(("all".into(), None)),
             Long(name) => {
                 let name = name.to_owned();
@@ -126,18 +131,23 @@ where
         }
     }
     let command = command_of(&words, options)?;
-    Ok(Invocation { config, demo, command })
+    Ok(Invocation { config, demo, json, command })
 }
 
 fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Result<Command, UsageError> {
     let mut opts = Options(options);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let command = match words.as_slice() {
+    let request = match words.as_slice() {
         [] => return Err(UsageError::NoCommand),
-        ["run"] => Command::Run,
+        ["run"] => {
+            return match opts.0.first() {
+                Some((name, _)) => Err(lexopt::Error::UnexpectedOption(format!("--{name}")).into()),
+                None => Ok(Command::Run),
+            }
+        }
         ["package", "add"] => {
             let c = "package add";
-            Command::PackageAdd(NewPackage {
+            Request::PackageAdd(NewPackage {
                 name: opts.take("name").ok_or(UsageError::Missing { command: c, option: "--name N" })?,
                 price: number(
                     "--price",
@@ -166,8 +176,8 @@ fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Resul
                     .unwrap_or(1),
             })
         }
-        ["package", "list"] => Command::PackageList,
-        ["voucher", "create"] => Command::VoucherCreate {
+        ["package", "list"] => Request::PackageList,
+        ["voucher", "create"] => Request::VoucherCreate {
             package_id: number(
                 "--package",
                 opts.take("package").ok_or(UsageError::Missing { command: "voucher create", option: "--package ID" })?,
@@ -182,8 +192,10 @@ fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Resul
                 .unwrap_or(1),
             batch: opts.take("batch"),
         },
-        ["voucher", "list"] => Command::VoucherList { all: opts.flag("all") },
-        ["user", "add"] => Command::UserAdd {
+        ["voucher", "list"] => Request::VoucherList { all: opts.flag("all") },
+        ["voucher", "revoke", code] => Request::VoucherRevoke { code: code.to_string() },
+        ["voucher", "revoke"] => return Err(UsageError::Missing { command: "voucher revoke", option: "a voucher code" }),
+        ["user", "add"] => Request::UserAdd {
             package_id: number(
                 "--package",
                 opts.take("package").ok_or(UsageError::Missing { command: "user add", option: "--package ID" })?,
@@ -193,24 +205,28 @@ fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Resul
             password: opts.take("password"),
             phone: opts.take("phone"),
         },
-        ["clients"] => Command::Clients,
-        ["status"] => Command::Status,
-        ["clock", "synced"] => Command::ClockSynced,
-        ["jobs"] => Command::Jobs,
-        ["jobs", "retry", id] => Command::JobsRetry(number("jobs retry", id.to_string(), "a failed job id (see `hotspotd jobs`)")?),
-        ["payments"] => Command::Payments,
-        ["deauth", mac] => Command::Deauth(mac.parse().map_err(|_| UsageError::BadValue {
-            option: "deauth",
-            value: mac.to_string(),
-            expected: "a MAC address such as 02:00:00:00:00:01",
-        })?),
+        ["clients"] => Request::Clients,
+        ["status"] => Request::Status,
+        ["clock", "synced"] => Request::ClockSynced,
+        ["jobs"] => Request::Jobs,
+        ["jobs", "retry", id] => Request::JobRetry { id: number("jobs retry", id.to_string(), "a failed job id (see `hotspotd jobs`)")? },
+        ["payments"] => Request::Payments {
+            limit: opts.take("limit").map(|v| positive("--limit", v, "a number of payments from 1")).transpose()?.unwrap_or(50),
+        },
+        ["deauth", mac] => Request::Kick {
+            mac: mac.parse().map_err(|_| UsageError::BadValue {
+                option: "deauth",
+                value: mac.to_string(),
+                expected: "a MAC address such as 02:00:00:00:00:01",
+            })?,
+        },
         ["deauth"] => return Err(UsageError::Missing { command: "deauth", option: "a MAC address" }),
         other => return Err(UsageError::UnknownCommand(other.join(" "))),
     };
     if let Some((name, _)) = opts.0.first() {
         return Err(lexopt::Error::UnexpectedOption(format!("--{name}")).into());
     }
-    Ok(command)
+    Ok(Command::Operation(request))
 }
 
 /// Long options left to be claimed by a command.
@@ -253,23 +269,25 @@ mod tests {
         let inv = cmd("run --demo").unwrap();
         assert!(inv.demo);
         let inv = cmd("package add --name Hour --price 20 --duration 3600 --data-mb 500 --devices 2").unwrap();
-        let Command::PackageAdd(p) = inv.command else { panic!() };
+        let Command::Operation(Request::PackageAdd(p)) = inv.command else { panic!() };
         assert_eq!((p.price, p.duration_secs, p.data_limit_bytes, p.max_devices), (20, 3600, Some(500_000_000), 2));
-        assert_eq!(
-            cmd("voucher create --package 3 --count 5").unwrap().command,
-            Command::VoucherCreate { package_id: 3, count: 5, batch: None }
-        );
-        assert_eq!(cmd("status").unwrap().command, Command::Status);
-        assert_eq!(cmd("jobs retry 12").unwrap().command, Command::JobsRetry(12));
-        assert_eq!(cmd("jobs").unwrap().command, Command::Jobs);
-        assert_eq!(cmd("clients").unwrap().command, Command::Clients);
-        let Command::PackageAdd(p) = cmd("package add --name X --price 10 --duration 60 --price 20").unwrap().command else { panic!() };
+        let op = |args: &str| match cmd(args).unwrap().command {
+            Command::Operation(request) => request,
+            other => panic!("{args}: {other:?}"),
+        };
+        assert_eq!(op("voucher create --package 3 --count 5"), Request::VoucherCreate { package_id: 3, count: 5, batch: None });
+        assert_eq!(op("status"), Request::Status);
+        assert_eq!(op("jobs retry 12"), Request::JobRetry { id: 12 });
+        assert_eq!(op("jobs"), Request::Jobs);
+        assert_eq!(op("clients"), Request::Clients);
+        let Request::PackageAdd(p) = op("package add --name X --price 10 --duration 60 --price 20") else { panic!() };
         assert_eq!(p.price, 20, "the last of a repeated option wins");
-        assert_eq!(cmd("voucher list --all").unwrap().command, Command::VoucherList { all: true });
-        assert_eq!(
-            cmd("deauth 02:00:00:00:00:01").unwrap().command,
-            Command::Deauth("02:00:00:00:00:01".parse().unwrap())
-        );
+        assert_eq!(op("voucher list --all"), Request::VoucherList { all: true });
+        assert_eq!(op("voucher revoke ab12-cd34"), Request::VoucherRevoke { code: "ab12-cd34".into() });
+        assert_eq!(op("payments --limit 5"), Request::Payments { limit: 5 });
+        assert_eq!(op("deauth 02:00:00:00:00:01"), Request::Kick { mac: "02:00:00:00:00:01".parse().unwrap() });
+        let inv = cmd("--json clients").unwrap();
+        assert!(inv.json);
     }
 
     #[test]

@@ -60,8 +60,6 @@ pub struct Config {
     pub country_code: String,
     /// How often the `CheckExpiredSessions` job runs.
     pub expiry_check_interval: Duration,
-    /// How often the `SyncRadiusAccounting` job runs.
-    pub sync_interval: Duration,
     /// How often old log rows are deleted.
     pub cleanup_interval: Duration,
     /// How often the kernel's byte counters are read (one `nft -j` listing).
@@ -74,6 +72,12 @@ pub struct Config {
     pub usage_keep: Duration,
     /// Certificate authorities trusted for HTTPS upstreams (PEM).
     pub ca_bundle: PathBuf,
+    /// The daemon's local control socket: operator commands reach the running daemon
+    /// through it (one writer for the firewall and usage). Default: beside the database.
+    pub control_socket: PathBuf,
+    /// Things worth telling the operator about the file (options no longer used), logged at
+    /// start.
+    pub notices: Vec<String>,
     pub mpesa: MpesaConfig,
     pub sms: SmsConfig,
 }
@@ -114,11 +118,19 @@ impl Config {
         let reader = SectionReader { path, section: main };
         reader.check_known(KNOWN_OPTIONS)?;
         let defaults = Config::defaults();
+        let notices = main
+            .option("sync_interval")
+            .map(|e| format!("{} line {}: main.sync_interval is no longer used; remove it", path.display(), e.line))
+            .into_iter()
+            .collect();
+        let database = reader.string("database")?.map(PathBuf::from).unwrap_or(defaults.database);
         Ok(Config {
             interface: reader.string("interface")?.unwrap_or(defaults.interface),
             listen: reader.parsed("listen", "an address:port such as 10.0.0.1:2050")?
                 .unwrap_or(defaults.listen),
-            database: reader.string("database")?.map(PathBuf::from).unwrap_or(defaults.database),
+            control_socket: reader.string("control_socket")?.map(PathBuf::from).unwrap_or_else(|| socket_beside(&database)),
+            notices,
+            database,
             firewall: match reader.option("firewall") {
                 None => defaults.firewall,
                 Some(e) => match e.value.as_str() {
@@ -152,7 +164,6 @@ impl Config {
                 Some(e) => return Err(reader.invalid(e, format!("`{}` is not a calling code such as 254", e.value))),
             },
             expiry_check_interval: reader.seconds("expiry_check_interval", 5..=3600, defaults.expiry_check_interval)?,
-            sync_interval: reader.seconds("sync_interval", 10..=86_400, defaults.sync_interval)?,
             cleanup_interval: reader.seconds("cleanup_interval", 60..=604_800, defaults.cleanup_interval)?,
             usage_poll_interval: reader.seconds("usage_poll_interval", 1..=60, defaults.usage_poll_interval)?,
             usage_checkpoint_interval: reader.seconds("usage_checkpoint_interval", 5..=3600, defaults.usage_checkpoint_interval)?,
@@ -184,13 +195,14 @@ impl Config {
             log_level: log::LevelFilter::Info,
             country_code: "254".into(),
             expiry_check_interval: Duration::from_secs(60),
-            sync_interval: Duration::from_secs(300),
             cleanup_interval: Duration::from_secs(6 * 3600),
             usage_poll_interval: Duration::from_secs(3),
             usage_checkpoint_interval: Duration::from_secs(60),
             usage_detail: Duration::from_secs(6 * 3600),
             usage_keep: Duration::from_secs(14 * 86_400),
             ca_bundle: PathBuf::from(crate::http_client::DEFAULT_CA_BUNDLE),
+            control_socket: socket_beside(Path::new("/etc/hotspotd/hotspotd.db")),
+            notices: Vec::new(),
             mpesa: MpesaConfig::disabled(),
             sms: SmsConfig::none(),
         }
@@ -201,12 +213,21 @@ impl Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 2050)),
             database: dir.join("hotspotd.db"),
+            control_socket: socket_beside(&dir.join("hotspotd.db")),
             firewall: FirewallKind::None,
             interface: "lo".into(),
             mpesa: MpesaConfig::demo(),
             ..Config::defaults()
         }
     }
+}
+
+/// The default control socket of the daemon that owns `database`: `DATABASE.sock`, so every
+/// database has its own daemon socket and the commands find it from the same config.
+fn socket_beside(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".sock");
+    PathBuf::from(name)
 }
 
 /// The section `config KIND 'KIND'` (e.g. `config mpesa 'mpesa'`), or the first anonymous one.
@@ -230,6 +251,7 @@ const KNOWN_OPTIONS: &[&str] = &[
     "walled_garden",
     "country_code",
     "expiry_check_interval",
+    // No longer used (a warning says so): kept known so an upgraded router's config starts.
     "sync_interval",
     "cleanup_interval",
     "usage_poll_interval",
@@ -237,6 +259,7 @@ const KNOWN_OPTIONS: &[&str] = &[
     "usage_detail_hours",
     "usage_keep_days",
     "ca_bundle",
+    "control_socket",
     "enabled",
     "configured",
     "dhcp_captive_api",

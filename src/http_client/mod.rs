@@ -21,6 +21,8 @@ pub const DEFAULT_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// Largest answer body read from an upstream service.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
 
+/// Errors show the URL without user info or query (`shown_url`): a token there must not
+/// reach a log line.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     /// No answer: DNS, connection refused, timeout, TLS failure. Usually worth retrying.
@@ -100,15 +102,31 @@ impl HttpClient {
 }
 
 fn finish(url: &str, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<HttpResponse, HttpError> {
-    let mut response = result.map_err(|source| HttpError::Unreachable { url: url.to_owned(), source })?;
+    let mut response = result.map_err(|source| HttpError::Unreachable { url: shown_url(url), source })?;
     let status = response.status().as_u16();
     let body = response
         .body_mut()
         .with_config()
         .limit(MAX_BODY_BYTES)
         .read_to_string()
-        .map_err(|source| HttpError::Body { url: url.to_owned(), source })?;
+        .map_err(|source| HttpError::Body { url: shown_url(url), source })?;
     Ok(HttpResponse { status, body })
+}
+
+/// `url` without user info or query: what is safe to show in an error.
+pub fn shown_url(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or_default();
+    match without_query.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = match rest.find('/') {
+                Some(i) => rest.split_at(i),
+                None => (rest, ""),
+            };
+            let host = authority.rsplit('@').next().unwrap_or(authority);
+            format!("{scheme}://{host}{path}")
+        }
+        None => without_query.to_owned(),
+    }
 }
 
 /// `application/x-www-form-urlencoded` encoding of `pairs`.
@@ -150,6 +168,8 @@ mod tests {
         let started = std::time::Instant::now();
         let err = client.get("http://127.0.0.1:9/", &[]).unwrap_err();
         assert!(matches!(err, HttpError::Unreachable { .. }), "{err:?}");
+        let shown = HttpClient::new(Duration::from_secs(2)).get("http://user:pw@127.0.0.1:9/x?token=abc", &[]).unwrap_err().to_string();
+        assert_eq!(shown, "cannot reach http://127.0.0.1:9/x", "no secret in the error");
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 }

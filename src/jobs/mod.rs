@@ -1,7 +1,8 @@
-//! The durable job queue (the seed's jobs / failed_jobs, in SQLite): what a job is
-//! (`JobKind`), how urgent (`Priority`), how it fails (`JobError`). `queue.rs` stores and
-//! claims jobs, `worker.rs` runs them, `scheduler.rs` runs recurring work (without queue rows), and
-//! `kinds/` has one file per handler.
+//! The durable job queue (the seed's jobs / failed_jobs, in SQLite): work that must survive a
+//! crash. `kinds/` has one file per kind of job, each a struct owning its arguments, its
+//! priority, its attempts, its unique key and its `apply`; the `Job` enum here only
+//! dispatches (as mini-redis's `cmd/` does). `queue.rs` stores and claims jobs, `worker.rs`
+//! runs them. Recurring work (the expiry check, clean-up) is not a job: see `schedule`.
 //!
 //! A job is enqueued in the same transaction as the state change that needs it. Handlers
 //! are idempotent: a job that ran but whose completion was not recorded (kill -9 between
@@ -10,120 +11,189 @@
 pub mod handoff;
 pub mod kinds;
 pub mod queue;
-pub mod scheduler;
 pub mod worker;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-/// Every kind of job, with its arguments (stored as JSON in `jobs.payload`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
-pub enum JobKind {
-    /// Make (or extend) the account a confirmed payment paid for, then log the paying
-    /// device in.
-    CreateHotspotUser { payment_id: i64 },
-    /// Send an account's credentials to its phone.
-    SendCredentialsSms { credential_id: i64 },
-    /// End a device session: database, audit row, firewall.
-    DisconnectHotspotUser { session_id: i64, reason: String },
-    /// Record ended sessions and wipe credentials nobody collected.
-    CheckExpiredSessions,
-    /// Send accounting to the central server (not configured yet: records that).
-    SyncRadiusAccounting,
-    /// Delete old log rows so the database stays small.
-    CleanOldRows,
-}
+pub use kinds::{CreateHotspotUser, DisconnectHotspotUser, SendCredentialsSms};
 
-/// Which jobs go first: credential delivery and disconnects before housekeeping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Priority {
-    High,
-    Default,
-    Low,
-}
+use crate::sessions::{SessionError, Sessions};
+use crate::sms::{SmsError, SmsGateway};
+use crate::store::StoreError;
+use crate::words::word_enum;
 
-impl Priority {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::High => "high",
-            Priority::Default => "default",
-            Priority::Low => "low",
-        }
+word_enum! {
+    /// Which jobs go first (`jobs.queue`): credential delivery and disconnects before
+    /// housekeeping.
+    pub enum Priority {
+        High = "high",
+        Default = "default",
+        Low = "low",
     }
 }
+crate::store::sql_word!(Priority);
 
-impl JobKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            JobKind::CreateHotspotUser { .. } => "CreateHotspotUser",
-            JobKind::SendCredentialsSms { .. } => "SendCredentialsSms",
-            JobKind::DisconnectHotspotUser { .. } => "DisconnectHotspotUser",
-            JobKind::CheckExpiredSessions => "CheckExpiredSessions",
-            JobKind::SyncRadiusAccounting => "SyncRadiusAccounting",
-            JobKind::CleanOldRows => "CleanOldRows",
+/// What one kind of job is: its name in the queue, how urgent it is, how often it is tried,
+/// and which pending jobs count as the same work.
+pub trait JobKind {
+    /// The `kind` column and the `"kind"` tag of the payload.
+    const NAME: &'static str;
+    const PRIORITY: Priority;
+    /// Attempts before the job moves to `failed_jobs`.
+    const MAX_ATTEMPTS: u32;
+    /// At most one pending job per key: a second enqueue of the same work is a no-op.
+    fn unique_key(&self) -> String;
+}
+
+/// Every kind of job, with its arguments (stored as JSON in `jobs.payload`, e.g.
+/// `{"kind":"CreateHotspotUser","payment_id":7}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum Job {
+    CreateHotspotUser(CreateHotspotUser),
+    SendCredentialsSms(SendCredentialsSms),
+    DisconnectHotspotUser(DisconnectHotspotUser),
+}
+
+/// `$body` for the job inside `$job`, whatever its kind.
+macro_rules! each_kind {
+    ($job:expr, $kind:ident => $body:expr) => {
+        match $job {
+            Job::CreateHotspotUser($kind) => $body,
+            Job::SendCredentialsSms($kind) => $body,
+            Job::DisconnectHotspotUser($kind) => $body,
         }
+    };
+}
+
+/// The properties of the kind `K` of a job value.
+fn name_of<K: JobKind>(_: &K) -> &'static str {
+    K::NAME
+}
+
+fn priority_of<K: JobKind>(_: &K) -> Priority {
+    K::PRIORITY
+}
+
+fn max_attempts_of<K: JobKind>(_: &K) -> u32 {
+    K::MAX_ATTEMPTS
+}
+
+impl Job {
+    pub fn name(&self) -> &'static str {
+        each_kind!(self, k => name_of(k))
     }
 
     pub fn priority(&self) -> Priority {
-        match self {
-            JobKind::CreateHotspotUser { .. } | JobKind::SendCredentialsSms { .. } | JobKind::DisconnectHotspotUser { .. } => {
-                Priority::High
-            }
-            JobKind::CheckExpiredSessions | JobKind::SyncRadiusAccounting => Priority::Default,
-            JobKind::CleanOldRows => Priority::Low,
-        }
+        each_kind!(self, k => priority_of(k))
     }
 
-    /// At most one pending job per key: a second enqueue of the same work is a no-op.
-    pub fn unique_key(&self) -> String {
-        match self {
-            JobKind::CreateHotspotUser { payment_id } => format!("create-user:{payment_id}"),
-            JobKind::SendCredentialsSms { credential_id } => format!("sms:{credential_id}"),
-            JobKind::DisconnectHotspotUser { session_id, .. } => format!("disconnect:{session_id}"),
-            other => other.name().to_owned(),
-        }
-    }
-
-    /// Attempts before the job moves to `failed_jobs`. SMS waits long for a lost uplink.
     pub fn max_attempts(&self) -> u32 {
-        match self {
-            JobKind::SendCredentialsSms { .. } => 40,
-            JobKind::CreateHotspotUser { .. } => 20,
-            _ => 5,
-        }
+        each_kind!(self, k => max_attempts_of(k))
+    }
+
+    pub fn unique_key(&self) -> String {
+        each_kind!(self, k => k.unique_key())
+    }
+
+    /// Runs the job once.
+    pub async fn apply(&self, ctx: &JobContext) -> Result<(), JobError> {
+        each_kind!(self, k => k.apply(ctx).await)
     }
 }
 
-/// How a handler failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+impl From<CreateHotspotUser> for Job {
+    fn from(k: CreateHotspotUser) -> Job {
+        Job::CreateHotspotUser(k)
+    }
+}
+
+impl From<SendCredentialsSms> for Job {
+    fn from(k: SendCredentialsSms) -> Job {
+        Job::SendCredentialsSms(k)
+    }
+}
+
+impl From<DisconnectHotspotUser> for Job {
+    fn from(k: DisconnectHotspotUser) -> Job {
+        Job::DisconnectHotspotUser(k)
+    }
+}
+
+/// What handlers may use.
+#[derive(Clone)]
+pub struct JobContext {
+    pub sessions: Sessions,
+    pub jobs: worker::Jobs,
+    /// `None`: no SMS provider configured.
+    pub sms: Option<Arc<dyn SmsGateway>>,
+    /// Country calling code for stored phone numbers.
+    pub country_code: String,
+    /// Portal address put in credential messages (may be empty).
+    pub portal_url: String,
+}
+
+/// How a handler failed. The worker retries with backoff unless `is_permanent`.
+#[derive(Debug, thiserror::Error)]
 pub enum JobError {
-    /// Try again later (with backoff).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Sms(#[from] SmsError),
+    /// What the job names is not there (a bad payload, or deleted by hand).
+    #[error("there is no {what} {id}")]
+    Gone { what: &'static str, id: i64 },
+    /// The job's premise does not hold (e.g. a payment that is not confirmed).
     #[error("{0}")]
-    Retry(String),
-    /// Retrying cannot help: move to failed_jobs now.
-    #[error("{0}")]
-    Permanent(String),
+    Premise(String),
+    /// The payload could not be read (written by a newer hotspotd, or edited by hand).
+    #[error("unreadable job payload {payload}")]
+    Unreadable {
+        payload: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("the {0} task stopped")]
+    TaskStopped(&'static str),
+}
+
+impl JobError {
+    /// Retrying cannot help: move to `failed_jobs` now.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            JobError::Gone { .. } | JobError::Premise(_) | JobError::Unreadable { .. } => true,
+            JobError::Sms(e) => e.is_permanent(),
+            JobError::Store(_) | JobError::Session(_) | JobError::TaskStopped(_) => false,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sessions::EndReason;
 
     #[test]
-    fn kinds_round_trip_through_json() {
-        let kinds = [
-            JobKind::CreateHotspotUser { payment_id: 7 },
-            JobKind::SendCredentialsSms { credential_id: 3 },
-            JobKind::DisconnectHotspotUser { session_id: 9, reason: "quota".into() },
-            JobKind::CheckExpiredSessions,
-            JobKind::SyncRadiusAccounting,
-            JobKind::CleanOldRows,
+    fn jobs_round_trip_through_json_in_the_stored_form() {
+        let jobs = [
+            Job::CreateHotspotUser(CreateHotspotUser { payment_id: 7 }),
+            Job::SendCredentialsSms(SendCredentialsSms { credential_id: 3 }),
+            Job::DisconnectHotspotUser(DisconnectHotspotUser { session_id: 9, reason: EndReason::Quota }),
         ];
-        for kind in kinds {
-            let json = serde_json::to_string(&kind).unwrap();
-            assert!(json.contains(kind.name()), "{json}");
-            assert_eq!(serde_json::from_str::<JobKind>(&json).unwrap(), kind);
+        for job in jobs {
+            let json = serde_json::to_string(&job).unwrap();
+            assert!(json.starts_with(&format!("{{\"kind\":\"{}\"", job.name())), "{json}");
+            assert_eq!(serde_json::from_str::<Job>(&json).unwrap(), job);
         }
-        assert!(Priority::High < Priority::Low);
+        // What earlier versions stored still reads.
+        let stored: Job = serde_json::from_str(r#"{"kind":"CreateHotspotUser","payment_id":12}"#).unwrap();
+        assert_eq!(stored, Job::CreateHotspotUser(CreateHotspotUser { payment_id: 12 }));
+        assert_eq!(stored.unique_key(), "create-user:12");
+        assert_eq!((stored.priority(), stored.max_attempts()), (Priority::High, 20));
+        assert!(serde_json::from_str::<Job>(r#"{"kind":"SyncRadiusAccounting"}"#).is_err(), "recurring work is not a job");
     }
 }

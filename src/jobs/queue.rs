@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::JobKind;
+use super::{Job, JobError};
 use crate::store::StoreError;
 
 /// How long a claimed job is held before another run may take it (a crashed worker).
@@ -14,29 +14,38 @@ const BACKOFF_BASE_SECS: i64 = 5;
 const BACKOFF_CAP_SECS: i64 = 600;
 
 /// Adds a job unless one with the same unique key is pending; returns its id if added.
-pub fn enqueue(conn: &Connection, kind: &JobKind, now: i64) -> Result<Option<i64>, StoreError> {
-    enqueue_at(conn, kind, now, now)
+pub fn enqueue(conn: &Connection, job: impl Into<Job>, now: i64) -> Result<Option<i64>, StoreError> {
+    enqueue_at(conn, job, now, now)
 }
 
-pub fn enqueue_at(conn: &Connection, kind: &JobKind, run_at: i64, now: i64) -> Result<Option<i64>, StoreError> {
-    let payload = serde_json::to_string(kind).expect("job kinds serialise");
+pub fn enqueue_at(conn: &Connection, job: impl Into<Job>, run_at: i64, now: i64) -> Result<Option<i64>, StoreError> {
+    let job = job.into();
+    let payload = serde_json::to_string(&job).map_err(StoreError::Encode)?;
     let added = conn.execute(
         "INSERT OR IGNORE INTO jobs (queue, kind, payload, unique_key, max_attempts, run_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![kind.priority().as_str(), kind.name(), payload, kind.unique_key(), kind.max_attempts(), run_at, now],
+        params![job.priority(), job.name(), payload, job.unique_key(), job.max_attempts(), run_at, now],
     )?;
     Ok((added == 1).then(|| conn.last_insert_rowid()))
 }
 
-/// A job taken by the worker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claimed {
+/// The lease on a claimed job: which row, and which attempt this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
     pub id: i64,
-    /// `Err(text)`: the payload could not be read (a newer hotspotd wrote it).
-    pub kind: Result<JobKind, String>,
     /// Including this one.
     pub attempt: u32,
     pub max_attempts: u32,
+}
+
+/// A job taken by the worker.
+#[derive(Debug)]
+pub struct Claimed {
+    pub lease: Lease,
+    /// The kind as stored (`jobs.kind`).
+    pub kind: String,
+    /// `Err(Unreadable)`: the payload could not be read (a newer hotspotd wrote it).
+    pub job: Result<Job, JobError>,
 }
 
 /// Takes the most urgent due job, if any, and leases it.
@@ -44,17 +53,17 @@ pub fn claim_next(conn: &mut Connection, now: i64) -> Result<Option<Claimed>, St
     let tx = conn.transaction()?;
     let row = tx
         .query_row(
-            "SELECT id, payload, attempts, max_attempts FROM jobs WHERE run_at <= ?1
+            "SELECT id, kind, payload, attempts, max_attempts FROM jobs WHERE run_at <= ?1
              ORDER BY CASE queue WHEN 'high' THEN 0 WHEN 'default' THEN 1 ELSE 2 END, run_at, id LIMIT 1",
             [now],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?, r.get::<_, u32>(3)?)),
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, u32>(3)?, r.get::<_, u32>(4)?)),
         )
         .optional()?;
-    let Some((id, payload, attempts, max_attempts)) = row else { return Ok(None) };
+    let Some((id, kind, payload, attempts, max_attempts)) = row else { return Ok(None) };
     tx.execute("UPDATE jobs SET attempts = attempts + 1, run_at = ?2 WHERE id = ?1", params![id, now + LEASE_SECS])?;
     tx.commit()?;
-    let kind = serde_json::from_str::<JobKind>(&payload).map_err(|e| format!("unreadable job payload {payload}: {e}"));
-    Ok(Some(Claimed { id, kind, attempt: attempts + 1, max_attempts }))
+    let job = serde_json::from_str::<Job>(&payload).map_err(|source| JobError::Unreadable { payload, source });
+    Ok(Some(Claimed { lease: Lease { id, attempt: attempts + 1, max_attempts }, kind, job }))
 }
 
 /// At start: jobs a previous run had claimed were left leased when it died (kill -9, power
@@ -89,7 +98,7 @@ pub enum Failed {
 
 /// Records a failed attempt: retry with backoff, or move to `failed_jobs` when attempts are
 /// used up or `permanent`. `jitter` in [0, 1) spreads retries (callers pass a random value).
-pub fn fail(conn: &mut Connection, job: &Claimed, error: &str, permanent: bool, jitter: f64, now: i64) -> Result<Failed, StoreError> {
+pub fn fail(conn: &mut Connection, job: Lease, error: &str, permanent: bool, jitter: f64, now: i64) -> Result<Failed, StoreError> {
     let tx = conn.transaction()?;
     let outcome = if permanent || job.attempt >= job.max_attempts {
         tx.execute(
@@ -117,7 +126,7 @@ pub fn backoff_secs(attempt: u32, jitter: f64) -> i64 {
 }
 
 /// A job as `hotspotd jobs` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Listed {
     pub id: i64,
     pub queue: String,
@@ -165,8 +174,8 @@ pub fn retry_failed(conn: &mut Connection, failed_id: i64, now: i64) -> Result<b
         .query_row("SELECT payload FROM failed_jobs WHERE id = ?1", [failed_id], |r| r.get::<_, String>(0))
         .optional()?;
     let Some(payload) = row else { return Ok(false) };
-    let added = match serde_json::from_str::<JobKind>(&payload) {
-        Ok(kind) => enqueue(&tx, &kind, now)?.is_some(),
+    let added = match serde_json::from_str::<Job>(&payload) {
+        Ok(job) => enqueue(&tx, job, now)?.is_some(),
         Err(_) => false,
     };
     if added {
@@ -179,6 +188,8 @@ pub fn retry_failed(conn: &mut Connection, failed_id: i64, now: i64) -> Result<b
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::{CreateHotspotUser, DisconnectHotspotUser, SendCredentialsSms};
+    use crate::store::sessions::EndReason;
     use crate::store::migrations::migrate;
 
     fn db() -> Connection {
@@ -187,56 +198,83 @@ mod tests {
         conn
     }
 
+    fn sms(credential_id: i64) -> SendCredentialsSms {
+        SendCredentialsSms { credential_id }
+    }
+
+    fn disconnect(session_id: i64) -> DisconnectHotspotUser {
+        DisconnectHotspotUser { session_id, reason: EndReason::Admin }
+    }
+
     #[test]
     fn urgent_jobs_first_and_duplicates_ignored() {
         let mut conn = db();
-        enqueue(&conn, &JobKind::CleanOldRows, 100).unwrap();
-        enqueue(&conn, &JobKind::CheckExpiredSessions, 100).unwrap();
-        assert!(enqueue(&conn, &JobKind::SendCredentialsSms { credential_id: 1 }, 100).unwrap().is_some());
-        assert!(enqueue(&conn, &JobKind::SendCredentialsSms { credential_id: 1 }, 100).unwrap().is_none(), "same work twice");
+        // A low-priority row (every kind of this version is urgent; later ones may not be).
+        conn.execute(
+            "INSERT INTO jobs (queue, kind, payload, unique_key, run_at, created_at) VALUES ('low', 'Later', '{}', 'later', 90, 90)",
+            [],
+        )
+        .unwrap();
+        assert!(enqueue(&conn, sms(1), 100).unwrap().is_some());
+        assert!(enqueue(&conn, sms(1), 100).unwrap().is_none(), "same work twice");
+        enqueue(&conn, CreateHotspotUser { payment_id: 2 }, 100).unwrap();
         let order: Vec<String> = std::iter::from_fn(|| {
             let job = claim_next(&mut conn, 100).unwrap()?;
-            complete(&conn, job.id).unwrap();
-            Some(job.kind.unwrap().name().to_owned())
+            complete(&conn, job.lease.id).unwrap();
+            Some(job.kind)
         })
         .collect();
-        assert_eq!(order, ["SendCredentialsSms", "CheckExpiredSessions", "CleanOldRows"]);
+        assert_eq!(order, ["SendCredentialsSms", "CreateHotspotUser", "Later"]);
     }
 
     #[test]
     fn a_claimed_job_is_leased_and_comes_back_if_never_finished() {
         let mut conn = db();
-        enqueue(&conn, &JobKind::CreateHotspotUser { payment_id: 1 }, 100).unwrap();
+        enqueue(&conn, CreateHotspotUser { payment_id: 1 }, 100).unwrap();
         let job = claim_next(&mut conn, 100).unwrap().unwrap();
-        assert_eq!(job.attempt, 1);
+        assert_eq!(job.lease.attempt, 1);
+        assert_eq!(job.job.as_ref().ok(), Some(&Job::CreateHotspotUser(CreateHotspotUser { payment_id: 1 })));
         assert!(claim_next(&mut conn, 101).unwrap().is_none(), "leased");
         let again = claim_next(&mut conn, 100 + LEASE_SECS).unwrap().unwrap();
-        assert_eq!((again.id, again.attempt), (job.id, 2));
+        assert_eq!((again.lease.id, again.lease.attempt), (job.lease.id, 2));
     }
 
     #[test]
     fn a_restart_takes_back_the_jobs_a_dead_run_had_claimed() {
         let mut conn = db();
-        enqueue(&conn, &JobKind::SendCredentialsSms { credential_id: 1 }, 100).unwrap();
-        enqueue_at(&conn, &JobKind::CleanOldRows, 500, 100).unwrap();
+        enqueue(&conn, sms(1), 100).unwrap();
+        enqueue_at(&conn, disconnect(4), 500, 100).unwrap();
         let job = claim_next(&mut conn, 100).unwrap().unwrap();
         // The daemon died with it; the next run starts a few seconds later.
         assert_eq!(release_claimed(&conn, 103).unwrap(), 1, "never-attempted jobs keep their time");
         let again = claim_next(&mut conn, 103).unwrap().unwrap();
-        assert_eq!((again.id, again.attempt), (job.id, 2));
-        complete(&conn, again.id).unwrap();
+        assert_eq!((again.lease.id, again.lease.attempt), (job.lease.id, 2));
+        complete(&conn, again.lease.id).unwrap();
         assert_eq!(next_due(&conn).unwrap(), Some(500));
+    }
+
+    #[test]
+    fn an_unreadable_payload_is_claimed_as_such() {
+        let mut conn = db();
+        conn.execute(
+            "INSERT INTO jobs (queue, kind, payload, unique_key, run_at, created_at) VALUES ('high', 'FromTheFuture', '{\"kind\":\"FromTheFuture\"}', 'f', 0, 0)",
+            [],
+        )
+        .unwrap();
+        let job = claim_next(&mut conn, 0).unwrap().unwrap();
+        assert_eq!(job.kind, "FromTheFuture");
+        assert!(matches!(job.job, Err(JobError::Unreadable { .. })));
     }
 
     #[test]
     fn failures_back_off_then_give_up_into_failed_jobs() {
         let mut conn = db();
-        enqueue(&conn, &JobKind::CheckExpiredSessions, 0).unwrap();
+        enqueue(&conn, disconnect(9), 0).unwrap();
         let mut now = 0;
         let mut delays = Vec::new();
         loop {
             let job = claim_next(&mut conn, now).unwrap().expect("due");
-            match fail(&mut conn, &job, "boom", false, 0.5, now).unwrap() {
+            match fail(&mut conn, job.lease, "boom", false, 0.5, now).unwrap() {
                 Failed::RetryAt(at) => {
                     delays.push(at - now);
                     now = at;
@@ -256,9 +294,9 @@ mod tests {
     #[test]
     fn permanent_errors_give_up_at_once() {
         let mut conn = db();
-        enqueue(&conn, &JobKind::SendCredentialsSms { credential_id: 4 }, 0).unwrap();
+        enqueue(&conn, sms(4), 0).unwrap();
         let job = claim_next(&mut conn, 0).unwrap().unwrap();
-        assert_eq!(fail(&mut conn, &job, "invalid number", true, 0.1, 0).unwrap(), Failed::GaveUp);
+        assert_eq!(fail(&mut conn, job.lease, "invalid number", true, 0.1, 0).unwrap(), Failed::GaveUp);
         assert_eq!(failed(&conn).unwrap()[0].error.as_deref(), Some("invalid number"));
     }
 

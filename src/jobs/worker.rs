@@ -9,9 +9,8 @@ use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
 use super::handoff::Handoff;
-use super::kinds::{self, JobContext};
 use super::queue::{self, Claimed, Failed};
-use super::JobError;
+use super::JobContext;
 use crate::store::Store;
 
 /// Longest sleep between looks at the queue (jobs enqueued by the CLI are seen this late).
@@ -40,7 +39,8 @@ impl Jobs {
 }
 
 /// Runs jobs until `stopped`; a job in hand is finished first.
-pub async fn run(ctx: JobContext, jobs: Jobs, mut stopped: watch::Receiver<bool>) {
+pub async fn run(ctx: JobContext, mut stopped: watch::Receiver<bool>) {
+    let jobs = ctx.jobs.clone();
     let store = ctx.sessions.store().clone();
     let now = ctx.sessions.now();
     match store.call(move |conn| queue::release_claimed(conn, now)).await {
@@ -55,7 +55,7 @@ pub async fn run(ctx: JobContext, jobs: Jobs, mut stopped: watch::Receiver<bool>
             }
             let now = ctx.sessions.now();
             match store.call(move |conn| queue::claim_next(conn, now)).await {
-                Ok(Some(job)) => execute(&ctx, &jobs, &store, job).await,
+                Ok(Some(job)) => execute(&ctx, &store, job).await,
                 Ok(None) => break,
                 Err(e) => {
                     log::error!("job queue: {}", crate::error_chain(&e));
@@ -76,25 +76,23 @@ pub async fn run(ctx: JobContext, jobs: Jobs, mut stopped: watch::Receiver<bool>
     }
 }
 
-async fn execute(ctx: &JobContext, jobs: &Jobs, store: &Store, job: Claimed) {
-    let outcome = match &job.kind {
-        Ok(kind) => kinds::run(ctx, jobs, kind).await,
-        Err(unreadable) => Err(JobError::Permanent(unreadable.clone())),
+async fn execute(ctx: &JobContext, store: &Store, claimed: Claimed) {
+    let Claimed { lease, kind: name, job } = claimed;
+    let outcome = match job {
+        Ok(job) => job.apply(ctx).await,
+        Err(unreadable) => Err(unreadable),
     };
-    let name = job.kind.as_ref().map(|k| k.name()).unwrap_or("unknown");
     let now = ctx.sessions.now();
-    let id = job.id;
+    let id = lease.id;
     let recorded = match outcome {
         Ok(()) => store.call(move |conn| queue::complete(conn, id)).await.map(|_| None),
         Err(error) => {
-            let (message, permanent) = match error {
-                JobError::Retry(m) => (m, false),
-                JobError::Permanent(m) => (m, true),
-            };
+            let permanent = error.is_permanent();
+            let message = crate::error_chain(&error);
             let jitter = random_fraction();
             let text = message.clone();
             store
-                .call(move |conn| queue::fail(conn, &job, &text, permanent, jitter, now))
+                .call(move |conn| queue::fail(conn, lease, &text, permanent, jitter, now))
                 .await
                 .map(|failed| Some((failed, message)))
         }

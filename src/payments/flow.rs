@@ -15,10 +15,10 @@ use crate::clock::Clock;
 use crate::config::MpesaConfig;
 use crate::credentials;
 use crate::jobs::worker::Jobs;
-use crate::jobs::{queue, JobKind};
+use crate::jobs::{queue, CreateHotspotUser};
 use crate::phone::Phone;
 use crate::sessions::Client;
-use crate::store::payments::{self, NewPayment, PaymentRecord};
+use crate::store::payments::{self, NewPayment, PaymentFailure, PaymentRecord, PaymentStatus};
 use crate::store::{accounts, catalog, Store, StoreError};
 
 /// Payments queried per poll.
@@ -187,12 +187,12 @@ impl Payments {
             }
             Err(e) => {
                 let (failure, refused) = match &e {
-                    MpesaError::Rejected { .. } | MpesaError::Protocol(_) => ("refused", true),
-                    MpesaError::Unreachable(_) | MpesaError::Busy { .. } => ("unavailable", false),
+                    MpesaError::Rejected { .. } | MpesaError::Protocol(_) => (PaymentFailure::Refused, true),
+                    MpesaError::Unreachable(_) | MpesaError::Busy { .. } => (PaymentFailure::Unavailable, false),
                 };
                 log::warn!("payment {payment_id}: prompt not sent: {}", crate::error_chain(&e));
                 self.store
-                    .call(move |conn| payments::mark_failed(conn, payment_id, false, failure, None, None, now))
+                    .call(move |conn| payments::mark_failed(conn, payment_id, failure, None, None, now))
                     .await?;
                 Err(if refused { PayError::Refused(e) } else { PayError::Unavailable(e) })
             }
@@ -243,7 +243,7 @@ impl Payments {
             .store
             .call(move |conn| Ok(check_callback(conn, &token, &parsed, now)))
             .await
-            .unwrap_or_else(|e| Err(format!("database: {}", crate::error_chain(&e))));
+            .unwrap_or_else(|e| Err(CallbackRejection::Store(e)));
         match verdict {
             Ok(payment_id) => {
                 log::info!("payment {payment_id}: callback received; confirming by query");
@@ -251,7 +251,7 @@ impl Payments {
                 CallbackVerdict::Accepted
             }
             Err(reason) => {
-                log::warn!("M-Pesa callback rejected (forged or stale?): {reason}");
+                log::warn!("M-Pesa callback rejected (forged or stale?): {}", crate::error_chain(&reason));
                 CallbackVerdict::Rejected
             }
         }
@@ -265,7 +265,7 @@ impl Payments {
             .store
             .call(move |conn| {
                 for id in payments::never_sent(conn, now - UNSENT_GRACE_SECS)? {
-                    payments::mark_failed(conn, id, false, "interrupted", None, None, now)?;
+                    payments::mark_failed(conn, id, PaymentFailure::Interrupted, None, None, now)?;
                 }
                 payments::awaiting_result(conn, POLL_BATCH)
             })
@@ -288,7 +288,7 @@ impl Payments {
                     if now - payment.created_at >= timeout =>
                 {
                     self.store
-                        .call(move |conn| payments::mark_failed(conn, id, false, "timeout", None, Some("no answer in time"), now))
+                        .call(move |conn| payments::mark_failed(conn, id, PaymentFailure::Timeout, None, Some("no answer in time"), now))
                         .await
                         .map(|_| "timed out")
                 }
@@ -296,7 +296,7 @@ impl Payments {
                 // Keep asking (the answer comes when the uplink returns); give up after a day.
                 Err(MpesaError::Unreachable(_) | MpesaError::Busy { .. }) if now - payment.created_at >= UNCONFIRMED_GIVE_UP_SECS => {
                     self.store
-                        .call(move |conn| payments::mark_failed(conn, id, false, "unconfirmed", None, Some("M-Pesa unreachable for a day"), now))
+                        .call(move |conn| payments::mark_failed(conn, id, PaymentFailure::Unconfirmed, None, Some("M-Pesa unreachable for a day"), now))
                         .await
                         .map(|_| "given up: M-Pesa unreachable for a day")
                 }
@@ -317,7 +317,7 @@ impl Payments {
                     let code = result_code.to_string();
                     self.store
                         .call(move |conn| {
-                            payments::mark_failed(conn, id, decline == Decline::Cancelled, decline_word(decline), Some(&code), Some(&result_desc), now)
+                            payments::mark_failed(conn, id, failure_of(decline), Some(&code), Some(&result_desc), now)
                         })
                         .await
                         .map(|_| "declined")
@@ -353,6 +353,28 @@ pub enum CallbackVerdict {
     Malformed,
 }
 
+/// Why a callback was not taken: each is logged; Daraja is told "rejected" and nothing
+/// changes.
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackRejection {
+    #[error("unknown CheckoutRequestID {0}")]
+    UnknownCheckout(String),
+    #[error("payment {0}: wrong callback token")]
+    WrongToken(i64),
+    #[error("payment {payment} is already {status}")]
+    NotPending { payment: i64, status: PaymentStatus },
+    #[error("payment {payment}: amount {reported} instead of {expected}")]
+    WrongAmount { payment: i64, reported: i64, expected: i64 },
+    #[error("payment {payment}: phone {reported} is not the payer's")]
+    WrongPhone { payment: i64, reported: String },
+    #[error("receipt {0} was already credited")]
+    ReceiptUsed(String),
+    #[error("payment {0} changed meanwhile")]
+    ChangedMeanwhile(i64),
+    #[error("the database failed")]
+    Store(#[from] StoreError),
+}
+
 /// Checks a callback against the pending payment it names; returns the payment id.
 ///
 /// A CheckoutRequestID we do not know may still be ours: when the daemon died between
@@ -360,42 +382,39 @@ pub enum CallbackVerdict {
 /// polling cannot ask about it. The token in the URL (secret, one per payment, given only
 /// to Daraja) names it; after the same checks the callback's CheckoutRequestID is stored,
 /// and the STK query still decides, as for any callback.
-fn check_callback(conn: &Connection, token: &str, cb: &callback::StkCallback, now: i64) -> Result<i64, String> {
-    let (payment, adopt) = match payments::by_checkout(conn, &cb.checkout_request_id).map_err(|e| e.to_string())? {
+fn check_callback(conn: &Connection, token: &str, cb: &callback::StkCallback, now: i64) -> Result<i64, CallbackRejection> {
+    let (payment, adopt) = match payments::by_checkout(conn, &cb.checkout_request_id)? {
         Some(payment) => (payment, false),
-        None => match payments::unsent_by_token(conn, token).map_err(|e| e.to_string())? {
+        None => match payments::unsent_by_token(conn, token)? {
             Some(payment) => (payment, true),
-            None => return Err(format!("unknown CheckoutRequestID {}", cb.checkout_request_id)),
+            None => return Err(CallbackRejection::UnknownCheckout(cb.checkout_request_id.clone())),
         },
     };
     let expected = payment.callback_token.as_deref().unwrap_or_default();
     if !constant_time_eq(expected.as_bytes(), token.as_bytes()) || expected.is_empty() {
-        return Err(format!("payment {}: wrong callback token", payment.id));
+        return Err(CallbackRejection::WrongToken(payment.id));
     }
-    if payment.status != "pending" {
-        return Err(format!("payment {} is already {}", payment.id, payment.status));
+    if payment.status != PaymentStatus::Pending {
+        return Err(CallbackRejection::NotPending { payment: payment.id, status: payment.status });
     }
     if let Some(amount) = cb.amount.filter(|a| *a != payment.amount) {
-        return Err(format!("payment {}: amount {amount} instead of {}", payment.id, payment.amount));
+        return Err(CallbackRejection::WrongAmount { payment: payment.id, reported: amount, expected: payment.amount });
     }
     if let Some(phone) = cb.phone.as_deref().filter(|p| !phone_matches(p, &payment.phone)) {
-        return Err(format!("payment {}: phone {phone} is not the payer's", payment.id));
+        return Err(CallbackRejection::WrongPhone { payment: payment.id, reported: phone.to_owned() });
     }
     if let Some(receipt) = cb.receipt.as_deref() {
-        if payments::receipt_used(conn, receipt).map_err(|e| e.to_string())? {
-            return Err(format!("receipt {receipt} was already credited"));
+        if payments::receipt_used(conn, receipt)? {
+            return Err(CallbackRejection::ReceiptUsed(receipt.to_owned()));
         }
     }
     if adopt {
-        if !payments::adopt_checkout(conn, payment.id, &cb.checkout_request_id, &cb.merchant_request_id, now)
-            .map_err(|e| e.to_string())?
-        {
-            return Err(format!("payment {} changed meanwhile", payment.id));
+        if !payments::adopt_checkout(conn, payment.id, &cb.checkout_request_id, &cb.merchant_request_id, now)? {
+            return Err(CallbackRejection::ChangedMeanwhile(payment.id));
         }
         log::info!("payment {}: its prompt's CheckoutRequestID was lost (restart); the callback supplied it", payment.id);
     }
-    payments::record_callback(conn, payment.id, cb.receipt.as_deref().filter(|_| cb.result_code == 0), now)
-        .map_err(|e| e.to_string())?;
+    payments::record_callback(conn, payment.id, cb.receipt.as_deref().filter(|_| cb.result_code == 0), now)?;
     Ok(payment.id)
 }
 
@@ -404,22 +423,22 @@ pub fn confirm(conn: &mut Connection, payment_id: i64, result_desc: &str, now: i
     let tx = conn.transaction()?;
     let credited = payments::confirm(&tx, payment_id, result_desc, now)?;
     if credited {
-        queue::enqueue(&tx, &JobKind::CreateHotspotUser { payment_id }, now)?;
+        queue::enqueue(&tx, CreateHotspotUser { payment_id }, now)?;
     }
     tx.commit()?;
     Ok(credited)
 }
 
-/// The word stored in `payments.failure` for a decline.
-pub fn decline_word(decline: Decline) -> &'static str {
+/// What is stored in `payments.failure` for a decline.
+pub fn failure_of(decline: Decline) -> PaymentFailure {
     match decline {
-        Decline::Cancelled => "cancelled",
-        Decline::WrongPin => "wrong_pin",
-        Decline::InsufficientFunds => "insufficient_funds",
-        Decline::PhoneUnreachable => "phone_unreachable",
-        Decline::TimedOut => "timeout",
-        Decline::Duplicate => "duplicate",
-        Decline::Other => "declined",
+        Decline::Cancelled => PaymentFailure::Cancelled,
+        Decline::WrongPin => PaymentFailure::WrongPin,
+        Decline::InsufficientFunds => PaymentFailure::InsufficientFunds,
+        Decline::PhoneUnreachable => PaymentFailure::PhoneUnreachable,
+        Decline::TimedOut => PaymentFailure::Timeout,
+        Decline::Duplicate => PaymentFailure::Duplicate,
+        Decline::Other => PaymentFailure::Declined,
     }
 }
 
@@ -481,13 +500,16 @@ mod tests {
             transaction_date: None,
         };
         // Without the token, or with the wrong amount, nothing is adopted.
-        assert!(check_callback(&conn, "ffffff", &cb("ws_CO_1", 10), 110).unwrap_err().contains("unknown"));
-        assert!(check_callback(&conn, "a1b2c3", &cb("ws_CO_1", 1), 110).unwrap_err().contains("amount"));
+        assert!(matches!(check_callback(&conn, "ffffff", &cb("ws_CO_1", 10), 110), Err(CallbackRejection::UnknownCheckout(_))));
+        assert!(matches!(
+            check_callback(&conn, "a1b2c3", &cb("ws_CO_1", 1), 110),
+            Err(CallbackRejection::WrongAmount { reported: 1, expected: 10, .. })
+        ));
         assert_eq!(payments::get(&conn, id).unwrap().unwrap().checkout_request_id, None);
         // With it, the payment gets the CheckoutRequestID, so the poller can ask about it.
-        assert_eq!(check_callback(&conn, "a1b2c3", &cb("ws_CO_1", 10), 110), Ok(id));
+        assert_eq!(check_callback(&conn, "a1b2c3", &cb("ws_CO_1", 10), 110).unwrap(), id);
         let payment = payments::get(&conn, id).unwrap().unwrap();
-        assert_eq!((payment.checkout_request_id.as_deref(), payment.status.as_str()), (Some("ws_CO_1"), "pending"));
+        assert_eq!((payment.checkout_request_id.as_deref(), payment.status), (Some("ws_CO_1"), PaymentStatus::Pending));
         assert_eq!(payment.callback_receipt.as_deref(), Some("QRC1234567"));
         // A later callback naming another CheckoutRequestID with the same token changes nothing.
         assert!(check_callback(&conn, "a1b2c3", &cb("ws_CO_2", 10), 120).is_err());

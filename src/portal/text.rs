@@ -1,6 +1,7 @@
 //! Every sentence a phone user reads, in one place so the portal can be translated.
 
 use crate::access::Refusal;
+use crate::store::payments::PaymentFailure;
 
 pub const TITLE: &str = "Wi-Fi hotspot";
 pub const SPLASH_HEADING: &str = "Get online";
@@ -74,19 +75,21 @@ pub fn pay_prompt(amount: i64, currency: &str, package: &str) -> String {
 }
 
 /// Why a payment did not go through (the word stored in `payments.failure`).
-pub fn payment_failure(word: &str) -> &'static str {
-    match word {
-        "cancelled" => "You cancelled the M-Pesa prompt. No money was taken.",
-        "wrong_pin" => "The M-Pesa PIN was wrong. No money was taken. Try again.",
-        "insufficient_funds" => "Your M-Pesa balance is too low for this package. No money was taken.",
-        "phone_unreachable" => "Your phone could not be reached. Check it is on and has signal, then try again.",
-        "timeout" => "The M-Pesa prompt was not answered in time. No money was taken. Try again.",
-        "duplicate" => "You just paid this amount from this number. Wait two minutes before paying again.",
-        "unavailable" => PAY_UNAVAILABLE,
-        "refused" => PAY_REFUSED,
-        "unconfirmed" => "M-Pesa could not be reached to confirm this payment. If money was taken, show the M-Pesa SMS to the staff.",
-        "interrupted" => "The payment was interrupted before the prompt was sent. No money was taken. Try again.",
-        _ => "M-Pesa declined the payment. No money was taken. Please ask the staff if this repeats.",
+pub fn payment_failure(failure: PaymentFailure) -> &'static str {
+    match failure {
+        PaymentFailure::Cancelled => "You cancelled the M-Pesa prompt. No money was taken.",
+        PaymentFailure::WrongPin => "The M-Pesa PIN was wrong. No money was taken. Try again.",
+        PaymentFailure::InsufficientFunds => "Your M-Pesa balance is too low for this package. No money was taken.",
+        PaymentFailure::PhoneUnreachable => "Your phone could not be reached. Check it is on and has signal, then try again.",
+        PaymentFailure::Timeout => "The M-Pesa prompt was not answered in time. No money was taken. Try again.",
+        PaymentFailure::Duplicate => "You just paid this amount from this number. Wait two minutes before paying again.",
+        PaymentFailure::Unavailable => PAY_UNAVAILABLE,
+        PaymentFailure::Refused => PAY_REFUSED,
+        PaymentFailure::Unconfirmed => {
+            "M-Pesa could not be reached to confirm this payment. If money was taken, show the M-Pesa SMS to the staff."
+        }
+        PaymentFailure::Interrupted => "The payment was interrupted before the prompt was sent. No money was taken. Try again.",
+        PaymentFailure::Declined => "M-Pesa declined the payment. No money was taken. Please ask the staff if this repeats.",
     }
 }
 

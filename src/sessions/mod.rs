@@ -1,28 +1,36 @@
-//! Device sessions: login, logout, expiry, the data cap, and restoring the firewall at start.
-//! The one place that changes both the database and the firewall, in that order: a crash
-//! between the two leaves the database right, and the next start rebuilds the table from it.
+//! Device sessions: login, logout, kicks, expiry, data caps, top-ups and restoring the
+//! firewall at start. The one place that changes the database and then whoever enforces the
+//! session (`enforcement`: our nft table, or a NAS by RADIUS), in that order: a crash between
+//! the two leaves the database right, and the next start rebuilds the table from it. Every
+//! caller — the portal, the jobs, the operator's commands through the daemon — goes through
+//! here; nothing else writes the firewall or a session's byte totals.
 //!
-//! `records` holds the database transactions (shared with the CLI); this file runs them on
-//! the store thread and the firewall calls on the blocking pool, and turns what the database
-//! holds into what the kernel is told, adding the live usage only memory knows (`usage`).
+//! `records/` holds the database transactions; `enforcement.rs` the types that say who is
+//! told what; `usage_task.rs` the task that reads the kernel's counters and checkpoints them.
+//! This file runs the transactions on the store thread and the firewall calls off the
+//! runtime thread, and turns what the database holds into what the enforcers are told,
+//! adding the live usage only memory knows (the `ledger`).
 
+pub mod enforcement;
 pub mod records;
+pub mod usage_task;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-pub use records::{Client, ClientStatus, Credential, DeviceAccess, LoginRecord};
+pub use enforcement::{Cut, Grant, NasControl, NasError, NasSession, Target};
+pub use records::{Client, ClientStatus, Credential, LoginRecord, Selection};
 
 use crate::access::Refusal;
 use crate::clock::{Checkpoint, Clock, Timeline};
-use crate::firewall::{Authorised, Firewall, FirewallError, Quota, Revoked, UsageReading};
-use crate::store::sessions::EndMethod;
+use crate::firewall::{Authorised, Firewall, FirewallError, Revoked, UsageReading};
+use crate::ledger::{Ended, Ledger};
+use crate::netaddr::MacAddr;
+use crate::store::sessions::{EndMethod, EndReason};
 use crate::store::{self, Store, StoreError};
-use crate::usage::ledger::Ended;
-use crate::usage::Usage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    #[error("login refused: {0:?}")]
+    #[error("login refused: {}", .0.code())]
     Refused(Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -32,37 +40,52 @@ pub enum SessionError {
     FirewallTask,
 }
 
-/// Shared by the portal and the background checks. Cheap to clone.
+/// The live usage, shared by the sessions (to tell the kernel where counting resumes, and to
+/// record final totals) and the usage task. The lock is never held across an await.
+#[derive(Clone, Default)]
+struct SharedLedger(Arc<Mutex<Ledger>>);
+
+impl SharedLedger {
+    fn with<T>(&self, f: impl FnOnce(&mut Ledger) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Shared by the portal, the jobs, the usage task and the control socket. Cheap to clone.
 #[derive(Clone)]
 pub struct Sessions {
     store: Store,
     firewall: Arc<dyn Firewall>,
-    /// Serialises firewall changes so batches apply in the order they were decided, and a
-    /// revoke's last reading and its batch happen with nothing in between. Async: it is held
-    /// across the database call that records that reading.
-    firewall_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Dynamic authorisation of sessions a NAS enforces (`None`: no NAS is configured).
+    nas: Option<Arc<dyn NasControl>>,
+    /// Serialises enforcement changes so they apply in the order they were decided, and so
+    /// an ending session's last kernel count, its database record and its removal happen
+    /// with nothing in between. Async: it is held across the database call.
+    lock: Arc<tokio::sync::Mutex<()>>,
     clock: Arc<dyn Clock>,
-    usage: Usage,
+    ledger: SharedLedger,
 }
 
 impl Sessions {
-    pub fn new(store: Store, firewall: Arc<dyn Firewall>, clock: Arc<dyn Clock>, usage: Usage) -> Sessions {
-        Sessions { store, firewall, firewall_lock: Arc::new(tokio::sync::Mutex::new(())), clock, usage }
+    pub fn new(store: Store, firewall: Arc<dyn Firewall>, clock: Arc<dyn Clock>) -> Sessions {
+        Sessions { store, firewall, nas: None, lock: Arc::default(), clock, ledger: SharedLedger::default() }
+    }
+
+    /// Sessions enforced by a NAS are ended and changed through `nas`.
+    pub fn with_nas(mut self, nas: Arc<dyn NasControl>) -> Sessions {
+        self.nas = Some(nas);
+        self
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    pub fn usage(&self) -> &Usage {
-        &self.usage
-    }
-
     pub fn now(&self) -> i64 {
         self.clock.now()
     }
 
-    /// Runs a firewall call on the blocking pool (the caller holds the lock if it must).
+    /// Runs a firewall call off the runtime thread (the caller holds the lock if it must).
     async fn blocking<T, F>(&self, f: F) -> Result<T, SessionError>
     where
         T: Send + 'static,
@@ -75,62 +98,72 @@ impl Sessions {
             .map_err(SessionError::from)
     }
 
-    /// Runs a firewall call on the blocking pool, one at a time.
-    async fn with_firewall<T, F>(&self, f: F) -> Result<T, SessionError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&dyn Firewall) -> Result<T, FirewallError> + Send + 'static,
-    {
-        let _guard = self.firewall_lock.lock().await;
-        self.blocking(f).await
+    /// What the kernel has counted so far. A listing changes nothing, so it does not wait for
+    /// (or hold up) a change: a reading taken while one applies sees the table before or
+    /// after it, either is fine.
+    pub async fn read_usage(&self) -> Result<UsageReading, SessionError> {
+        self.blocking(|fw| fw.read_usage()).await
     }
 
-    /// What the kernel is told for `access`: the recorded figures plus what was counted
-    /// since the last checkpoint. Starts tracking the session's usage.
-    fn authorised(&self, access: &[DeviceAccess], now: i64) -> Vec<Authorised> {
-        self.usage.with(|ledger| {
-            access
+    /// The live totals of a session, for a transaction that ends it.
+    fn live_totals(&self) -> impl Fn(i64) -> Option<crate::firewall::Traffic> + Send + 'static {
+        let ledger = self.ledger.clone();
+        move |session_id| ledger.with(|l| l.live(session_id))
+    }
+
+    /// What the kernel is told for local grants: the recorded figures plus what was counted
+    /// since the last checkpoint. Starts tracking the sessions' usage.
+    fn authorised(&self, grants: &[(crate::firewall::Device, Grant)], now: i64) -> Vec<Authorised> {
+        self.ledger.with(|ledger| {
+            grants
                 .iter()
-                .map(|a| {
-                    ledger.track(a.session_id, a.account_id, a.recorded);
-                    Authorised {
-                        device: a.device,
-                        timeout_secs: (a.expires_at - now).max(1) as u64,
-                        session_id: a.session_id,
-                        counted: ledger.live(a.session_id).unwrap_or(a.recorded),
-                        reset_counters: a.reset_counters,
-                        quota: a.cap_bytes.map(|limit_bytes| Quota {
-                            account_id: a.account_id,
-                            limit_bytes,
-                            used_bytes: a.account_used.saturating_add(ledger.unsaved_of_account(a.account_id)),
-                        }),
-                        rate: a.rate,
-                    }
+                .map(|(device, g)| {
+                    ledger.track(g.session_id, g.account_id, g.recorded);
+                    let counted = ledger.live(g.session_id).unwrap_or(g.recorded);
+                    enforcement::authorised(g, *device, now, counted, ledger.unsaved_of_account(g.account_id))
                 })
                 .collect()
         })
     }
 
-    /// Applies one change. Devices to revoke first have their counters read and the totals
-    /// of ended sessions recorded, so not a byte they moved is lost when their counters go;
-    /// a session moving to another address takes its count along. If nft refuses the change,
-    /// the kernel no longer holds what the database says (someone edited the table by hand):
-    /// rebuild the whole table from the database.
-    async fn apply(&self, mut authorise: Vec<Authorised>, revoke: Vec<Revoked>) -> Result<(), SessionError> {
-        let result = {
-            let _guard = self.firewall_lock.lock().await;
-            if !revoke.is_empty() {
-                if let Err(e) = self.absorb(&revoke).await {
-                    log::warn!("could not read the last usage of the devices going offline: {}", crate::error_chain(&e));
+    /// Hands grants and cuts to their enforcers. The caller holds the lock; local cuts have
+    /// their totals recorded already. If nft refuses the change, the kernel no longer holds
+    /// what the database says (someone edited the table by hand): the caller rebuilds it
+    /// (`Rejected` comes back).
+    async fn apply_locked(&self, grants: Vec<Grant>, cuts: Vec<Cut>) -> Result<(), SessionError> {
+        let now = self.now();
+        let grants = enforcement::split(grants, |g| &g.target);
+        let cuts = enforcement::split(cuts, |c| &c.target);
+        self.tell_nas(&grants.nas, &cuts.nas, now).await;
+        if grants.local.is_empty() && cuts.local.is_empty() {
+            return Ok(());
+        }
+        let revoke: Vec<Revoked> = cuts.local.iter().filter_map(|(_, c)| c.revoked()).collect();
+        let mut authorise = self.authorised(&grants.local, now);
+        if !revoke.is_empty() {
+            // A session moving to another address takes what it counted at the old one along.
+            self.ledger.with(|ledger| {
+                for a in authorise.iter_mut().filter(|a| a.reset_counters) {
+                    a.counted = a.counted.max(ledger.live(a.session_id).unwrap_or_default());
                 }
-                self.usage.with(|ledger| {
-                    for a in authorise.iter_mut().filter(|a| a.reset_counters) {
-                        a.counted = a.counted.max(ledger.live(a.session_id).unwrap_or_default());
-                    }
-                });
+            });
+        }
+        self.blocking(move |fw| fw.update(&authorise, &revoke)).await
+    }
+
+    /// Takes the lock and applies; rebuilds the table if nft refused the change.
+    async fn apply(&self, grants: Vec<Grant>, cuts: Vec<Cut>, read_last_counts: bool) -> Result<(), SessionError> {
+        let result = {
+            let _guard = self.lock.lock().await;
+            if read_last_counts {
+                self.absorb(&cuts).await;
             }
-            self.blocking(move |fw| fw.update(&authorise, &revoke)).await
+            self.apply_locked(grants, cuts).await
         };
+        self.rebuild_if_rejected(result).await
+    }
+
+    async fn rebuild_if_rejected(&self, result: Result<(), SessionError>) -> Result<(), SessionError> {
         match result {
             Err(SessionError::Firewall(FirewallError::Rejected { stderr })) => {
                 log::warn!("nft refused a change ({stderr}); rebuilding the table from the database");
@@ -140,13 +173,63 @@ impl Sessions {
         }
     }
 
-    /// Reads the counters of devices about to be revoked into the ledger, and records the
-    /// final totals of those whose sessions have ended. The caller holds the firewall lock.
-    async fn absorb(&self, revoke: &[Revoked]) -> Result<(), SessionError> {
-        let reading = self.blocking(|fw| fw.read_usage()).await?;
-        let ended = self.usage.with(|ledger| {
-            let mut ended = Vec::with_capacity(revoke.len());
-            for r in revoke {
+    /// Ends, starts or changes NAS sessions. A NAS that cannot be told is logged: the
+    /// database already holds the truth, and the NAS ends the session by itself at the
+    /// Session-Timeout it was given.
+    async fn tell_nas(&self, grants: &[(NasSession, Grant)], cuts: &[(NasSession, Cut)], now: i64) {
+        if grants.is_empty() && cuts.is_empty() {
+            return;
+        }
+        let Some(nas) = self.nas.clone() else {
+            for (s, _) in cuts {
+                log::error!("session {} ended, but {}", s.acct_session_id, NasError::UnknownNas(s.nas.clone()));
+            }
+            for (s, _) in grants {
+                log::error!("session {} changed, but {}", s.acct_session_id, NasError::UnknownNas(s.nas.clone()));
+            }
+            return;
+        };
+        let work: Vec<(NasSession, Option<enforcement::NasLimits>)> = cuts
+            .iter()
+            .map(|(s, _)| (s.clone(), None))
+            .chain(grants.iter().map(|(s, g)| (s.clone(), Some(enforcement::nas_limits(g, now)))))
+            .collect();
+        let outcome = tokio::task::spawn_blocking(move || {
+            work.into_iter()
+                .map(|(s, limits)| {
+                    let result = match &limits {
+                        None => nas.disconnect(&s),
+                        Some(limits) => nas.change(&s, limits),
+                    };
+                    (s, limits.is_none(), result)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        for (s, disconnect, result) in outcome.unwrap_or_default() {
+            if let Err(e) = result {
+                let what = if disconnect { "disconnect" } else { "change" };
+                log::error!("cannot {what} session {} on its NAS: {}", s.acct_session_id, crate::error_chain(&e));
+            }
+        }
+    }
+
+    /// Reads the counters of local devices about to be revoked into the ledger, and records
+    /// the final totals of those whose sessions have ended (bytes counted after their end
+    /// was recorded). The caller holds the lock. A failure is logged: the totals recorded at
+    /// the end stand.
+    async fn absorb(&self, cuts: &[Cut]) {
+        let revoked: Vec<Revoked> = cuts.iter().filter_map(Cut::revoked).collect();
+        if revoked.is_empty() {
+            return;
+        }
+        let reading = match self.read_usage().await {
+            Ok(reading) => reading,
+            Err(e) => return log::warn!("could not read the last usage of the devices going offline: {}", crate::error_chain(&e)),
+        };
+        let ended = self.ledger.with(|ledger| {
+            let mut ended = Vec::with_capacity(revoked.len());
+            for r in &revoked {
                 if let Some(&kernel) = reading.devices.get(&r.device.ip) {
                     ledger.raise(r.session_id, r.account_id, kernel);
                 }
@@ -154,7 +237,9 @@ impl Sessions {
             }
             ended
         });
-        self.record(ended).await
+        if let Err(e) = self.record(ended).await {
+            log::warn!("could not record the last usage of the devices going offline: {}", crate::error_chain(&e));
+        }
     }
 
     /// Records final totals of ended sessions (active ones are skipped) and stops tracking them.
@@ -162,40 +247,30 @@ impl Sessions {
         if ended.is_empty() {
             return Ok(());
         }
-        let now = self.now();
+        let clock = self.clock.clone();
         let recorded = self
             .store
             .call(move |conn| {
                 let tx = conn.transaction()?;
-                let recorded = store::usage::record_ended(&tx, &ended, now)?;
+                let recorded = store::usage::record_ended(&tx, &ended, clock.now())?;
                 tx.commit()?;
                 Ok(recorded)
             })
             .await?;
-        self.usage.with(|ledger| ledger.settled(&recorded));
+        self.ledger.with(|ledger| ledger.settled(&recorded));
         Ok(())
     }
 
-    /// Logs a device in: records the session, then opens the firewall for it.
+    /// Logs a device in: records the session, then lets it through.
     pub async fn login(&self, client: Client, credential: Credential) -> Result<LoginRecord, SessionError> {
         // `now` is read on the database thread, in order with any clock shift (see `follow_wall_clock`).
         let clock = self.clock.clone();
-        let (record, now) = self
-            .store
-            .call(move |conn| {
-                let now = clock.now();
-                Ok((records::login(conn, client, &credential, now)?, now))
-            })
-            .await?;
+        let totals = self.live_totals();
+        let record = self.store.call(move |conn| records::login(conn, client, &credential, clock.now(), &totals)).await?;
         let record = record.map_err(SessionError::Refused)?;
-        let authorise = self.authorised(&[record.access], now);
-        if let Err(e) = self.apply(authorise, record.revoke.clone()).await {
+        if let Err(e) = self.apply(vec![record.grant.clone()], record.cut.clone(), true).await {
             // Do not leave a session the kernel does not know about: end it and say so.
-            let mac = client.mac;
-            let _ = self
-                .store
-                .call(move |conn| records::end_device(conn, mac, EndMethod::Firewall, "firewall_error", now))
-                .await;
+            let _ = self.end(Selection::Device(client.mac), EndMethod::Firewall, EndReason::FirewallError).await;
             return Err(e);
         }
         log::info!(
@@ -209,20 +284,58 @@ impl Sessions {
         Ok(record)
     }
 
-    /// Ends this device's session (the account's entitlement stays).
+    /// Ends the selected sessions: under the lock, the kernel's counters are read first, so
+    /// each session is recorded with every byte it moved, in the one transaction that ends
+    /// it; then its enforcer is told. Returns what was ended.
+    pub async fn end(&self, selection: Selection, method: EndMethod, reason: EndReason) -> Result<Vec<Cut>, SessionError> {
+        let result = {
+            let _guard = self.lock.lock().await;
+            match self.read_usage().await {
+                Ok(reading) => {
+                    self.settle(&reading).await?;
+                }
+                Err(e) => log::warn!("could not read the last usage of the sessions ending: {}", crate::error_chain(&e)),
+            }
+            let clock = self.clock.clone();
+            let totals = self.live_totals();
+            let ended = self
+                .store
+                .call(move |conn| records::end_sessions(conn, selection, method, reason, clock.now(), &totals))
+                .await?;
+            let Some(cut) = ended else {
+                drop(_guard);
+                if let Selection::Exhausted { account_id } = selection {
+                    log::warn!("the kernel holds a data cap for account {account_id}, which has none; rebuilding the table");
+                }
+                return Box::pin(self.restore()).await.map(|_| Vec::new());
+            };
+            let ids: Vec<i64> = cut.iter().map(|c| c.session_id).collect();
+            self.ledger.with(|ledger| ledger.settled(&ids));
+            self.apply_locked(Vec::new(), cut.clone()).await.map(|()| cut)
+        };
+        match result {
+            Ok(cut) => Ok(cut),
+            Err(e) => self.rebuild_if_rejected(Err(e)).await.map(|()| Vec::new()),
+        }
+    }
+
+    /// Ends this device's session from the portal (the account's entitlement stays).
     pub async fn logout(&self, client: Client) -> Result<bool, SessionError> {
-        let now = self.now();
-        let mac = client.mac;
-        let revoke = self
-            .store
-            .call(move |conn| records::end_device(conn, mac, EndMethod::Portal, "logout", now))
-            .await?;
-        let ended = !revoke.is_empty();
-        self.apply(Vec::new(), revoke).await?;
-        if ended {
+        let cut = self.end(Selection::Device(client.mac), EndMethod::Portal, EndReason::Logout).await?;
+        if !cut.is_empty() {
             log::info!("logout: {} ({})", client.ip, client.mac);
         }
-        Ok(ended)
+        Ok(!cut.is_empty())
+    }
+
+    /// Ends a device's session for the operator (`hotspotd deauth`, later the web admin and
+    /// remote commands). Returns how many sessions ended (0: it was not online).
+    pub async fn kick(&self, mac: MacAddr, method: EndMethod) -> Result<usize, SessionError> {
+        let cut = self.end(Selection::Device(mac), method, EndReason::Admin).await?;
+        if !cut.is_empty() {
+            log::info!("{mac} disconnected by the operator ({method})");
+        }
+        Ok(cut.len())
     }
 
     /// The device's session and what is left of its account, with live usage.
@@ -231,7 +344,7 @@ impl Sessions {
         let mut status = self.store.call(move |conn| records::client_status(conn, client, now)).await?;
         if let Some(s) = status.as_mut() {
             let (live, unsaved) = self
-                .usage
+                .ledger
                 .with(|ledger| (ledger.live(s.session.id), ledger.unsaved_of_account(s.session.user_id)));
             if let Some(live) = live {
                 s.session.bytes_in = s.session.bytes_in.max(live.up.min(i64::MAX as u64) as i64);
@@ -244,6 +357,11 @@ impl Sessions {
         Ok(status)
     }
 
+    /// Live byte totals of a session (`None`: not tracked in this process).
+    pub fn live_usage(&self, session_id: i64) -> Option<crate::firewall::Traffic> {
+        self.ledger.with(|ledger| ledger.live(session_id))
+    }
+
     /// Why this device is offline, if its package cut it off recently (see `records::why_offline`).
     pub async fn why_offline(&self, client: Client) -> Result<Option<records::Ended>, SessionError> {
         let now = self.now();
@@ -254,44 +372,49 @@ impl Sessions {
     /// this records it and removes any element a clock difference left behind.
     pub async fn expire_due(&self) -> Result<usize, SessionError> {
         let clock = self.clock.clone();
-        let revoke = self.store.call(move |conn| records::expire_due(conn, clock.now())).await?;
-        let count = revoke.len();
-        for r in &revoke {
-            log::info!("expired: {} ({})", r.device.ip, r.device.mac);
+        if !self.store.call(move |conn| store::sessions::any_due(conn, clock.now())).await? {
+            return Ok(0);
         }
-        if count > 0 {
-            self.apply(Vec::new(), revoke).await?;
+        let cut = self.end(Selection::Due, EndMethod::Expiry, EndReason::Expired).await?;
+        for c in &cut {
+            log::info!("expired: session {} ({})", c.session_id, describe(&c.target));
         }
-        Ok(count)
+        Ok(cut.len())
     }
 
     /// Ends every session of an account whose data cap the kernel reached.
     pub async fn end_exhausted(&self, account_id: i64) -> Result<usize, SessionError> {
-        let now = self.now();
-        let Some(revoke) = self.store.call(move |conn| records::end_exhausted(conn, account_id, now)).await? else {
-            log::warn!("the kernel holds a data cap for account {account_id}, which has none; rebuilding the table");
-            return self.restore().await.map(|_| 0);
-        };
-        for r in &revoke {
-            log::info!("data cap reached: {} ({}) cut off", r.device.ip, r.device.mac);
+        let cut = self.end(Selection::Exhausted { account_id }, EndMethod::Quota, EndReason::Quota).await?;
+        for c in &cut {
+            log::info!("data cap reached: session {} ({}) cut off", c.session_id, describe(&c.target));
         }
-        let count = revoke.len();
-        if count > 0 {
-            self.apply(Vec::new(), revoke).await?;
+        Ok(cut.len())
+    }
+
+    /// Gives an account's running sessions what the database now says after a purchase (more
+    /// time, a larger cap): `grants` come from the transaction that recorded it. A session
+    /// whose account lost its cap (an unlimited package stacked onto a capped one) needs its
+    /// kernel quota gone, which a rebuilt table does (rare).
+    pub async fn top_up(&self, grants: Vec<Grant>) -> Result<(), SessionError> {
+        let local_uncapped = grants.iter().any(|g| matches!(g.target, Target::Local(_)) && g.cap_bytes.is_none());
+        if local_uncapped {
+            let nas: Vec<Grant> = grants.into_iter().filter(|g| matches!(g.target, Target::Nas(_))).collect();
+            self.apply(nas, Vec::new(), false).await?;
+            return self.restore().await.map(drop);
         }
-        Ok(count)
+        self.apply(grants, Vec::new(), false).await
     }
 
     /// Rebuilds the whole firewall table from the database: every device still entitled
     /// keeps access with its remaining time, and counting resumes from the usage recorded
     /// (or, if our old table is still there, from what it counted). Returns the devices.
     pub async fn restore(&self) -> Result<usize, SessionError> {
-        // Expired sessions are recorded; the new table simply leaves them out.
-        let clock = self.clock.clone();
-        self.store.call(move |conn| records::expire_due(conn, clock.now())).await?;
+        // Sessions whose time is up are recorded as ended; the new table simply leaves them out.
+        Box::pin(self.expire_due()).await?;
+        let _guard = self.lock.lock().await;
         let old = self.read_usage().await?;
         let checkpointed = self.store.call(|conn| store::usage::checkpointed(conn)).await?;
-        self.usage.with(|ledger| {
+        self.ledger.with(|ledger| {
             for (session_id, account_id, recorded) in checkpointed {
                 ledger.track(session_id, account_id, recorded);
             }
@@ -299,10 +422,11 @@ impl Sessions {
         self.settle(&old).await?;
         // What the old table counted for devices whose sessions ended while we were away goes
         // to the session that last held the address (totals only ever grow).
-        let active: std::collections::HashSet<_> = self.store.call(|conn| store::usage::active_sessions(conn)).await?.into_iter().map(|a| a.ip).collect();
+        let active: std::collections::HashSet<_> =
+            self.store.call(|conn| store::usage::active_sessions(conn)).await?.into_iter().map(|a| a.ip).collect();
         let orphans: Vec<_> = old.devices.iter().filter(|(ip, _)| !active.contains(ip)).map(|(ip, t)| (*ip, *t)).collect();
         if !orphans.is_empty() {
-            let now = self.now();
+            let clock = self.clock.clone();
             self.store
                 .call(move |conn| {
                     let tx = conn.transaction()?;
@@ -312,66 +436,44 @@ impl Sessions {
                             ended.push(Ended { session_id, total });
                         }
                     }
-                    store::usage::record_ended(&tx, &ended, now)?;
+                    store::usage::record_ended(&tx, &ended, clock.now())?;
                     tx.commit()?;
                     Ok(())
                 })
                 .await?;
         }
         let clock = self.clock.clone();
-        let (access, now) = self
+        let (grants, now) = self
             .store
             .call(move |conn| {
                 let now = clock.now();
                 Ok((records::authorised_now(conn, None, now)?, now))
             })
             .await?;
-        let clients = self.authorised(&access, now);
+        let local = enforcement::split(grants, |g| &g.target).local;
+        let clients = self.authorised(&local, now);
         let count = clients.len();
-        self.with_firewall(move |fw| fw.install(&clients)).await?;
+        self.blocking(move |fw| fw.install(&clients)).await?;
         Ok(count)
+    }
+
+    /// Whether our firewall rules are in place (for the status report).
+    pub async fn firewall_installed(&self) -> Result<bool, SessionError> {
+        self.blocking(|fw| fw.is_installed()).await
     }
 
     /// Re-installs our table if something removed it (e.g. `nft flush ruleset`).
     pub async fn ensure_installed(&self) -> Result<bool, SessionError> {
-        if self.with_firewall(|fw| fw.is_installed()).await? {
+        let installed = {
+            let _guard = self.lock.lock().await;
+            self.blocking(|fw| fw.is_installed()).await?
+        };
+        if installed {
             return Ok(false);
         }
         let count = self.restore().await?;
         log::warn!("firewall table was missing; re-installed it with {count} authorised devices");
         Ok(true)
-    }
-
-    /// Refreshes devices in the firewall with what the database now says (e.g. new time and
-    /// a larger cap after a purchase).
-    pub async fn authorise(&self, access: Vec<DeviceAccess>) -> Result<(), SessionError> {
-        let authorise = self.authorised(&access, self.now());
-        self.apply(authorise, Vec::new()).await
-    }
-
-    /// Removes devices from the firewall (e.g. after a job ended their sessions).
-    pub async fn revoke(&self, revoke: Vec<Revoked>) -> Result<(), SessionError> {
-        self.apply(Vec::new(), revoke).await
-    }
-
-    /// What the kernel has counted so far.
-    /// A listing changes nothing, so it does not wait for (or hold up) a login's batch: a
-    /// reading taken while one applies sees the table before or after it, either is fine.
-    pub async fn read_usage(&self) -> Result<UsageReading, SessionError> {
-        let firewall = self.firewall.clone();
-        tokio::task::spawn_blocking(move || firewall.read_usage())
-            .await
-            .map_err(|_| SessionError::FirewallTask)?
-            .map_err(SessionError::from)
-    }
-
-    /// Takes a reading in: live figures for active sessions, final totals recorded for
-    /// sessions that have ended. Returns the accounts the kernel has cut at their cap.
-    pub async fn settle(&self, reading: &UsageReading) -> Result<Vec<i64>, SessionError> {
-        let active = self.store.call(|conn| store::usage::active_sessions(conn)).await?;
-        let observed = self.usage.with(|ledger| ledger.observe(reading, &active));
-        self.record(observed.ended).await?;
-        Ok(observed.exhausted_accounts)
     }
 
     /// Follows a wall-clock jump: shifts every running deadline by the jump and re-anchors
@@ -393,3 +495,14 @@ impl Sessions {
         Ok(shifted)
     }
 }
+
+/// A session's enforcement target for log lines.
+fn describe(target: &Target) -> String {
+    match target {
+        Target::Local(d) => format!("{} {}", d.ip, d.mac),
+        Target::Nas(s) => format!("NAS {} session {}", s.nas, s.acct_session_id),
+    }
+}
+
+#[cfg(test)]
+mod tests;

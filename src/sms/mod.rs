@@ -30,14 +30,32 @@ pub struct SmsSent {
     pub provider_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum SmsError {
     /// Retrying cannot help (invalid number, blacklisted, bad credentials): fail the job now.
+    /// The text quotes the provider's answer, redacted.
     #[error("SMS refused for good: {0}")]
     Permanent(String),
-    /// Worth retrying later (provider down, no uplink, out of credit, rate limited).
+    /// The provider answered that it cannot send now (down, out of credit, rate limited):
+    /// worth retrying later.
     #[error("SMS not sent yet: {0}")]
     Transient(String),
+    /// No usable answer (no uplink, timeout, a broken answer): worth retrying later. The
+    /// message may have gone out when the request was sent but the answer was lost.
+    #[error("SMS not sent yet: {what}")]
+    NoAnswer {
+        /// What happened, in words, with the URL shown without secrets.
+        what: String,
+        #[source]
+        source: HttpError,
+    },
+}
+
+impl SmsError {
+    /// Retrying cannot help: the job fails at once.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, SmsError::Permanent(_))
+    }
 }
 
 pub trait SmsGateway: Send + Sync {
@@ -105,41 +123,27 @@ impl Redactor {
         self.clean(&out)
     }
 
-    /// A failed call as an `SmsError`: no answer at all is always worth retrying.
+    /// A failed call as an `SmsError`: no answer at all is always worth retrying. The
+    /// transport error is kept as the cause (its text shows the URL without secrets).
     pub(crate) fn http_failure(&self, provider: &str, error: HttpError) -> SmsError {
         let shown = self.shown_url();
-        match error {
-            HttpError::Unreachable { source, .. } if is_timeout(&source) => {
-                SmsError::Transient(format!("no answer from {provider} at {shown} in time; the message may have been sent"))
+        let what = match &error {
+            HttpError::Unreachable { source, .. } if is_timeout(source) => {
+                format!("no answer from {provider} at {shown} in time; the message may have been sent")
             }
-            HttpError::Unreachable { source, .. } => {
-                SmsError::Transient(self.clean(&format!("cannot reach {provider} at {shown}: {}", describe(&source))))
-            }
+            HttpError::Unreachable { source, .. } => self.clean(&format!("cannot reach {provider} at {shown}: {}", describe(source))),
             // The request went out; the provider may have sent the message. A rare duplicate
             // SMS is better than credentials that never arrive.
-            HttpError::Body { source, .. } => SmsError::Transient(self.clean(&format!(
+            HttpError::Body { source, .. } => self.clean(&format!(
                 "{provider} answered but the answer could not be read ({}); the message may have been sent",
-                describe(&source)
-            ))),
-        }
+                describe(source)
+            )),
+        };
+        SmsError::NoAnswer { what, source: error }
     }
 }
 
-/// `url` without user info or query: what is safe to show in an error.
-pub(crate) fn shown_url(url: &str) -> String {
-    let without_query = url.split(['?', '#']).next().unwrap_or_default();
-    match without_query.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = match rest.find('/') {
-                Some(i) => rest.split_at(i),
-                None => (rest, ""),
-            };
-            let host = authority.rsplit('@').next().unwrap_or(authority);
-            format!("{scheme}://{host}{path}")
-        }
-        None => without_query.to_owned(),
-    }
-}
+pub(crate) use crate::http_client::shown_url;
 
 /// A transport failure in plain words (`connection refused`, `timed out`).
 fn describe(error: &ureq::Error) -> String {

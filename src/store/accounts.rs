@@ -1,10 +1,16 @@
-//! Accounts (`hotspot_users`): the entitlements vouchers, payments and operators create.
+//! Accounts (`hotspot_users`): the entitlements vouchers, payments and operators create, and
+//! the credentials waiting for SMS delivery (`hotspot_credentials`). Account changes are
+//! reported to the sync outbox in the same transaction (never a password).
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::catalog::Package;
-use super::StoreError;
+use super::outbox::{self, Event};
+use super::{sql_word, StoreError};
 use crate::access::{Account, AccountStatus};
+use crate::words::word_enum;
+
+sql_word!(AccountStatus);
 
 /// An account row: the entitlement the rules read, plus who it is.
 #[derive(Debug, Clone)]
@@ -19,22 +25,29 @@ pub struct AccountRecord {
     pub up_kbps: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccountSource {
-    Voucher,
-    Payment,
-    Admin,
-}
-
-impl AccountSource {
-    fn as_str(self) -> &'static str {
-        match self {
-            AccountSource::Voucher => "voucher",
-            AccountSource::Payment => "payment",
-            AccountSource::Admin => "admin",
-        }
+word_enum! {
+    /// What created an account (`hotspot_users.source`).
+    pub enum AccountSource {
+        Voucher = "voucher",
+        Payment = "payment",
+        Admin = "admin",
+        /// The central server (a later version's sync).
+        Central = "central",
     }
 }
+sql_word!(AccountSource);
+
+word_enum! {
+    /// Where a credential's SMS delivery stands (`hotspot_credentials.status`).
+    pub enum CredentialStatus {
+        Pending = "pending",
+        Sent = "sent",
+        Failed = "failed",
+        /// Never delivered, and its plaintext wiped after a day.
+        Expired = "expired",
+    }
+}
+sql_word!(CredentialStatus);
 
 /// `data_used_bytes` as read includes the checkpointed usage of the account's active sessions
 /// (kept in `session_usage` until they end).
@@ -94,7 +107,7 @@ pub fn create_account(
             password_hash,
             phone,
             package.id,
-            source.as_str(),
+            source,
             package.duration_secs,
             package.data_limit_bytes,
             package.down_kbps,
@@ -103,7 +116,16 @@ pub fn create_account(
             now
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    let account_id = conn.last_insert_rowid();
+    let event = Event::AccountCreated {
+        account_id,
+        username: username.to_owned(),
+        source,
+        package_id: package.id,
+        phone: phone.map(str::to_owned),
+    };
+    outbox::record(conn, &event, now)?;
+    Ok(account_id)
 }
 
 pub fn get_account(conn: &Connection, user_id: i64) -> Result<Option<AccountRecord>, StoreError> {
@@ -128,28 +150,38 @@ pub fn start_clock(conn: &Connection, user_id: i64, starts_at: i64, expires_at: 
 
 /// Marks every active account whose time is up as expired; returns how many changed.
 pub fn expire_accounts(conn: &Connection, now: i64) -> Result<usize, StoreError> {
-    Ok(conn.execute(
+    let mut stmt = conn.prepare_cached(
         "UPDATE hotspot_users SET status = 'expired', updated_at = ?1
-         WHERE status = 'active' AND subscription_expires_at IS NOT NULL AND subscription_expires_at <= ?1",
-        [now],
-    )?)
+         WHERE status = 'active' AND subscription_expires_at IS NOT NULL AND subscription_expires_at <= ?1
+         RETURNING id",
+    )?;
+    let expired: Vec<i64> = stmt.query_map([now], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for &account_id in &expired {
+        outbox::record(conn, &Event::AccountStatus { account_id, status: AccountStatus::Expired }, now)?;
+    }
+    Ok(expired.len())
 }
 
 /// Marks an account whose data cap is reached (the portal then says "data used up").
 pub fn mark_exhausted(conn: &Connection, user_id: i64, now: i64) -> Result<(), StoreError> {
-    conn.execute(
+    let changed = conn.execute(
         "UPDATE hotspot_users SET status = 'exhausted', updated_at = ?2 WHERE id = ?1 AND status = 'active'",
         params![user_id, now],
     )?;
+    if changed == 1 {
+        outbox::record(conn, &Event::AccountStatus { account_id: user_id, status: AccountStatus::Exhausted }, now)?;
+    }
     Ok(())
 }
 
-/// Stores an account as `access::extend` left it after a purchase, with a new password. Data
-/// used is only ever reset (an account that starts afresh); otherwise it keeps counting.
+/// Stores an account as `access::extend` left it after `payment_id`'s purchase, with a new
+/// password. Data used is only ever reset (an account that starts afresh); otherwise it
+/// keeps counting.
 pub fn save_extension(
     conn: &Connection,
     account: &Account,
     package_id: i64,
+    payment_id: Option<i64>,
     password_hash: &str,
     now: i64,
 ) -> Result<(), StoreError> {
@@ -161,7 +193,7 @@ pub fn save_extension(
          WHERE id = ?1",
         params![
             account.user_id,
-            account.status.as_str(),
+            account.status,
             account.duration_secs,
             account.starts_at,
             account.expires_at,
@@ -173,6 +205,15 @@ pub fn save_extension(
             now
         ],
     )?;
+    let event = Event::AccountExtended {
+        account_id: account.user_id,
+        package_id,
+        payment_id,
+        duration_secs: account.duration_secs,
+        expires_at: account.expires_at,
+        data_limit_bytes: account.data_limit_bytes,
+    };
+    outbox::record(conn, &event, now)?;
     Ok(())
 }
 
@@ -192,7 +233,7 @@ pub struct CredentialRecord {
     pub username: String,
     pub password_plain: Option<String>,
     pub phone: Option<String>,
-    pub status: String,
+    pub status: CredentialStatus,
     pub payment_id: Option<i64>,
     pub created_at: i64,
 }
@@ -240,9 +281,9 @@ pub fn credential_for_payment(conn: &Connection, payment_id: i64) -> Result<Opti
     Ok(conn.query_row(&sql, [payment_id], credential_from_row).optional()?)
 }
 
-/// Records the outcome of a delivery; `sent` also wipes the plaintext password.
-pub fn finish_credential(conn: &Connection, id: i64, status: &str, now: i64) -> Result<(), StoreError> {
-    let wipe = status == "sent";
+/// Records the outcome of a delivery; `Sent` also wipes the plaintext password.
+pub fn finish_credential(conn: &Connection, id: i64, status: CredentialStatus, now: i64) -> Result<(), StoreError> {
+    let wipe = status == CredentialStatus::Sent;
     conn.execute(
         "UPDATE hotspot_credentials SET status = ?2,
              sent_at = CASE WHEN ?3 THEN ?4 ELSE sent_at END,

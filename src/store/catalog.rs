@@ -1,13 +1,28 @@
-//! What is for sale: packages and the vouchers that sell them.
+//! What is for sale: packages and the vouchers that sell them. Voucher changes are
+//! reported to the sync outbox in the same transaction.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::StoreError;
+use super::outbox::{self, Event};
+use super::{sql_word, StoreError};
 use crate::credentials;
+use crate::words::word_enum;
+
+word_enum! {
+    /// Where a voucher stands (`vouchers.status`).
+    pub enum VoucherStatus {
+        Unused = "unused",
+        /// Used: it now names the account its first use created.
+        Redeemed = "redeemed",
+        /// Withdrawn by the operator before use.
+        Revoked = "revoked",
+    }
+}
+sql_word!(VoucherStatus);
 
 /// A package as sold on the splash page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Package {
     pub id: i64,
     pub name: String,
@@ -22,7 +37,7 @@ pub struct Package {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewPackage {
     pub name: String,
     pub price: i64,
@@ -109,17 +124,19 @@ pub fn create_vouchers(
             codes.push(code);
         }
     }
+    let event = Event::VouchersCreated { package_id, batch: batch.map(str::to_owned), codes: codes.clone() };
+    outbox::record(&tx, &event, now)?;
     tx.commit()?;
     Ok(codes)
 }
 
 /// A voucher with its package's name, for `voucher list`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoucherListing {
     pub code: String,
     pub package_id: i64,
     pub package_name: String,
-    pub status: String,
+    pub status: VoucherStatus,
     pub redeemed_mac: Option<String>,
     pub redeemed_at: Option<i64>,
 }
@@ -148,7 +165,7 @@ pub fn list_vouchers(conn: &Connection, only_unused: bool) -> Result<Vec<Voucher
 pub struct VoucherRecord {
     pub id: i64,
     pub package_id: i64,
-    pub status: String,
+    pub status: VoucherStatus,
     pub user_id: Option<i64>,
     pub valid_until: Option<i64>,
     pub package_active: bool,
@@ -181,12 +198,39 @@ pub fn mark_voucher_redeemed(
     mac: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    let changed = conn.execute(
         "UPDATE vouchers SET status = 'redeemed', user_id = ?2, redeemed_mac = ?3, redeemed_at = ?4
          WHERE id = ?1 AND status = 'unused'",
         params![voucher_id, user_id, mac, now],
     )?;
+    if changed == 1 {
+        let code: String = conn.query_row("SELECT code FROM vouchers WHERE id = ?1", [voucher_id], |r| r.get(0))?;
+        let event = Event::VoucherRedeemed { voucher_id, code, account_id: user_id, mac: mac.to_owned() };
+        outbox::record(conn, &event, now)?;
+    }
     Ok(())
+}
+
+/// What revoking a voucher found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Revoke {
+    /// It was unused and is withdrawn now.
+    Revoked,
+    /// It was already used or revoked: nothing changed.
+    NotUnused(VoucherStatus),
+    NoSuchCode,
+}
+
+/// Withdraws an unused voucher (e.g. a printed sheet that was lost). A used voucher keeps
+/// working: it names a paid account now.
+pub fn revoke_voucher(conn: &Connection, code: &str, now: i64) -> Result<Revoke, StoreError> {
+    let Some(voucher) = find_voucher(conn, code)? else { return Ok(Revoke::NoSuchCode) };
+    if voucher.status != VoucherStatus::Unused {
+        return Ok(Revoke::NotUnused(voucher.status));
+    }
+    conn.execute("UPDATE vouchers SET status = 'revoked' WHERE id = ?1 AND status = 'unused'", [voucher.id])?;
+    outbox::record(conn, &Event::VoucherRevoked { voucher_id: voucher.id, code: code.to_owned() }, now)?;
+    Ok(Revoke::Revoked)
 }
 
 /// How many vouchers are still unused (for `status`).

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod migrations;
+pub mod outbox;
 pub mod payments;
 pub mod sessions;
 pub mod settings;
@@ -47,6 +48,14 @@ pub enum StoreError {
     Random(#[source] std::io::Error),
     #[error("the database thread has stopped")]
     Closed,
+    #[error("cannot encode a record as JSON")]
+    Encode(#[source] serde_json::Error),
+    #[error("cannot read {what} (written by a newer hotspotd?)")]
+    Decode {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 /// Opens (creating if needed) and migrates the database at `path`.
@@ -89,6 +98,29 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", true)?;
     Ok(())
 }
+
+/// Stores a `words::word_enum!` type as its word: `sql_word!(PaymentStatus)`. A stored word
+/// the enum does not know reads as an error naming it (the CHECK constraints keep them out).
+macro_rules! sql_word {
+    ($name:ty) => {
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+                let word = value.as_str()?;
+                <$name>::parse(word).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(format!("`{word}` is not a {}", stringify!($name)).into())
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use sql_word;
 
 type Task = Box<dyn FnOnce(&mut Connection) + Send>;
 

@@ -1,10 +1,54 @@
 //! Payments (`payments` table): a pending row per prompt, its provider ids, the result, and
 //! the account it paid for. State changes only move a payment out of `pending`, so a
-//! replayed or late result changes nothing.
+//! replayed or late result changes nothing; each change is reported to the sync outbox in
+//! the same transaction.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
 
-use super::StoreError;
+use super::outbox::{self, Event};
+use super::{sql_word, StoreError};
+use crate::words::word_enum;
+
+word_enum! {
+    /// Where a payment stands (`payments.status`).
+    pub enum PaymentStatus {
+        Pending = "pending",
+        Confirmed = "confirmed",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
+}
+sql_word!(PaymentStatus);
+
+word_enum! {
+    /// Why a payment did not go through (`payments.failure`); the portal says it in the
+    /// payer's words (`portal::text::payment_failure`).
+    pub enum PaymentFailure {
+        /// The payer cancelled the prompt (1032).
+        Cancelled = "cancelled",
+        /// Wrong M-Pesa PIN (2001).
+        WrongPin = "wrong_pin",
+        InsufficientFunds = "insufficient_funds",
+        /// The phone could not be reached (1037).
+        PhoneUnreachable = "phone_unreachable",
+        /// Nobody answered the prompt in time (1019, 1025, or our own timeout).
+        Timeout = "timeout",
+        /// The same amount from the same number within two minutes (17).
+        Duplicate = "duplicate",
+        /// Any other decline by M-Pesa.
+        Declined = "declined",
+        /// Daraja refused the request (configuration).
+        Refused = "refused",
+        /// Daraja could not be reached to send the prompt.
+        Unavailable = "unavailable",
+        /// The daemon stopped between storing the payment and sending its prompt.
+        Interrupted = "interrupted",
+        /// Daraja could not be reached to learn the result for a day.
+        Unconfirmed = "unconfirmed",
+    }
+}
+sql_word!(PaymentFailure);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentRecord {
@@ -16,9 +60,9 @@ pub struct PaymentRecord {
     pub ip: Option<String>,
     pub package_id: i64,
     pub amount: i64,
-    pub status: String,
+    pub status: PaymentStatus,
     pub result_code: Option<String>,
-    pub failure: Option<String>,
+    pub failure: Option<PaymentFailure>,
     pub checkout_request_id: Option<String>,
     pub receipt_number: Option<String>,
     pub callback_token: Option<String>,
@@ -92,13 +136,25 @@ pub struct NewPayment<'a> {
     pub callback_token: &'a str,
 }
 
+/// Stores a new pending payment (and its outbox event); returns its id.
 pub fn insert_pending(conn: &Connection, new: &NewPayment, now: i64) -> Result<i64, StoreError> {
     conn.execute(
         "INSERT INTO payments (provider, phone, mac, ip, package_id, amount, callback_token, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
         params![new.provider, new.phone, new.mac, new.ip, new.package_id, new.amount, new.callback_token, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    let currency: String = conn.query_row("SELECT currency FROM payments WHERE id = ?1", [id], |r| r.get(0))?;
+    let event = Event::PaymentStarted {
+        payment_id: id,
+        provider: new.provider.to_owned(),
+        phone: new.phone.to_owned(),
+        package_id: new.package_id,
+        amount: new.amount,
+        currency,
+    };
+    outbox::record(conn, &event, now)?;
+    Ok(id)
 }
 
 pub fn set_checkout(conn: &Connection, id: i64, checkout: &str, merchant: &str, now: i64) -> Result<(), StoreError> {
@@ -130,22 +186,26 @@ pub fn never_sent(conn: &Connection, before: i64) -> Result<Vec<i64>, StoreError
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Moves a pending payment to `failed` (or `cancelled`); `false` if it was not pending.
+/// Moves a pending payment to `failed` (`cancelled` when the payer cancelled it); `false`
+/// if it was not pending.
 pub fn mark_failed(
     conn: &Connection,
     id: i64,
-    cancelled: bool,
-    failure: &str,
+    failure: PaymentFailure,
     result_code: Option<&str>,
     result_desc: Option<&str>,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let status = if cancelled { "cancelled" } else { "failed" };
-    Ok(conn.execute(
+    let status = if failure == PaymentFailure::Cancelled { PaymentStatus::Cancelled } else { PaymentStatus::Failed };
+    let changed = conn.execute(
         "UPDATE payments SET status = ?2, failure = ?3, result_code = ?4, result_desc = ?5, updated_at = ?6
          WHERE id = ?1 AND status = 'pending'",
         params![id, status, failure, result_code, result_desc, now],
-    )? == 1)
+    )? == 1;
+    if changed {
+        outbox::record(conn, &Event::PaymentFailed { payment_id: id, status, failure }, now)?;
+    }
+    Ok(changed)
 }
 
 /// Notes what a (matching) callback reported; confirmation still waits for a query.
@@ -169,6 +229,14 @@ pub fn confirm(conn: &Connection, id: i64, result_desc: &str, now: i64) -> Resul
          WHERE id = ?1 AND status = 'pending'",
         params![id, result_desc, now],
     )?;
+    if changed == 1 {
+        let (receipt, amount, phone) = conn.query_row(
+            "SELECT receipt_number, amount, coalesce(phone, '') FROM payments WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        outbox::record(conn, &Event::PaymentConfirmed { payment_id: id, receipt, amount, phone }, now)?;
+    }
     Ok(changed == 1)
 }
 
@@ -180,4 +248,40 @@ pub fn set_user(conn: &Connection, id: i64, user_id: i64) -> Result<(), StoreErr
 /// Whether some payment already carries this receipt number.
 pub fn receipt_used(conn: &Connection, receipt: &str) -> Result<bool, StoreError> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM payments WHERE receipt_number = ?1)", [receipt], |r| r.get(0))?)
+}
+
+/// A payment as the operator's list shows it: with the account it paid for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PaymentListing {
+    pub id: i64,
+    pub provider: String,
+    pub phone: String,
+    pub amount: i64,
+    pub status: PaymentStatus,
+    pub receipt: Option<String>,
+    pub account: Option<String>,
+    pub failure: Option<PaymentFailure>,
+    pub created_at: i64,
+}
+
+/// The latest `limit` payments, newest first.
+pub fn latest(conn: &Connection, limit: u32) -> Result<Vec<PaymentListing>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id, p.provider, coalesce(p.phone, ''), p.amount, p.status, p.receipt_number, u.username, p.failure, p.created_at
+         FROM payments p LEFT JOIN hotspot_users u ON u.id = p.user_id ORDER BY p.id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(PaymentListing {
+            id: r.get(0)?,
+            provider: r.get(1)?,
+            phone: r.get(2)?,
+            amount: r.get(3)?,
+            status: r.get(4)?,
+            receipt: r.get(5)?,
+            account: r.get(6)?,
+            failure: r.get(7)?,
+            created_at: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

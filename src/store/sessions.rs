@@ -1,9 +1,115 @@
 //! Device sessions, their end-of-session audit (`session_disconnections`) and the login
-//! attempt log (`auth_log`).
+//! attempt log (`auth_log`). Byte totals are not written here: `store::usage` is their one
+//! writer (a session's end moves its totals there, in the same transaction).
 
+use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, Row};
+use serde::Serialize;
 
-use super::StoreError;
+use super::{sql_word, StoreError};
+use crate::words::word_enum;
+
+word_enum! {
+    /// Whether a session is running (`sessions.status`).
+    pub enum SessionStatus {
+        Active = "active",
+        Ended = "ended",
+    }
+}
+sql_word!(SessionStatus);
+
+word_enum! {
+    /// Who or what ended a session (`session_disconnections.method`).
+    pub enum EndMethod {
+        /// The user pressed logout on the portal.
+        Portal = "portal",
+        /// The operator (`hotspotd deauth`, later the web admin).
+        Cli = "cli",
+        /// The daemon's expiry check.
+        Expiry = "expiry",
+        /// The same device or address logged in to another account.
+        Login = "login",
+        /// The firewall could not be updated after the login was recorded.
+        Firewall = "firewall",
+        /// A `DisconnectHotspotUser` job.
+        Job = "job",
+        /// The account's data cap was reached (the kernel stopped its traffic at the byte).
+        Quota = "quota",
+    }
+}
+sql_word!(EndMethod);
+
+word_enum! {
+    /// Why a session ended (`sessions.end_reason`, `session_disconnections.reason`).
+    pub enum EndReason {
+        /// The user logged out.
+        Logout = "logout",
+        /// The account's time ran out.
+        Expired = "expired",
+        /// The account's data ran out.
+        Quota = "quota",
+        /// The operator ended it.
+        Admin = "admin",
+        /// The device or its address started another session.
+        Replaced = "replaced",
+        /// The firewall refused the login's change.
+        FirewallError = "firewall_error",
+    }
+}
+sql_word!(EndReason);
+
+word_enum! {
+    /// How a login attempt went (`auth_log.outcome`).
+    pub enum AuthOutcome {
+        Accepted = "accepted",
+        Rejected = "rejected",
+        RateLimited = "rate_limited",
+    }
+}
+sql_word!(AuthOutcome);
+
+/// Who enforces a session's access (`sessions.nas`): the router's own firewall (a device on
+/// the portal), or a NAS that authenticated it by RADIUS, by the NAS's configured name. Kept
+/// with the session so ending it or changing its limits reaches whoever lets it through.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
+pub enum Enforcer {
+    Local,
+    Nas(String),
+}
+
+/// The stored word for `Enforcer::Local`; any other value names a NAS.
+const LOCAL: &str = "local";
+
+impl Enforcer {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Enforcer::Local => LOCAL,
+            Enforcer::Nas(name) => name,
+        }
+    }
+}
+
+impl From<Enforcer> for String {
+    fn from(e: Enforcer) -> String {
+        e.as_str().to_owned()
+    }
+}
+
+impl ToSql for Enforcer {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for Enforcer {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        Ok(match value.as_str()? {
+            LOCAL => Enforcer::Local,
+            nas => Enforcer::Nas(nas.to_owned()),
+        })
+    }
+}
 
 /// One device online (or once online) on an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +119,9 @@ pub struct SessionRecord {
     pub username: String,
     pub mac: String,
     pub ip: String,
+    pub enforcer: Enforcer,
+    /// The id a NAS knows the session by (RADIUS Acct-Session-Id).
+    pub acct_session_id: String,
     pub started_at: i64,
     pub expires_at: i64,
     pub bytes_in: i64,
@@ -20,8 +129,8 @@ pub struct SessionRecord {
 }
 
 /// Byte totals come from the last usage checkpoint while a session is active.
-const SESSION_SELECT: &str = "SELECT s.id, s.user_id, u.username, s.mac, s.ip, s.started_at, s.expires_at,
-            coalesce(su.bytes_in, s.bytes_in), coalesce(su.bytes_out, s.bytes_out)
+const SESSION_SELECT: &str = "SELECT s.id, s.user_id, u.username, s.mac, s.ip, s.nas, coalesce(s.acct_session_id, ''),
+            s.started_at, s.expires_at, coalesce(su.bytes_in, s.bytes_in), coalesce(su.bytes_out, s.bytes_out)
      FROM sessions s JOIN hotspot_users u ON u.id = s.user_id
      LEFT JOIN session_usage su ON su.session_id = s.id";
 
@@ -32,10 +141,12 @@ fn session_from_row(row: &Row) -> rusqlite::Result<SessionRecord> {
         username: row.get(2)?,
         mac: row.get(3)?,
         ip: row.get(4)?,
-        started_at: row.get(5)?,
-        expires_at: row.get(6)?,
-        bytes_in: row.get(7)?,
-        bytes_out: row.get(8)?,
+        enforcer: row.get(5)?,
+        acct_session_id: row.get(6)?,
+        started_at: row.get(7)?,
+        expires_at: row.get(8)?,
+        bytes_in: row.get(9)?,
+        bytes_out: row.get(10)?,
     })
 }
 
@@ -49,6 +160,10 @@ fn query_sessions(conn: &Connection, filter: &str, args: impl rusqlite::Params) 
 /// Every active session, oldest first.
 pub fn active(conn: &Connection) -> Result<Vec<SessionRecord>, StoreError> {
     query_sessions(conn, "", [])
+}
+
+pub fn active_by_id(conn: &Connection, session_id: i64) -> Result<Vec<SessionRecord>, StoreError> {
+    query_sessions(conn, "AND s.id = ?1", [session_id])
 }
 
 pub fn active_for_user(conn: &Connection, user_id: i64) -> Result<Vec<SessionRecord>, StoreError> {
@@ -70,17 +185,25 @@ pub fn due_to_expire(conn: &Connection, now: i64) -> Result<Vec<SessionRecord>, 
     query_sessions(conn, "AND s.expires_at <= ?1", [now])
 }
 
+/// Whether any active session's time is up at `now` (cheap: checked every second).
+pub fn any_due(conn: &Connection, now: i64) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM sessions WHERE status = 'active' AND expires_at <= ?1)")?
+        .query_row([now], |r| r.get(0))?)
+}
+
 pub fn open_session(
     conn: &Connection,
     user_id: i64,
     mac: &str,
     ip: &str,
+    enforcer: &Enforcer,
     expires_at: i64,
     now: i64,
 ) -> Result<i64, StoreError> {
     conn.execute(
-        "INSERT INTO sessions (user_id, mac, ip, started_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![user_id, mac, ip, now, expires_at],
+        "INSERT INTO sessions (user_id, mac, ip, nas, started_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![user_id, mac, ip, enforcer, now, expires_at],
     )?;
     let id = conn.last_insert_rowid();
     conn.execute("UPDATE sessions SET acct_session_id = printf('%08X', id) WHERE id = ?1", [id])?;
@@ -105,89 +228,22 @@ pub fn refresh_session(conn: &Connection, session_id: i64, ip: &str, expires_at:
     Ok(())
 }
 
-/// Who or what ended a session, for the audit table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndMethod {
-    /// The user pressed logout on the portal.
-    Portal,
-    /// The operator ran `hotspotd deauth`.
-    Cli,
-    /// The daemon's expiry check.
-    Expiry,
-    /// The same device or address logged in to another account.
-    Login,
-    /// The firewall could not be updated after the login was recorded.
-    Firewall,
-    /// A `DisconnectHotspotUser` job.
-    Job,
-    /// The account's data cap was reached (the kernel stopped its traffic at the byte).
-    Quota,
-}
-
-impl EndMethod {
-    fn as_str(self) -> &'static str {
-        match self {
-            EndMethod::Portal => "portal",
-            EndMethod::Cli => "cli",
-            EndMethod::Expiry => "expiry",
-            EndMethod::Login => "login",
-            EndMethod::Firewall => "firewall",
-            EndMethod::Job => "job",
-            EndMethod::Quota => "quota",
-        }
-    }
-}
-
-/// Ends an active session and writes its audit row. Its checkpointed byte totals move from
-/// `session_usage` to the session row and to its account's data used; the last bytes the
-/// kernel counted are added when its counters are read, just before they are removed
-/// (`usage::record_ended`). Ending an already ended session does nothing, so a retried call
-/// is harmless.
-pub fn end_session(
-    conn: &Connection,
-    session: &SessionRecord,
-    method: EndMethod,
-    reason: &str,
-    now: i64,
-) -> Result<bool, StoreError> {
+/// Marks an active session ended and writes its audit row (without totals: the caller
+/// records them with `usage::close` in the same transaction). Ending an already ended
+/// session does nothing and returns `false`, so a retried call is harmless.
+pub fn end_session(conn: &Connection, session: &SessionRecord, method: EndMethod, reason: EndReason, now: i64) -> Result<bool, StoreError> {
     let changed = conn.execute(
-        "UPDATE sessions SET status = 'ended', ended_at = ?2, end_reason = ?3, bytes_in = ?4, bytes_out = ?5
-         WHERE id = ?1 AND status = 'active'",
-        params![session.id, now, reason, session.bytes_in, session.bytes_out],
+        "UPDATE sessions SET status = 'ended', ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND status = 'active'",
+        params![session.id, now, reason],
     )?;
     if changed == 1 {
         conn.execute(
-            "UPDATE hotspot_users SET data_used_bytes = data_used_bytes
-                 + coalesce((SELECT bytes_in + bytes_out FROM session_usage WHERE session_id = ?2), 0)
-             WHERE id = ?1",
-            params![session.user_id, session.id],
-        )?;
-        conn.execute("DELETE FROM session_usage WHERE session_id = ?1", [session.id])?;
-        conn.execute(
-            "INSERT INTO session_disconnections (session_id, user_id, mac, method, reason, at, bytes_in,
-                 bytes_out, duration_secs)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                session.id,
-                session.user_id,
-                session.mac,
-                method.as_str(),
-                reason,
-                now,
-                session.bytes_in,
-                session.bytes_out,
-                (now - session.started_at).max(0)
-            ],
+            "INSERT INTO session_disconnections (session_id, user_id, mac, method, reason, at, duration_secs)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![session.id, session.user_id, session.mac, method, reason, now, (now - session.started_at).max(0)],
         )?;
     }
     Ok(changed == 1)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthOutcome {
-    Accepted,
-    Rejected,
-    RateLimited,
 }
 
 /// One login attempt for `auth_log`.
@@ -199,19 +255,15 @@ pub struct AuthAttempt<'a> {
     /// Username or voucher code as typed; cut to 64 characters.
     pub identity: &'a str,
     pub outcome: AuthOutcome,
-    pub reason: Option<&'a str>,
+    /// A stable code (`access::Refusal::code`), never free text.
+    pub reason: Option<&'static str>,
 }
 
 pub fn log_attempt(conn: &Connection, attempt: &AuthAttempt, now: i64) -> Result<(), StoreError> {
-    let outcome = match attempt.outcome {
-        AuthOutcome::Accepted => "accepted",
-        AuthOutcome::Rejected => "rejected",
-        AuthOutcome::RateLimited => "rate_limited",
-    };
     let identity: String = attempt.identity.chars().take(64).collect();
     conn.execute(
         "INSERT INTO auth_log (at, mac, ip, method, identity, outcome, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![now, attempt.mac, attempt.ip, attempt.method, identity, outcome, attempt.reason],
+        params![now, attempt.mac, attempt.ip, attempt.method, identity, attempt.outcome, attempt.reason],
     )?;
     Ok(())
 }

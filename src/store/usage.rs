@@ -1,13 +1,18 @@
 //! Usage on flash: `session_usage` (the checkpointed totals of active sessions),
 //! `data_usage_logs` (per-checkpoint deltas), `data_usage_hourly` (old deltas folded per
-//! hour), and recording an ended session's final totals. Each function is meant to run
-//! inside one transaction the caller opens, so a checkpoint is one batch of writes.
+//! hour), a session's totals when it ends, and the account's data used. The one writer of
+//! byte totals: nothing else in hotspotd writes these columns, and only `Sessions` (which
+//! owns the live ledger) calls the writers here. Each function runs inside one transaction
+//! the caller opens, so a checkpoint is one batch of writes, and each reports what it wrote
+//! to the sync outbox in that same transaction.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::outbox::{self, Event};
+use super::sessions::SessionStatus;
 use super::{settings, StoreError};
 use crate::firewall::Traffic;
-use crate::usage::ledger::{ActiveSession, Checkpointed, Ended};
+use crate::ledger::{ActiveSession, Checkpointed, Ended};
 
 /// Every active session with its device address (read each poll; reads cost no flash). A
 /// row whose address is garbage is left out.
@@ -50,15 +55,16 @@ fn db(n: u64) -> i64 {
     n.min(i64::MAX as u64) as i64
 }
 
-fn is_active(conn: &Connection, session_id: i64) -> Result<bool, StoreError> {
-    let status: Option<String> = conn
-        .query_row("SELECT status FROM sessions WHERE id = ?1", [session_id], |r| r.get(0))
-        .optional()?;
-    Ok(status.as_deref() == Some("active"))
+fn status_of(conn: &Connection, session_id: i64) -> Result<Option<SessionStatus>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT status FROM sessions WHERE id = ?1")?
+        .query_row([session_id], |r| r.get(0))
+        .optional()?)
 }
 
-/// Writes the new totals of sessions still active, and one usage-log row each; returns the
-/// rows written (a session that ended meanwhile is left to `record_ended`).
+/// Writes the new totals of sessions still active, and one usage-log row each; reports the
+/// totals of every active session to the outbox (one coalesced row); returns the rows
+/// written (a session that ended meanwhile is left to `record_ended`).
 pub fn checkpoint(conn: &Connection, rows: &[Checkpointed], now: i64) -> Result<Vec<Checkpointed>, StoreError> {
     let mut written = Vec::with_capacity(rows.len());
     let mut upsert = conn.prepare_cached(
@@ -66,14 +72,47 @@ pub fn checkpoint(conn: &Connection, rows: &[Checkpointed], now: i64) -> Result<
          ON CONFLICT (session_id) DO UPDATE SET bytes_in = excluded.bytes_in, bytes_out = excluded.bytes_out",
     )?;
     for row in rows {
-        if !is_active(conn, row.session_id)? {
+        if status_of(conn, row.session_id)? != Some(SessionStatus::Active) {
             continue;
         }
         upsert.execute(params![row.session_id, row.account_id, db(row.total.up), db(row.total.down)])?;
         log_delta(conn, row.session_id, row.delta, now)?;
         written.push(*row);
     }
+    if !written.is_empty() {
+        let mut stmt = conn.prepare_cached("SELECT session_id, bytes_in, bytes_out FROM session_usage ORDER BY session_id")?;
+        let sessions = stmt.query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?.collect::<Result<_, _>>()?;
+        outbox::record(conn, &Event::Usage { at: now, sessions }, now)?;
+    }
     Ok(written)
+}
+
+/// Records the totals of a session that has just ended (in the transaction that ended it):
+/// the session row and its audit row get `total` (or what the last checkpoint held, if more),
+/// the account's data used grows by it, the usage log gets what the last checkpoint had not
+/// seen, and its checkpoint row goes. Returns the totals recorded.
+pub fn close(conn: &Connection, session_id: i64, user_id: i64, total: Traffic, now: i64) -> Result<Traffic, StoreError> {
+    let checkpointed = conn
+        .prepare_cached("SELECT bytes_in, bytes_out FROM session_usage WHERE session_id = ?1")?
+        .query_row([session_id], |r| Ok(Traffic { up: r.get::<_, i64>(0)?.max(0) as u64, down: r.get::<_, i64>(1)?.max(0) as u64 }))
+        .optional()?
+        .unwrap_or_default();
+    let total = total.max(checkpointed);
+    log_delta(conn, session_id, total.since(checkpointed), now)?;
+    conn.execute(
+        "UPDATE sessions SET bytes_in = ?2, bytes_out = ?3 WHERE id = ?1",
+        params![session_id, db(total.up), db(total.down)],
+    )?;
+    conn.execute(
+        "UPDATE session_disconnections SET bytes_in = ?2, bytes_out = ?3 WHERE session_id = ?1",
+        params![session_id, db(total.up), db(total.down)],
+    )?;
+    conn.execute(
+        "UPDATE hotspot_users SET data_used_bytes = data_used_bytes + ?2 WHERE id = ?1",
+        params![user_id, db(total.total())],
+    )?;
+    conn.execute("DELETE FROM session_usage WHERE session_id = ?1", [session_id])?;
+    Ok(total)
 }
 
 fn log_delta(conn: &Connection, session_id: i64, delta: Traffic, now: i64) -> Result<(), StoreError> {
@@ -91,7 +130,7 @@ fn log_delta(conn: &Connection, session_id: i64, delta: Traffic, now: i64) -> Re
 pub fn record_ended(conn: &Connection, ended: &[Ended], now: i64) -> Result<Vec<i64>, StoreError> {
     let mut recorded = Vec::with_capacity(ended.len());
     for e in ended {
-        let row: Option<(String, i64, i64, i64)> = conn
+        let row: Option<(SessionStatus, i64, i64, i64)> = conn
             .query_row("SELECT status, user_id, bytes_in, bytes_out FROM sessions WHERE id = ?1", [e.session_id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
@@ -100,7 +139,7 @@ pub fn record_ended(conn: &Connection, ended: &[Ended], now: i64) -> Result<Vec<
             recorded.push(e.session_id); // counters of a session we have no row for: drop them
             continue;
         };
-        if status != "ended" {
+        if status != SessionStatus::Ended {
             continue;
         }
         let before = Traffic { up: bytes_in.max(0) as u64, down: bytes_out.max(0) as u64 };
@@ -120,6 +159,8 @@ pub fn record_ended(conn: &Connection, ended: &[Ended], now: i64) -> Result<Vec<
                 params![user_id, db(delta.total())],
             )?;
             log_delta(conn, e.session_id, delta, now)?;
+            let event = Event::SessionTotals { session_id: e.session_id, bytes_up: db(total.up), bytes_down: db(total.down) };
+            outbox::record(conn, &event, now)?;
         }
         conn.execute("DELETE FROM session_usage WHERE session_id = ?1", [e.session_id])?;
         recorded.push(e.session_id);

@@ -1,24 +1,35 @@
-//! `DisconnectHotspotUser`: ends one device session — the session row, its audit row in
-//! `session_disconnections`, and its firewall entry. An already ended session is only
-//! removed from the firewall again (harmless).
+//! `DisconnectHotspotUser`: ends one device session — the session row with its final totals,
+//! its audit row in `session_disconnections`, and its enforcer (the firewall, or its NAS).
+//! An already ended session is left as it is.
 
-use super::{retry, JobContext};
-use crate::jobs::JobError;
-use crate::sessions::records;
-use crate::store::sessions::EndMethod;
+use serde::{Deserialize, Serialize};
 
-pub async fn run(ctx: &JobContext, session_id: i64, reason: &str) -> Result<(), JobError> {
-    let now = ctx.sessions.now();
-    let reason_owned = reason.to_owned();
-    let revoked = ctx
-        .sessions
-        .store()
-        .call(move |conn| records::end_session_by_id(conn, session_id, EndMethod::Job, &reason_owned, now))
-        .await
-        .map_err(retry)?;
-    if let Some(revoked) = revoked {
-        ctx.sessions.revoke(vec![revoked]).await.map_err(|e| JobError::Retry(crate::error_chain(&e)))?;
-        log::info!("disconnected {} ({}): {reason}", revoked.device.ip, revoked.device.mac);
+use crate::jobs::{JobContext, JobError, JobKind, Priority};
+use crate::sessions::Selection;
+use crate::store::sessions::{EndMethod, EndReason};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisconnectHotspotUser {
+    pub session_id: i64,
+    pub reason: EndReason,
+}
+
+impl JobKind for DisconnectHotspotUser {
+    const NAME: &'static str = "DisconnectHotspotUser";
+    const PRIORITY: Priority = Priority::High;
+    const MAX_ATTEMPTS: u32 = 5;
+
+    fn unique_key(&self) -> String {
+        format!("disconnect:{}", self.session_id)
     }
-    Ok(())
+}
+
+impl DisconnectHotspotUser {
+    pub async fn apply(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let cut = ctx.sessions.end(Selection::Session(self.session_id), EndMethod::Job, self.reason).await?;
+        if !cut.is_empty() {
+            log::info!("disconnected session {} ({})", self.session_id, self.reason);
+        }
+        Ok(())
+    }
 }

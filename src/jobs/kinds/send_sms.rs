@@ -4,66 +4,80 @@
 //! wait while the router is offline. Already sent or wiped: nothing to do. A job retried by
 //! the operator after a permanent refusal sends again while the password is kept (a day).
 
-use super::{retry, JobContext};
+use serde::{Deserialize, Serialize};
+
 use crate::access;
-use crate::jobs::JobError;
+use crate::jobs::{JobContext, JobError, JobKind, Priority};
 use crate::phone::Phone;
 use crate::portal::text;
-use crate::sms::{self, SmsError};
-use crate::store::accounts;
+use crate::sms;
+use crate::store::accounts::{self, CredentialStatus};
 
-pub async fn run(ctx: &JobContext, credential_id: i64) -> Result<(), JobError> {
-    let now = ctx.sessions.now();
-    let store = ctx.sessions.store();
-    let loaded = store
-        .call(move |conn| {
-            let Some(credential) = accounts::get_credential(conn, credential_id)? else { return Ok(None) };
-            let account = accounts::get_account(conn, credential.user_id)?;
-            Ok(Some((credential, account)))
-        })
-        .await
-        .map_err(retry)?;
-    let Some((credential, account)) = loaded else {
-        return Err(JobError::Permanent(format!("there are no credentials {credential_id}")));
-    };
-    // A refused message keeps its password until it expires, so `hotspotd jobs retry` can
-    // send it once the cause is fixed.
-    let Some(password) = credential.password_plain.clone().filter(|_| credential.status != "sent") else {
-        return Ok(()); // sent or expired already
-    };
-    let finish = |status: &'static str| async move {
-        store.call(move |conn| accounts::finish_credential(conn, credential_id, status, now)).await.map_err(retry)
-    };
-    let Some(gateway) = ctx.sms.clone() else {
-        log::info!("credentials for {} not sent: no SMS provider configured (sms.provider)", credential.username);
-        return finish("failed").await;
-    };
-    let phone_text = credential.phone.clone().unwrap_or_default();
-    let Ok(phone) = Phone::parse(&phone_text, &ctx.country_code) else {
-        finish("failed").await?;
-        return Err(JobError::Permanent(format!("`{phone_text}` is not a phone number SMS can reach")));
-    };
-    let valid_for = account
-        .map(|a| text::duration(access::remaining(&a.account, now).secs))
-        .unwrap_or_default();
-    let message = sms::credentials_message(&credential.username, &password, &valid_for, &ctx.portal_url);
-    let sent = tokio::task::spawn_blocking(move || gateway.send(&phone, &message))
-        .await
-        .map_err(|_| JobError::Retry("the SMS task stopped".into()))?;
-    match sent {
-        Ok(receipt) => {
-            finish("sent").await?;
-            log::info!(
-                "credentials for {} sent by SMS ({})",
-                credential.username,
-                receipt.provider_id.as_deref().unwrap_or("no message id")
-            );
-            Ok(())
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendCredentialsSms {
+    pub credential_id: i64,
+}
+
+impl JobKind for SendCredentialsSms {
+    const NAME: &'static str = "SendCredentialsSms";
+    const PRIORITY: Priority = Priority::High;
+    /// SMS waits long for a lost uplink (backoff up to 10 minutes: several hours in all).
+    const MAX_ATTEMPTS: u32 = 40;
+
+    fn unique_key(&self) -> String {
+        format!("sms:{}", self.credential_id)
+    }
+}
+
+impl SendCredentialsSms {
+    pub async fn apply(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let credential_id = self.credential_id;
+        let now = ctx.sessions.now();
+        let store = ctx.sessions.store();
+        let (credential, account) = store
+            .call(move |conn| {
+                let Some(credential) = accounts::get_credential(conn, credential_id)? else { return Ok(None) };
+                let account = accounts::get_account(conn, credential.user_id)?;
+                Ok(Some((credential, account)))
+            })
+            .await?
+            .ok_or(JobError::Gone { what: "credentials", id: credential_id })?;
+        // A refused message keeps its password until it expires, so `hotspotd jobs retry` can
+        // send it once the cause is fixed.
+        let Some(password) = credential.password_plain.clone().filter(|_| credential.status != CredentialStatus::Sent) else {
+            return Ok(()); // sent or expired already
+        };
+        let finish = |status: CredentialStatus| async move {
+            store.call(move |conn| accounts::finish_credential(conn, credential_id, status, now)).await.map_err(JobError::from)
+        };
+        let Some(gateway) = ctx.sms.clone() else {
+            log::info!("credentials for {} not sent: no SMS provider configured (sms.provider)", credential.username);
+            return finish(CredentialStatus::Failed).await;
+        };
+        let phone_text = credential.phone.clone().unwrap_or_default();
+        let Ok(phone) = Phone::parse(&phone_text, &ctx.country_code) else {
+            finish(CredentialStatus::Failed).await?;
+            return Err(JobError::Premise(format!("`{phone_text}` is not a phone number SMS can reach")));
+        };
+        let valid_for = account.map(|a| text::duration(access::remaining(&a.account, now).secs)).unwrap_or_default();
+        let message = sms::credentials_message(&credential.username, &password, &valid_for, &ctx.portal_url);
+        let sent = tokio::task::spawn_blocking(move || gateway.send(&phone, &message)).await.map_err(|_| JobError::TaskStopped("SMS"))?;
+        match sent {
+            Ok(receipt) => {
+                finish(CredentialStatus::Sent).await?;
+                log::info!(
+                    "credentials for {} sent by SMS ({})",
+                    credential.username,
+                    receipt.provider_id.as_deref().unwrap_or("no message id")
+                );
+                Ok(())
+            }
+            Err(e) => {
+                if e.is_permanent() {
+                    finish(CredentialStatus::Failed).await?;
+                }
+                Err(e.into())
+            }
         }
-        Err(SmsError::Permanent(why)) => {
-            finish("failed").await?;
-            Err(JobError::Permanent(why))
-        }
-        Err(SmsError::Transient(why)) => Err(JobError::Retry(why)),
     }
 }

@@ -13,6 +13,7 @@ use super::super::pages::{self, PaymentState};
 use super::super::{text, Portal, RequestContext};
 use super::pages::{splash_with, Refill};
 use crate::payments::{CallbackVerdict, PayError, PaymentView};
+use crate::store::payments::{PaymentFailure, PaymentStatus};
 
 fn pay_error(e: &PayError) -> (StatusCode, &'static str) {
     match e {
@@ -78,13 +79,13 @@ pub async fn api_start(portal: &Portal, ctx: &RequestContext, req: Request<Incom
 /// Where a payment stands, for this device.
 fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> PaymentState {
     let p = &view.payment;
-    match p.status.as_str() {
-        "pending" => PaymentState::Waiting {
+    match p.status {
+        PaymentStatus::Pending => PaymentState::Waiting {
             prompt: text::pay_prompt(p.amount, &view.currency, &view.package_name),
             demo: portal.payments.is_demo(),
         },
-        "confirmed" if p.user_id.is_none() => PaymentState::SettingUp,
-        "confirmed" => {
+        PaymentStatus::Confirmed if p.user_id.is_none() => PaymentState::SettingUp,
+        PaymentStatus::Confirmed => {
             let is_payer = ctx.client.is_some_and(|c| p.mac.as_deref() == Some(c.mac.to_string().as_str()));
             let credentials = match (is_payer, &view.username, &view.password) {
                 (true, Some(u), Some(pw)) => Some((u.clone(), pw.clone())),
@@ -92,7 +93,9 @@ fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> Paymen
             };
             PaymentState::Done { credentials, by_sms: portal.sms_enabled }
         }
-        _ => PaymentState::Failed { reason: text::payment_failure(p.failure.as_deref().unwrap_or("")).to_owned() },
+        PaymentStatus::Failed | PaymentStatus::Cancelled => {
+            PaymentState::Failed { reason: text::payment_failure(p.failure.unwrap_or(PaymentFailure::Declined)).to_owned() }
+        }
     }
 }
 

@@ -1,20 +1,19 @@
-//! `CleanOldRows`: keeps the database on flash small. Deletes log rows past their use, folds
+//! The clean-up: keeps the database on flash small. Deletes log rows past their use, folds
 //! per-checkpoint usage rows older than `usage_detail_hours` into hourly rows, and deletes
-//! hourly rows older than `usage_keep_days`. Payments, accounts, sessions and the
-//! disconnection audit are kept.
+//! hourly rows older than `usage_keep_days`. Payments, accounts, sessions, the
+//! disconnection audit and the sync outbox are kept.
 
-use super::{retry, JobContext};
-use crate::jobs::JobError;
+use super::{Retention, ScheduleError};
+use crate::sessions::Sessions;
 use crate::store;
 
 const DAY: i64 = 86_400;
 
-pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
-    let now = ctx.sessions.now();
-    let detail_before = now - ctx.usage_detail.as_secs() as i64;
-    let keep_after = now - ctx.usage_keep.as_secs() as i64;
-    let (deleted, folded) = ctx
-        .sessions
+pub async fn run(sessions: &Sessions, retention: Retention) -> Result<(), ScheduleError> {
+    let now = sessions.now();
+    let detail_before = now - retention.usage_detail.as_secs() as i64;
+    let keep_after = now - retention.usage_keep.as_secs() as i64;
+    let (deleted, folded) = sessions
         .store()
         .call(move |conn| {
             let tx = conn.transaction()?;
@@ -24,8 +23,7 @@ pub async fn run(ctx: &JobContext) -> Result<(), JobError> {
             tx.commit()?;
             Ok((deleted, folded))
         })
-        .await
-        .map_err(retry)?;
+        .await?;
     if deleted > 0 || folded > 0 {
         log::info!("cleaned {deleted} old log rows; folded {folded} usage rows into hourly ones");
     }

@@ -4,36 +4,23 @@
 //!
 //! The usage task (started by the daemon) does two things:
 //! - every `poll` seconds, one reading of the kernel's counters (`nft -j`): live figures for
-//!   the portal, accounts whose cap the kernel reached are ended (reason `quota`), and
-//!   sessions ended elsewhere (an operator command) stop being tracked;
+//!   the portal, and accounts whose cap the kernel reached are ended (reason `quota`);
 //! - every `checkpoint` seconds, and when the daemon stops, the new totals and deltas go to
 //!   the database with the clock checkpoint. A crash loses at most one interval of counts
 //!   (none if the kernel table survives it: the next start reads the old counters).
+//!
+//! It sits beside `Sessions` (and reaches its ledger directly): the ledger is the one place
+//! live usage is kept, and `Sessions` the one writer of usage to the database.
 
-pub mod ledger;
-
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::{SessionError, Sessions};
 use crate::clock::Timeline;
-use crate::sessions::{SessionError, Sessions};
+use crate::firewall::UsageReading;
 use crate::store;
-use ledger::Ledger;
-
-/// The live usage, shared by the sessions (to tell the kernel where counting resumes) and the
-/// usage task. Cheap to clone; the lock is never held across an await.
-#[derive(Clone, Default)]
-pub struct Usage {
-    ledger: Arc<Mutex<Ledger>>,
-}
-
-impl Usage {
-    pub fn with<T>(&self, f: impl FnOnce(&mut Ledger) -> T) -> T {
-        f(&mut self.ledger.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Intervals {
@@ -77,6 +64,17 @@ pub async fn run(sessions: Sessions, timeline: Arc<Timeline>, boot_id: Arc<str>,
     }
 }
 
+impl Sessions {
+    /// Takes a reading in: live figures for active sessions, final totals recorded for
+    /// sessions that have ended. Returns the accounts the kernel has cut at their cap.
+    pub(super) async fn settle(&self, reading: &UsageReading) -> Result<Vec<i64>, SessionError> {
+        let active = self.store.call(|conn| store::usage::active_sessions(conn)).await?;
+        let observed = self.ledger.with(|ledger| ledger.observe(reading, &active));
+        self.record(observed.ended).await?;
+        Ok(observed.exhausted_accounts)
+    }
+}
+
 /// One kernel reading and what follows from it. Logs its cost at debug level
 /// (`scripts/bench-poll.sh` reads that line).
 pub async fn poll_once(sessions: &Sessions) -> Result<(), SessionError> {
@@ -105,12 +103,12 @@ pub async fn poll_once(sessions: &Sessions) -> Result<(), SessionError> {
 /// Writes what the database does not hold yet, with the clock checkpoint, in one
 /// transaction. Returns how many sessions it wrote.
 pub async fn save(sessions: &Sessions, timeline: &Arc<Timeline>, boot_id: &Arc<str>) -> Result<usize, SessionError> {
-    let rows = sessions.usage().with(|ledger| ledger.unsaved());
+    let rows = sessions.ledger.with(|ledger| ledger.unsaved());
     let now = sessions.now();
     let checkpoint = timeline.checkpoint(boot_id);
     let boot_id = boot_id.clone();
     let written = sessions
-        .store()
+        .store
         .call(move |conn| {
             // Nobody's time running and nothing counted: nothing to keep, no flash write.
             if rows.is_empty() && !store::usage::any_clock_running(conn, now)? {
@@ -124,6 +122,6 @@ pub async fn save(sessions: &Sessions, timeline: &Arc<Timeline>, boot_id: &Arc<s
             Ok(written)
         })
         .await?;
-    sessions.usage().with(|ledger| ledger.saved(&written));
+    sessions.ledger.with(|ledger| ledger.saved(&written));
     Ok(written.len())
 }

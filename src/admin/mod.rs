@@ -1,0 +1,152 @@
+//! The operator's operations as data: packages, vouchers, accounts, devices online, payments,
+//! jobs and status. One layer that returns values; the CLI renders them as text or JSON, the
+//! control socket carries them from the daemon to the CLI, and the web admin and remote
+//! commands (later) call the same operations. Every change goes through `Sessions` or the
+//! store's functions: no SQL or nft here, none in the callers.
+//!
+//! Operations run in the daemon (through the control socket: one writer for the firewall and
+//! usage) or, when the daemon is not running, in the command's own process on the same code
+//! (`local`). `catalog.rs`: packages and vouchers; `accounts.rs`: accounts; `clients.rs`:
+//! devices online and kicks; `records.rs`: payments and jobs; `status.rs`: the status report.
+
+mod accounts;
+mod catalog;
+mod clients;
+pub mod local;
+mod records;
+mod status;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+pub use accounts::NewUser;
+pub use clients::{ClientRow, Kicked};
+pub use records::JobList;
+pub use status::StatusReport;
+
+use crate::config::Config;
+use crate::jobs::worker::Jobs;
+use crate::netaddr::MacAddr;
+use crate::sessions::{SessionError, Sessions};
+use crate::store::catalog::{NewPackage, Package, Revoke, VoucherListing};
+use crate::store::payments::PaymentListing;
+use crate::store::StoreError;
+
+/// One operation, as the CLI asks for it and the control socket carries it
+/// (`{"op":"kick","mac":"02:00:00:00:00:01"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    PackageAdd(NewPackage),
+    PackageList,
+    VoucherCreate { package_id: i64, count: u32, batch: Option<String> },
+    VoucherList { all: bool },
+    VoucherRevoke { code: String },
+    UserAdd { package_id: i64, username: Option<String>, password: Option<String>, phone: Option<String> },
+    Clients,
+    Kick { mac: MacAddr },
+    Status,
+    ClockSynced,
+    Jobs,
+    JobRetry { id: i64 },
+    Payments { limit: u32 },
+}
+
+/// What an operation gives back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    PackageAdded { id: i64 },
+    Packages(Vec<Package>),
+    VouchersCreated { codes: Vec<String> },
+    Vouchers(Vec<VoucherListing>),
+    VoucherRevoked(Revoke),
+    UserAdded(NewUser),
+    Clients(Vec<ClientRow>),
+    Kicked(Kicked),
+    Status(Box<StatusReport>),
+    ClockSynced,
+    Jobs(JobList),
+    JobRetried { id: i64 },
+    Payments(Vec<PaymentListing>),
+}
+
+impl Reply {
+    /// The value alone, as `--json` prints it (`[{…}]` for a list, `{"id":3}` for an add).
+    pub fn value(&self) -> serde_json::Value {
+        let value = match self {
+            Reply::PackageAdded { id } | Reply::JobRetried { id } => serde_json::to_value(serde_json::json!({ "id": id })),
+            Reply::Packages(v) => serde_json::to_value(v),
+            Reply::VouchersCreated { codes } => serde_json::to_value(codes),
+            Reply::Vouchers(v) => serde_json::to_value(v),
+            Reply::VoucherRevoked(v) => serde_json::to_value(v),
+            Reply::UserAdded(v) => serde_json::to_value(v),
+            Reply::Clients(v) => serde_json::to_value(v),
+            Reply::Kicked(v) => serde_json::to_value(v),
+            Reply::Status(v) => serde_json::to_value(v),
+            Reply::ClockSynced => Ok(serde_json::json!({ "ok": true })),
+            Reply::Jobs(v) => serde_json::to_value(v),
+            Reply::Payments(v) => serde_json::to_value(v),
+        };
+        value.unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The operator asked for something that cannot be (the message says what to fix).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} has no active session")]
+    NotOnline(MacAddr),
+}
+
+/// What the status report says about this process and its configuration.
+#[derive(Debug, Clone)]
+pub struct SystemInfo {
+    pub config: Arc<Config>,
+    /// Set in the daemon: when it started (its uptime is reported).
+    pub daemon_started: Option<Instant>,
+}
+
+/// The operations, over the sessions and jobs of one process (the daemon's, or a command's
+/// own when the daemon is not running). Cheap to clone.
+#[derive(Clone)]
+pub struct Admin {
+    sessions: Sessions,
+    jobs: Jobs,
+    system: SystemInfo,
+}
+
+impl Admin {
+    pub fn new(sessions: Sessions, jobs: Jobs, system: SystemInfo) -> Admin {
+        Admin { sessions, jobs, system }
+    }
+
+    /// Carries out one operation.
+    pub async fn execute(&self, request: Request) -> Result<Reply, AdminError> {
+        match request {
+            Request::PackageAdd(new) => catalog::package_add(self, new).await,
+            Request::PackageList => catalog::package_list(self).await,
+            Request::VoucherCreate { package_id, count, batch } => catalog::voucher_create(self, package_id, count, batch).await,
+            Request::VoucherList { all } => catalog::voucher_list(self, all).await,
+            Request::VoucherRevoke { code } => catalog::voucher_revoke(self, code).await,
+            Request::UserAdd { package_id, username, password, phone } => {
+                accounts::user_add(self, package_id, username, password, phone).await
+            }
+            Request::Clients => clients::list(self).await,
+            Request::Kick { mac } => clients::kick(self, mac).await,
+            Request::Status => status::report(self).await.map(|r| Reply::Status(Box::new(r))),
+            Request::ClockSynced => status::clock_synced(self).await,
+            Request::Jobs => records::jobs(self).await,
+            Request::JobRetry { id } => records::job_retry(self, id).await,
+            Request::Payments { limit } => records::payments(self, limit).await,
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Operator answers as text for a terminal: the tables and lines `hotspotd` prints. Pure
+//! formatting of `admin::Reply` values (`--json` prints the values themselves instead).
+
+use std::io::{self, Write};
+
+use crate::admin::{ClientRow, JobList, Reply, StatusReport};
+use crate::jobs::queue::Listed;
+use crate::portal::text;
+use crate::store::catalog::{Package, VoucherListing};
+use crate::store::payments::PaymentListing;
+
+pub fn text(reply: &Reply, out: &mut impl Write) -> io::Result<()> {
+    match reply {
+        Reply::PackageAdded { id } => writeln!(out, "{id}"),
+        Reply::Packages(packages) => package_table(packages, out),
+        Reply::VouchersCreated { codes } => codes.iter().try_for_each(|code| writeln!(out, "{code}")),
+        Reply::Vouchers(vouchers) => voucher_table(vouchers, out),
+        Reply::VoucherRevoked(_) => writeln!(out, "revoked: the code no longer logs anyone in"),
+        Reply::UserAdded(user) => writeln!(out, "{} {}", user.username, user.password),
+        Reply::Clients(clients) => client_table(clients, out),
+        Reply::Kicked(kicked) => writeln!(out, "ended the session of {}", kicked.mac),
+        Reply::Status(report) => status(report, out),
+        Reply::ClockSynced => Ok(()),
+        Reply::Jobs(jobs) => job_tables(jobs, out),
+        Reply::JobRetried { id } => writeln!(out, "failed job {id} is queued again"),
+        Reply::Payments(payments) => payment_table(payments, out),
+    }
+}
+
+fn package_table(packages: &[Package], out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "{:<4} {:<20} {:>8} {:>12} {:>9} {:>13} {:>7} ON SALE", "ID", "NAME", "PRICE", "DURATION", "DATA", "DOWN/UP KBPS", "DEVICES")?;
+    for p in packages {
+        let speed = match (p.down_kbps, p.up_kbps) {
+            (None, None) => "-".to_string(),
+            (d, u) => format!("{}/{}", d.map_or("-".into(), |v| v.to_string()), u.map_or("-".into(), |v| v.to_string())),
+        };
+        writeln!(
+            out,
+            "{:<4} {:<20} {:>8} {:>12} {:>9} {:>13} {:>7} {}",
+            p.id,
+            p.name,
+            text::price(p.price, &p.currency),
+            text::duration(p.duration_secs),
+            p.data_limit_bytes.map_or("unlimited".into(), text::bytes),
+            speed,
+            p.max_devices,
+            if p.active { "yes" } else { "no" }
+        )?;
+    }
+    Ok(())
+}
+
+fn voucher_table(vouchers: &[VoucherListing], out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "{:<10} {:<24} {:<9} REDEEMED BY", "CODE", "PACKAGE", "STATUS")?;
+    for v in vouchers {
+        let package = format!("{} {}", v.package_id, v.package_name);
+        writeln!(out, "{:<10} {:<24} {:<9} {}", v.code, package, v.status, v.redeemed_mac.as_deref().unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+fn client_table(clients: &[ClientRow], out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "{:<17} {:<15} {:<16} {:>10} {:>9} {:>9} {:>10}", "MAC", "IP", "USER", "TIME LEFT", "UP", "DOWN", "DATA LEFT")?;
+    for c in clients {
+        let data_left = c.data_left_bytes.map_or(text::UNLIMITED.to_owned(), text::bytes);
+        let via = if c.enforcer == "local" { String::new() } else { format!("  (NAS {})", c.enforcer) };
+        writeln!(
+            out,
+            "{:<17} {:<15} {:<16} {:>10} {:>9} {:>9} {:>10}{via}",
+            c.mac,
+            c.ip,
+            c.username,
+            text::duration(c.seconds_left),
+            text::bytes(c.bytes_up),
+            text::bytes(c.bytes_down),
+            data_left
+        )?;
+    }
+    Ok(())
+}
+
+fn job_tables(jobs: &JobList, out: &mut impl Write) -> io::Result<()> {
+    job_table(out, "PENDING", "DUE IN", "LAST ERROR", &jobs.pending, |at| at - jobs.now)?;
+    job_table(out, "FAILED (retry with `hotspotd jobs retry ID`)", "AGO", "ERROR", &jobs.failed, |at| jobs.now - at)
+}
+
+/// One table of `hotspotd jobs`; `age` turns a job's time into what the column shows.
+fn job_table(out: &mut impl Write, title: &str, when: &str, error: &str, jobs: &[Listed], age: impl Fn(i64) -> i64) -> io::Result<()> {
+    writeln!(out, "{title}")?;
+    writeln!(out, "{:<6} {:<8} {:<22} {:>8} {:>10}  {error}", "ID", "QUEUE", "KIND", "ATTEMPTS", when)?;
+    for j in jobs {
+        let shown_at = text::duration(age(j.at).max(0));
+        let error = j.error.as_deref().unwrap_or_default();
+        writeln!(out, "{:<6} {:<8} {:<22} {:>8} {shown_at:>10}  {error}", j.id, j.queue, j.kind, j.attempts)?;
+    }
+    Ok(())
+}
+
+fn payment_table(payments: &[PaymentListing], out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "{:<6} {:<8} {:<13} {:>6} {:<10} {:<12} {:<12} WHY", "ID", "PROVIDER", "PHONE", "AMOUNT", "STATUS", "RECEIPT", "ACCOUNT")?;
+    for p in payments {
+        writeln!(
+            out,
+            "{:<6} {:<8} {:<13} {:>6} {:<10} {:<12} {:<12} {}",
+            p.id,
+            p.provider,
+            p.phone,
+            p.amount,
+            p.status,
+            p.receipt.as_deref().unwrap_or_default(),
+            p.account.as_deref().unwrap_or_default(),
+            p.failure.map(|f| f.as_str()).unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
+fn status(r: &StatusReport, out: &mut impl Write) -> io::Result<()> {
+    let daemon = match (r.daemon_running, r.daemon_pid, r.daemon_uptime_secs) {
+        (true, Some(pid), Some(up)) => format!("running (pid {pid}, up {})", text::duration(up as i64)),
+        _ => "not running (this command read the database itself)".into(),
+    };
+    writeln!(out, "daemon:        {daemon}")?;
+    writeln!(out, "database:      {}", r.database)?;
+    writeln!(out, "portal:        {}", r.portal)?;
+    writeln!(out, "interface:     {}", r.interface)?;
+    let firewall = match (r.firewall.as_str(), r.firewall_installed, &r.firewall_error) {
+        ("none", _, _) => "none: nothing is enforced".to_string(),
+        (_, Some(true), _) => "nft, table inet hotspotd installed".to_string(),
+        (_, Some(false), _) => "nft, table inet hotspotd NOT installed (is the daemon running?)".to_string(),
+        (_, None, Some(e)) => format!("nft, cannot be checked: {e}"),
+        (kind, None, None) => kind.to_owned(),
+    };
+    writeln!(out, "firewall:      {firewall}")?;
+    if let Some(speed) = &r.speed_limits {
+        writeln!(out, "speed limits:  {speed}")?;
+    }
+    writeln!(out, "packages:      {} on sale", r.packages_on_sale)?;
+    writeln!(out, "vouchers:      {} unused", r.vouchers_unused)?;
+    writeln!(out, "online:        {} devices", r.devices_online)?;
+    let clock = match (r.clock_trusted, r.clock_synced_at, r.clock_last_good) {
+        (true, Some(at), _) => format!("trusted: synchronised by NTP {} ago", text::duration(r.now - at)),
+        (true, None, _) => "trusted: later than the last time known good (not yet synchronised by NTP since boot)".into(),
+        (false, _, Some(at)) => format!("NOT trusted: {} behind the last time known good; waiting for NTP", text::duration(at - r.now)),
+        (false, _, None) => "NOT trusted: never confirmed by NTP; waiting for NTP".into(),
+    };
+    writeln!(out, "clock:         {clock} (remaining time runs on the monotonic clock either way)")?;
+    let usage = match r.usage_last_checkpoint {
+        Some(at) => format!(
+            "{} active sessions checkpointed, last {} ago",
+            r.usage_sessions_checkpointed,
+            text::duration((r.now - at).max(0))
+        ),
+        None => "no checkpoint yet".into(),
+    };
+    writeln!(out, "usage:         {usage} (every {} s, polled every {} s)", r.usage_checkpoint_secs, r.usage_poll_secs)?;
+    writeln!(out, "jobs:          {} pending, {} failed (`hotspotd jobs`)", r.jobs_pending, r.jobs_failed)?;
+    let mpesa = match r.mpesa.as_str() {
+        "demo" => "DEMO (no real money)".to_string(),
+        "daraja" => format!("on ({})", r.mpesa_base_url),
+        other => other.to_owned(),
+    };
+    writeln!(out, "m-pesa:        {mpesa}")?;
+    writeln!(out, "sms:           {}", r.sms)?;
+    writeln!(out, "sync:          {} events recorded for a central server (none is configured in this version)", r.sync_backlog)?;
+    Ok(())
+}

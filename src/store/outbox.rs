@@ -1,0 +1,205 @@
+//! The sync outbox (`sync_outbox`): what the central server has not seen yet, in the order
+//! it happened. `record` is the one writer: every change worth reporting calls it inside the
+//! transaction that makes the change, so the change and its event are committed together or
+//! not at all (a crash can neither lose an event nor report a change that did not happen).
+//!
+//! Events carry what the central needs to know, never a password or a token. Usage is
+//! coalesced: at most one unsent usage row exists, holding every active session's totals as
+//! of the last checkpoint; a newer checkpoint rewrites it in place (totals only grow, so the
+//! newest supersede), so usage never piles up on flash however long the router is offline.
+//! Money, accounts, sessions and vouchers are never coalesced or dropped.
+//!
+//! Sending (and deleting what the central acknowledged) is the sync module's job.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use crate::access::AccountStatus;
+use crate::store::accounts::AccountSource;
+use crate::store::payments::{PaymentFailure, PaymentStatus};
+use crate::store::sessions::{EndMethod, EndReason};
+
+/// A change worth reporting. Stored as JSON in `sync_outbox.payload` (`{"event":"…",…}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A payment prompt was asked for.
+    PaymentStarted { payment_id: i64, provider: String, phone: String, package_id: i64, amount: i64, currency: String },
+    /// M-Pesa confirmed a payment.
+    PaymentConfirmed { payment_id: i64, receipt: Option<String>, amount: i64, phone: String },
+    /// A payment did not go through (`status` failed or cancelled), and why.
+    PaymentFailed { payment_id: i64, status: PaymentStatus, failure: PaymentFailure },
+    /// An account came into being (a voucher's first use, a payment, the operator).
+    AccountCreated { account_id: i64, username: String, source: AccountSource, package_id: i64, phone: Option<String> },
+    /// A purchase added time and data to an account.
+    AccountExtended {
+        account_id: i64,
+        package_id: i64,
+        payment_id: Option<i64>,
+        duration_secs: i64,
+        expires_at: Option<i64>,
+        data_limit_bytes: Option<i64>,
+    },
+    /// An account's status changed (expired, data used up, suspended, active again).
+    AccountStatus { account_id: i64, status: AccountStatus },
+    /// An account was given a new password (the password itself is never reported).
+    PasswordReset { account_id: i64 },
+    /// A device went online.
+    SessionStarted {
+        session_id: i64,
+        account_id: i64,
+        username: String,
+        mac: String,
+        ip: String,
+        /// `local` or the NAS's name.
+        enforcer: String,
+        expires_at: i64,
+    },
+    /// A device's session ended: who or what ended it, why, and its totals.
+    SessionEnded {
+        session_id: i64,
+        account_id: i64,
+        method: EndMethod,
+        reason: EndReason,
+        bytes_up: i64,
+        bytes_down: i64,
+        duration_secs: i64,
+    },
+    /// Higher final totals for a session that already ended (bytes read after its end).
+    SessionTotals { session_id: i64, bytes_up: i64, bytes_down: i64 },
+    /// Every active session's totals as `[session_id, bytes_up, bytes_down]` (coalesced).
+    Usage { at: i64, sessions: Vec<[i64; 3]> },
+    /// The operator created vouchers.
+    VouchersCreated { package_id: i64, batch: Option<String>, codes: Vec<String> },
+    /// A voucher was used for the first time.
+    VoucherRedeemed { voucher_id: i64, code: String, account_id: i64, mac: String },
+    /// An unused voucher was withdrawn.
+    VoucherRevoked { voucher_id: i64, code: String },
+}
+
+impl Event {
+    /// What the row is about (`entity`, `entity_id`) and what happened to it (`op`).
+    fn subject(&self) -> (&'static str, i64, &'static str) {
+        match self {
+            Event::PaymentStarted { payment_id, .. } => ("payment", *payment_id, "started"),
+            Event::PaymentConfirmed { payment_id, .. } => ("payment", *payment_id, "confirmed"),
+            Event::PaymentFailed { payment_id, .. } => ("payment", *payment_id, "failed"),
+            Event::AccountCreated { account_id, .. } => ("account", *account_id, "created"),
+            Event::AccountExtended { account_id, .. } => ("account", *account_id, "extended"),
+            Event::AccountStatus { account_id, .. } => ("account", *account_id, "status"),
+            Event::PasswordReset { account_id } => ("account", *account_id, "password_reset"),
+            Event::SessionStarted { session_id, .. } => ("session", *session_id, "started"),
+            Event::SessionEnded { session_id, .. } => ("session", *session_id, "ended"),
+            Event::SessionTotals { session_id, .. } => ("session", *session_id, "totals"),
+            Event::Usage { .. } => ("usage", 0, "checkpoint"),
+            Event::VouchersCreated { package_id, .. } => ("voucher", *package_id, "created"),
+            Event::VoucherRedeemed { voucher_id, .. } => ("voucher", *voucher_id, "redeemed"),
+            Event::VoucherRevoked { voucher_id, .. } => ("voucher", *voucher_id, "revoked"),
+        }
+    }
+}
+
+/// Records `event` in the outbox, inside the caller's transaction. A usage event replaces
+/// the unsent one, if any (see the module comment); every other event is appended.
+pub fn record(conn: &Connection, event: &Event, now: i64) -> Result<(), StoreError> {
+    let (entity, entity_id, op) = event.subject();
+    let payload = serde_json::to_string(event).map_err(StoreError::Encode)?;
+    if let Event::Usage { .. } = event {
+        let unsent: Option<i64> = conn
+            .query_row("SELECT id FROM sync_outbox WHERE entity = 'usage' AND sent_at IS NULL ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = unsent {
+            conn.execute("UPDATE sync_outbox SET payload = ?2, created_at = ?3 WHERE id = ?1", params![id, payload, now])?;
+            return Ok(());
+        }
+    }
+    conn.prepare_cached("INSERT INTO sync_outbox (entity, entity_id, op, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![entity, entity_id, op, payload, now])?;
+    Ok(())
+}
+
+/// An outbox row as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    pub entity: String,
+    pub entity_id: i64,
+    pub op: String,
+    pub event: Event,
+    pub created_at: i64,
+}
+
+/// Unsent events from `after_id` on, oldest first (for the sync module, `hotspotd status`
+/// and tests). A row this version cannot read is an error naming it.
+pub fn unsent(conn: &Connection, after_id: i64, limit: u32) -> Result<Vec<Recorded>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, entity, entity_id, op, payload, created_at FROM sync_outbox
+         WHERE sent_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after_id, limit], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get(5)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, entity, entity_id, op, payload, created_at) = row?;
+        let event = serde_json::from_str(&payload).map_err(|source| StoreError::Decode { what: format!("outbox row {id}"), source })?;
+        out.push(Recorded { id, entity, entity_id, op, event, created_at });
+    }
+    Ok(out)
+}
+
+/// How many events wait to be sent (for `hotspotd status`).
+pub fn backlog(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL", [], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::migrations;
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations::migrate(&mut conn).unwrap();
+        conn
+    }
+
+    #[test]
+    fn events_are_kept_in_order_and_read_back() {
+        let conn = db();
+        let started = Event::PaymentStarted {
+            payment_id: 4,
+            provider: "mpesa".into(),
+            phone: "254712345678".into(),
+            package_id: 1,
+            amount: 10,
+            currency: "KES".into(),
+        };
+        record(&conn, &started, 100).unwrap();
+        record(&conn, &Event::PasswordReset { account_id: 9 }, 101).unwrap();
+        let rows = unsent(&conn, 0, 10).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].entity.as_str(), rows[0].entity_id, rows[0].op.as_str()), ("payment", 4, "started"));
+        assert_eq!(rows[0].event, started);
+        assert_eq!(rows[1].event, Event::PasswordReset { account_id: 9 });
+        assert_eq!(unsent(&conn, rows[0].id, 10).unwrap().len(), 1);
+        let payload: String = conn.query_row("SELECT payload FROM sync_outbox WHERE id = ?1", [rows[0].id], |r| r.get(0)).unwrap();
+        assert!(payload.starts_with(r#"{"event":"payment_started","payment_id":4"#), "{payload}");
+    }
+
+    #[test]
+    fn usage_is_coalesced_into_one_unsent_row() {
+        let conn = db();
+        record(&conn, &Event::Usage { at: 1, sessions: vec![[1, 10, 20]] }, 1).unwrap();
+        record(&conn, &Event::PasswordReset { account_id: 9 }, 2).unwrap();
+        record(&conn, &Event::Usage { at: 3, sessions: vec![[1, 15, 40], [2, 1, 1]] }, 3).unwrap();
+        let rows = unsent(&conn, 0, 10).unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].event, Event::Usage { at: 3, sessions: vec![[1, 15, 40], [2, 1, 1]] });
+        // Once the usage row is on its way (sent_at set), a new checkpoint starts another.
+        conn.execute("UPDATE sync_outbox SET sent_at = 4 WHERE id = ?1", [rows[0].id]).unwrap();
+        record(&conn, &Event::Usage { at: 5, sessions: vec![[1, 16, 41]] }, 5).unwrap();
+        assert_eq!(backlog(&conn).unwrap(), 2);
+    }
+}
