@@ -1,29 +1,46 @@
 #!/usr/bin/env bash
 # The project's test entry point (the README's test command; CI runs it too).
-# Runs every unit and integration test. Loopback tests need curl and python3 (the fake
-# Daraja and SMS gateways); the network-namespace tests also need root, nft, ip and tc
-# (iproute2), iperf3 (speed limits) and libfaketime (clock jumps: the `faketime` package).
-# HOTSPOTD_SKIP_NETNS=1 skips only those (for a quick run without root).
+# Runs every unit and integration test. On a fresh Debian machine it is all a newcomer
+# types: run as root, it installs what the tests need (apt-get) before running them:
+#   curl, python3        loopback tests (the fake Daraja and SMS gateways)
+#   openssl              the HTTPS test (a private CA on loopback)
+#   nftables, iproute2   the network-namespace lab (real nft, tc, ip)
+#   iperf3, faketime     speed limits; clock jumps (libfaketime)
+# HOTSPOTD_SKIP_NETNS=1 skips only the namespace tests (for a quick run without root).
+# HOTSPOTD_TEST_THREADS sets how many tests run at once (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for tool in curl python3; do
-  command -v "$tool" >/dev/null || { echo "scripts/test.sh: missing $tool (apt-get install -y curl python3)" >&2; exit 1; }
-done
+# command the tests run → Debian package that has it
+declare -A package_of=(
+  [curl]=curl [python3]=python3 [openssl]=openssl
+  [nft]=nftables [ip]=iproute2 [tc]=iproute2 [iperf3]=iperf3 [faketime]=faketime
+)
+needed=(curl python3 openssl)
 if [[ "${HOTSPOTD_SKIP_NETNS:-0}" != 1 ]]; then
-  missing=()
-  for tool in nft ip tc iperf3 faketime; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
-  done
-  if ((${#missing[@]})); then
-    echo "scripts/test.sh: missing ${missing[*]}; on Debian: apt-get install -y nftables iproute2 curl python3 iperf3 faketime" >&2
+  needed+=(nft ip tc iperf3 faketime)
+fi
+
+missing=()
+for tool in "${needed[@]}"; do
+  command -v "$tool" >/dev/null || missing+=("${package_of[$tool]}")
+done
+if ((${#missing[@]})); then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "scripts/test.sh: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" ca-certificates >/dev/null
+  else
+    echo "scripts/test.sh: missing packages: ${missing[*]}; as root on Debian this script installs them" >&2
     echo "(or set HOTSPOTD_SKIP_NETNS=1 to skip the network-namespace tests)" >&2
     exit 1
   fi
-  if [[ $(id -u) != 0 ]]; then
-    echo "scripts/test.sh: the network-namespace tests need root (or set HOTSPOTD_SKIP_NETNS=1)" >&2
-    exit 1
-  fi
+fi
+if [[ "${HOTSPOTD_SKIP_NETNS:-0}" != 1 && $(id -u) != 0 ]]; then
+  echo "scripts/test.sh: the network-namespace tests need root (or set HOTSPOTD_SKIP_NETNS=1)" >&2
+  exit 1
 fi
 
 cargo build --locked --bins

@@ -1,6 +1,7 @@
 //! Live usage in memory: per session, the bytes the kernel has counted (`live`) and the part
-//! already written to the database (`saved`). Pure: readings and database facts come in as
-//! arguments, decisions go out as data; `usage/mod.rs` does the I/O.
+//! already written to the database (`saved`). Pure, and a leaf: readings and database facts
+//! come in as arguments, decisions go out as data; `sessions` (its usage task and its ends)
+//! does the I/O and is the one writer of usage to the database.
 //!
 //! The kernel counts per device address; the database says which session holds an address.
 //! Kernel counters start from a session's recorded totals and only grow, so a session's
@@ -10,7 +11,7 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use crate::firewall::{Revoked, Traffic, UsageReading};
+use crate::firewall::{Traffic, UsageReading};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
@@ -53,15 +54,6 @@ pub struct Observed {
     pub exhausted_accounts: Vec<i64>,
     /// Sessions tracked here that the database no longer lists as active.
     pub ended: Vec<Ended>,
-}
-
-/// The last counts of devices about to be revoked, read just before their counters go. A
-/// device the kernel holds no counters for is left out.
-pub fn final_counts(reading: &UsageReading, revoked: &[Revoked]) -> Vec<Ended> {
-    revoked
-        .iter()
-        .filter_map(|r| Some(Ended { session_id: r.session_id, total: *reading.devices.get(&r.device.ip)? }))
-        .collect()
 }
 
 #[derive(Debug, Clone, Default)]

@@ -496,3 +496,55 @@ fn a_forgotten_password_is_replaced_by_sms_without_telling_who_is_a_customer() {
     assert!(answer["error"].as_str().unwrap().contains("Wait"), "{answer}");
     exactly_sms(&h, 3);
 }
+
+/// The outbox events of payment `id`'s story, as `op`s of the `payment` entity, and every
+/// entity that has events.
+fn outbox_of(h: &Hotspot, id: i64) -> (Vec<String>, Vec<String>) {
+    let db = h.db();
+    let ops = db
+        .prepare("SELECT op FROM sync_outbox WHERE entity = 'payment' AND entity_id = ?1 ORDER BY id")
+        .unwrap()
+        .query_map([id], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let entities = db
+        .prepare("SELECT DISTINCT entity || '/' || op FROM sync_outbox ORDER BY 1")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    (ops, entities)
+}
+
+#[test]
+fn a_payment_and_what_it_bought_are_recorded_for_the_central_server() {
+    let h = Hotspot::start("outbox", Options::default());
+    let package = h.package("1 hour", 10, 3600);
+    h.daraja.plan(0, Some(0));
+    let paid = h.pay_ok(package, PHONE);
+    wait_paid(&h, paid);
+    h.daraja.plan(1032, Some(0));
+    let cancelled = h.pay_ok(package, PHONE);
+    h.wait_status(cancelled, "cancelled", secs(15));
+    h.wait_jobs_done(secs(10));
+    let (ops, entities) = outbox_of(&h, paid);
+    assert_eq!(ops, ["started", "confirmed"]);
+    assert_eq!(outbox_of(&h, cancelled).0, ["started", "failed"]);
+    for expected in ["account/created", "session/started"] {
+        assert!(entities.iter().any(|e| e == expected), "no {expected} event: {entities:?}");
+    }
+    // The confirmed payment's event carries what the central needs, and no password.
+    let payload: String = h
+        .db()
+        .query_row("SELECT payload FROM sync_outbox WHERE entity = 'payment' AND op = 'confirmed'", [], |r| r.get(0))
+        .unwrap();
+    let event: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!((event["amount"].as_i64(), event["phone"].as_str()), (Some(10), Some(MSISDN)), "{event}");
+    let all: Vec<String> =
+        h.db().prepare("SELECT payload FROM sync_outbox").unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+    let sms = exactly_sms(&h, 1);
+    let password = password_in(sms[0]["message"].as_str().unwrap()).unwrap();
+    assert!(all.iter().all(|p| !p.contains(&password)), "a password reached the outbox");
+}

@@ -172,6 +172,9 @@ fn passwords_and_unknown_codes_are_refused_without_side_effects() {
     assert_eq!(login(&mut db.conn, client(1), &nobody, NOW).unwrap_err(), Refusal::WrongCredentials);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM sessions"), 0);
     assert_eq!(count(&db.conn, "SELECT count(*) FROM auth_log WHERE outcome = 'rejected'"), 3);
+    // Refusals are logged with stable codes that tools can count by.
+    assert_eq!(count(&db.conn, "SELECT count(*) FROM auth_log WHERE reason = 'unknown_voucher'"), 1);
+    assert_eq!(count(&db.conn, "SELECT count(*) FROM auth_log WHERE reason = 'wrong_credentials'"), 2);
     let right = Credential::Password { username: "amina".into(), password: "secret1".into() };
     assert!(login(&mut db.conn, client(1), &right, NOW).is_ok());
 }

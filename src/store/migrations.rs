@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init.sql", include_str!("../../sqlite-schema/0001_init.sql")),
     ("0002_payments_and_jobs.sql", include_str!("../../sqlite-schema/0002_payments_and_jobs.sql")),
     ("0003_usage_and_clock.sql", include_str!("../../sqlite-schema/0003_usage_and_clock.sql")),
+    ("0005_seams.sql", include_str!("../../sqlite-schema/0005_seams.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +96,29 @@ mod tests {
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_upgrade_drops_what_older_versions_queued_for_recurring_work() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        // A database as version 3 left it: recurring work queued, the sync placeholder's note.
+        for (i, (_, sql)) in MIGRATIONS.iter().take(3).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i + 1).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO jobs (queue, kind, payload, unique_key, run_at, created_at) VALUES
+                 ('default', 'SyncRadiusAccounting', '{\"kind\":\"SyncRadiusAccounting\"}', 'SyncRadiusAccounting', 0, 0),
+                 ('high', 'SendCredentialsSms', '{\"kind\":\"SendCredentialsSms\",\"credential_id\":1}', 'sms:1', 0, 0);
+             INSERT INTO settings (key, value) VALUES ('sync_status', 'not configured');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let kinds: Vec<String> =
+            conn.prepare("SELECT kind FROM jobs").unwrap().query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        assert_eq!(kinds, ["SendCredentialsSms"], "durable jobs stay");
+        let notes: i64 = conn.query_row("SELECT count(*) FROM settings WHERE key = 'sync_status'", [], |r| r.get(0)).unwrap();
+        assert_eq!(notes, 0);
     }
 
     #[test]

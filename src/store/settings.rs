@@ -13,8 +13,6 @@ pub const CLOCK_SYNCED_BOOT: &str = "clock_synced_boot";
 pub const CLOCK_CHECKPOINT: &str = "clock_checkpoint";
 /// The latest time the router has seen while its clock was trusted.
 pub const LAST_GOOD_TIME: &str = "last_good_time";
-/// What the last accounting sync did (`SyncRadiusAccounting`).
-pub const SYNC_STATUS: &str = "sync_status";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)

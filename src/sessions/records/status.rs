@@ -70,7 +70,8 @@ pub fn why_offline(conn: &Connection, client: Client, now: i64) -> Result<Option
             "SELECT s.end_reason, u.status FROM sessions s JOIN hotspot_users u ON u.id = s.user_id
              WHERE s.mac = ?1 AND s.status = 'ended' AND s.ended_at > ?2 ORDER BY s.id DESC LIMIT 1",
             rusqlite::params![client.mac.to_string(), now - ENDED_NOTICE_SECS],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            // Older versions stored free-text reasons: a word this version does not know is none.
+            |r| Ok((r.get::<_, Option<String>>(0)?.as_deref().and_then(EndReason::parse), r.get(1)?)),
         )
         .optional()?;
     Ok(match last {
