@@ -132,11 +132,14 @@ fn login_decisions() {
     }
 }
 
+/// A table-driven case: name, what the code found, what the rules decide.
+type VoucherCase = (&'static str, Option<VoucherState>, Result<Option<Account>, Refusal>);
+
 #[test]
 fn voucher_decisions() {
     let account = started(1, NOW + 10);
     let unused = |package_active, valid_until| VoucherState::Unused { package_active, valid_until };
-    let cases: [(&str, Option<VoucherState>, Result<Option<Account>, Refusal>); 7] = [
+    let cases: [VoucherCase; 7] = [
         ("unknown code", None, Err(Refusal::UnknownVoucher)),
         ("revoked", Some(VoucherState::Revoked), Err(Refusal::VoucherRevoked)),
         ("unused", Some(unused(true, None)), Ok(None)),

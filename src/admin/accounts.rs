@@ -1,6 +1,6 @@
 //! Accounts the operator creates by hand (`hotspotd user add`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Admin, AdminError, Reply};
 use crate::credentials;
@@ -8,7 +8,7 @@ use crate::store::accounts::{self, AccountSource};
 use crate::store::{catalog, StoreError};
 
 /// A new account's credentials, shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewUser {
     pub username: String,
     pub password: String,

@@ -1,7 +1,7 @@
 //! Devices online and ending their sessions. Usage is live when the daemon answers (its
 //! ledger), as of the last checkpoint when the command runs without it.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Admin, AdminError, Reply};
 use crate::netaddr::MacAddr;
@@ -9,7 +9,7 @@ use crate::store::accounts;
 use crate::store::sessions::{self as session_rows, EndMethod};
 
 /// One device online.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ClientRow {
     pub session_id: i64,
     pub mac: String,
@@ -26,7 +26,7 @@ pub struct ClientRow {
 }
 
 /// What a kick ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Kicked {
     pub mac: MacAddr,
     pub sessions: usize,

@@ -55,8 +55,7 @@ pub enum Request {
 }
 
 /// What an operation gives back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     PackageAdded { id: i64 },
     Packages(Vec<Package>),
@@ -74,23 +73,30 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// The value alone, as `--json` prints it (`[{…}]` for a list, `{"id":3}` for an add).
-    pub fn value(&self) -> serde_json::Value {
-        let value = match self {
-            Reply::PackageAdded { id } | Reply::JobRetried { id } => serde_json::to_value(serde_json::json!({ "id": id })),
-            Reply::Packages(v) => serde_json::to_value(v),
-            Reply::VouchersCreated { codes } => serde_json::to_value(codes),
-            Reply::Vouchers(v) => serde_json::to_value(v),
-            Reply::VoucherRevoked(v) => serde_json::to_value(v),
-            Reply::UserAdded(v) => serde_json::to_value(v),
-            Reply::Clients(v) => serde_json::to_value(v),
-            Reply::Kicked(v) => serde_json::to_value(v),
-            Reply::Status(v) => serde_json::to_value(v),
-            Reply::ClockSynced => Ok(serde_json::json!({ "ok": true })),
-            Reply::Jobs(v) => serde_json::to_value(v),
-            Reply::Payments(v) => serde_json::to_value(v),
-        };
-        value.unwrap_or(serde_json::Value::Null)
+    /// The value alone as JSON (`[{…}]` for a list, `{"id":3}` for an add), for `--json`.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        #[derive(Serialize)]
+        struct Id {
+            id: i64,
+        }
+        #[derive(Serialize)]
+        struct Done {
+            ok: bool,
+        }
+        match self {
+            Reply::PackageAdded { id } | Reply::JobRetried { id } => serde_json::to_writer(out, &Id { id: *id }),
+            Reply::Packages(v) => serde_json::to_writer(out, v),
+            Reply::VouchersCreated { codes } => serde_json::to_writer(out, codes),
+            Reply::Vouchers(v) => serde_json::to_writer(out, v),
+            Reply::VoucherRevoked(v) => serde_json::to_writer(out, v),
+            Reply::UserAdded(v) => serde_json::to_writer(out, v),
+            Reply::Clients(v) => serde_json::to_writer(out, v),
+            Reply::Kicked(v) => serde_json::to_writer(out, v),
+            Reply::Status(v) => serde_json::to_writer(out, v),
+            Reply::ClockSynced => serde_json::to_writer(out, &Done { ok: true }),
+            Reply::Jobs(v) => serde_json::to_writer(out, v),
+            Reply::Payments(v) => serde_json::to_writer(out, v),
+        }
     }
 }
 

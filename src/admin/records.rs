@@ -1,13 +1,13 @@
 //! Payments and jobs as the operator lists them, and putting a failed job back.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Admin, AdminError, Reply};
 use crate::jobs::queue::{self, Listed};
 use crate::store::payments;
 
 /// The job queue: what waits (with its next run) and what failed (with its error).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JobList {
     pub pending: Vec<Listed>,
     pub failed: Vec<Listed>,

@@ -2,7 +2,7 @@
 //! what is for sale and online, can the clock be believed, how usage, jobs and the sync
 //! backlog stand. Also recording that NTP set the clock (`hotspotd clock synced`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Admin, AdminError, Reply};
 use crate::clock::{self, Clock, SystemClock, Trust};
@@ -10,7 +10,7 @@ use crate::config::{FirewallKind, MpesaMode};
 use crate::jobs::queue;
 use crate::store::{self, catalog, outbox};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatusReport {
     /// The daemon answered this report (`false`: the command read the database itself).
     pub daemon_running: bool,

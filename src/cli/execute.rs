@@ -1,13 +1,15 @@
 //! Carrying out an operator's operation from the command line: through the running daemon's
 //! control socket (one writer for the firewall and usage), or, when no daemon runs on this
-//! database, in this process on the same code (`admin::local`). Then the answer is printed.
+//! database, in this process on the same code (`admin::local`). Then the answer is printed,
+//! rendered by `render` either way.
 
 use std::io::Write;
 
 use super::render;
-use crate::admin::{local, Reply, Request};
+use crate::admin::{local, Request};
 use crate::config::Config;
 use crate::control::client::{self, ControlError};
+use crate::control::Call;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -21,20 +23,12 @@ pub enum CliError {
 
 /// Runs `request` and prints its answer (`json`: as JSON) to `out`.
 pub fn execute(config: &Config, request: Request, json: bool, out: &mut impl Write) -> Result<(), CliError> {
-    let reply = run(config, request)?;
-    if json {
-        serde_json::to_writer_pretty(&mut *out, &reply.value()).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-    } else {
-        render::text(&reply, out)?;
-    }
+    let call = Call { json, request };
+    let output = match client::call(&config.control_socket, &call) {
+        Ok(output) => output,
+        Err(ControlError::NotRunning(_)) => render::output(&local::execute(config, call.request)?, json),
+        Err(e) => return Err(e.into()),
+    };
+    out.write_all(output.as_bytes())?;
     Ok(())
-}
-
-fn run(config: &Config, request: Request) -> Result<Reply, CliError> {
-    match client::call(&config.control_socket, &request) {
-        Ok(reply) => Ok(reply),
-        Err(ControlError::NotRunning(_)) => Ok(local::execute(config, request)?),
-        Err(e) => Err(e.into()),
-    }
 }

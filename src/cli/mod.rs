@@ -4,7 +4,7 @@
 //! the operations are `admin`'s. Usage errors say what to type instead.
 
 mod execute;
-mod render;
+pub mod render;
 
 pub use execute::{execute, CliError};
 

@@ -1,7 +1,9 @@
-//! Operator answers as text for a terminal: the tables and lines `hotspotd` prints. Pure
-//! formatting of `admin::Reply` values (`--json` prints the values themselves instead).
+//! Operator answers as the command prints them: text for a terminal (the tables and lines
+//! `hotspotd` prints) or, with `--json`, the reply's value as JSON. Pure formatting of
+//! `admin::Reply` values; the daemon uses it too, to answer a command over the control
+//! socket with exactly what that command prints.
 
-use std::io::{self, Write};
+use std::io::{self, Write as _};
 
 use crate::admin::{ClientRow, JobList, Reply, StatusReport};
 use crate::jobs::queue::Listed;
@@ -9,7 +11,20 @@ use crate::portal::text;
 use crate::store::catalog::{Package, VoucherListing};
 use crate::store::payments::PaymentListing;
 
-pub fn text(reply: &Reply, out: &mut impl Write) -> io::Result<()> {
+/// What the command prints for `reply`.
+pub fn output(reply: &Reply, json: bool) -> String {
+    let mut out = Vec::new();
+    let written = if json { reply.write_json(&mut out).map_err(io::Error::from) } else { text(reply, &mut out) };
+    if let Err(e) = written {
+        out = format!("cannot show the answer: {e}").into_bytes();
+    }
+    if json {
+        out.push(b'\n');
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn text(reply: &Reply, out: &mut Vec<u8>) -> io::Result<()> {
     match reply {
         Reply::PackageAdded { id } => writeln!(out, "{id}"),
         Reply::Packages(packages) => package_table(packages, out),
@@ -27,7 +42,7 @@ pub fn text(reply: &Reply, out: &mut impl Write) -> io::Result<()> {
     }
 }
 
-fn package_table(packages: &[Package], out: &mut impl Write) -> io::Result<()> {
+fn package_table(packages: &[Package], out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "{:<4} {:<20} {:>8} {:>12} {:>9} {:>13} {:>7} ON SALE", "ID", "NAME", "PRICE", "DURATION", "DATA", "DOWN/UP KBPS", "DEVICES")?;
     for p in packages {
         let speed = match (p.down_kbps, p.up_kbps) {
@@ -50,7 +65,7 @@ fn package_table(packages: &[Package], out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn voucher_table(vouchers: &[VoucherListing], out: &mut impl Write) -> io::Result<()> {
+fn voucher_table(vouchers: &[VoucherListing], out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "{:<10} {:<24} {:<9} REDEEMED BY", "CODE", "PACKAGE", "STATUS")?;
     for v in vouchers {
         let package = format!("{} {}", v.package_id, v.package_name);
@@ -59,7 +74,7 @@ fn voucher_table(vouchers: &[VoucherListing], out: &mut impl Write) -> io::Resul
     Ok(())
 }
 
-fn client_table(clients: &[ClientRow], out: &mut impl Write) -> io::Result<()> {
+fn client_table(clients: &[ClientRow], out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "{:<17} {:<15} {:<16} {:>10} {:>9} {:>9} {:>10}", "MAC", "IP", "USER", "TIME LEFT", "UP", "DOWN", "DATA LEFT")?;
     for c in clients {
         let data_left = c.data_left_bytes.map_or(text::UNLIMITED.to_owned(), text::bytes);
@@ -79,13 +94,13 @@ fn client_table(clients: &[ClientRow], out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
-fn job_tables(jobs: &JobList, out: &mut impl Write) -> io::Result<()> {
+fn job_tables(jobs: &JobList, out: &mut Vec<u8>) -> io::Result<()> {
     job_table(out, "PENDING", "DUE IN", "LAST ERROR", &jobs.pending, |at| at - jobs.now)?;
     job_table(out, "FAILED (retry with `hotspotd jobs retry ID`)", "AGO", "ERROR", &jobs.failed, |at| jobs.now - at)
 }
 
 /// One table of `hotspotd jobs`; `age` turns a job's time into what the column shows.
-fn job_table(out: &mut impl Write, title: &str, when: &str, error: &str, jobs: &[Listed], age: impl Fn(i64) -> i64) -> io::Result<()> {
+fn job_table(out: &mut Vec<u8>, title: &str, when: &str, error: &str, jobs: &[Listed], age: impl Fn(i64) -> i64) -> io::Result<()> {
     writeln!(out, "{title}")?;
     writeln!(out, "{:<6} {:<8} {:<22} {:>8} {:>10}  {error}", "ID", "QUEUE", "KIND", "ATTEMPTS", when)?;
     for j in jobs {
@@ -96,7 +111,7 @@ fn job_table(out: &mut impl Write, title: &str, when: &str, error: &str, jobs: &
     Ok(())
 }
 
-fn payment_table(payments: &[PaymentListing], out: &mut impl Write) -> io::Result<()> {
+fn payment_table(payments: &[PaymentListing], out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "{:<6} {:<8} {:<13} {:>6} {:<10} {:<12} {:<12} WHY", "ID", "PROVIDER", "PHONE", "AMOUNT", "STATUS", "RECEIPT", "ACCOUNT")?;
     for p in payments {
         writeln!(
@@ -115,7 +130,7 @@ fn payment_table(payments: &[PaymentListing], out: &mut impl Write) -> io::Resul
     Ok(())
 }
 
-fn status(r: &StatusReport, out: &mut impl Write) -> io::Result<()> {
+fn status(r: &StatusReport, out: &mut Vec<u8>) -> io::Result<()> {
     let daemon = match (r.daemon_running, r.daemon_pid, r.daemon_uptime_secs) {
         (true, Some(pid), Some(up)) => format!("running (pid {pid}, up {})", text::duration(up as i64)),
         _ => "not running (this command read the database itself)".into(),

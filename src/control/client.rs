@@ -7,8 +7,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{Answer, MAX_ANSWER_BYTES};
-use crate::admin::{Reply, Request};
+use super::{Answer, Call, MAX_ANSWER_BYTES};
 
 /// Longest the command waits for the daemon's answer (creating 10,000 vouchers takes a few
 /// seconds on a router).
@@ -32,8 +31,8 @@ pub enum ControlError {
     Refused(String),
 }
 
-/// Sends `request` to the daemon listening on `path` and returns its reply.
-pub fn call(path: &Path, request: &Request) -> Result<Reply, ControlError> {
+/// Sends `call` to the daemon listening on `path` and returns what the command prints.
+pub fn call(path: &Path, call: &Call) -> Result<String, ControlError> {
     let io = |source| ControlError::Io { path: path.to_owned(), source };
     let mut stream = match UnixStream::connect(path) {
         Ok(stream) => stream,
@@ -43,13 +42,13 @@ pub fn call(path: &Path, request: &Request) -> Result<Reply, ControlError> {
         Err(e) => return Err(io(e)),
     };
     stream.set_read_timeout(Some(ANSWER_TIMEOUT)).map_err(io)?;
-    let mut line = serde_json::to_vec(request).map_err(ControlError::Garbled)?;
+    let mut line = serde_json::to_vec(call).map_err(ControlError::Garbled)?;
     line.push(b'\n');
     stream.write_all(&line).map_err(io)?;
     let mut answer = Vec::new();
     BufReader::new(stream.take(MAX_ANSWER_BYTES)).read_until(b'\n', &mut answer).map_err(io)?;
     match serde_json::from_slice::<Answer>(&answer).map_err(ControlError::Garbled)? {
-        Answer::Ok(reply) => Ok(reply),
+        Answer::Output(output) => Ok(output),
         Answer::Error(message) => Err(ControlError::Refused(message)),
     }
 }

@@ -11,8 +11,8 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
-use super::{Answer, MAX_REQUEST_BYTES};
-use crate::admin::{Admin, Request};
+use super::{Answer, Call, MAX_REQUEST_BYTES};
+use crate::admin::Admin;
 
 /// Connections served at once; more wait in the kernel's backlog.
 const CONCURRENT: usize = 4;
@@ -115,10 +115,10 @@ async fn serve_one(stream: UnixStream, admin: &Admin) -> std::io::Result<()> {
         Err(_) => Answer::Error("no request within 5 s".into()),
         Ok(Err(e)) => return Err(e),
         Ok(Ok(_)) if line.len() > MAX_REQUEST_BYTES => Answer::Error(format!("request larger than {MAX_REQUEST_BYTES} bytes")),
-        Ok(Ok(_)) => match serde_json::from_slice::<Request>(&line) {
+        Ok(Ok(_)) => match serde_json::from_slice::<Call>(&line) {
             Err(e) => Answer::Error(format!("not a request this hotspotd understands ({e}); are the command and the daemon the same version?")),
-            Ok(request) => match tokio::time::timeout(OPERATION_TIMEOUT, admin.execute(request)).await {
-                Ok(Ok(reply)) => Answer::Ok(reply),
+            Ok(call) => match tokio::time::timeout(OPERATION_TIMEOUT, admin.execute(call.request)).await {
+                Ok(Ok(reply)) => Answer::Output(crate::cli::render::output(&reply, call.json)),
                 Ok(Err(e)) => Answer::Error(crate::error_chain(&e)),
                 Err(_) => Answer::Error("the operation took longer than a minute; see the daemon's log".into()),
             },

@@ -126,7 +126,7 @@ pub fn backoff_secs(attempt: u32, jitter: f64) -> i64 {
 }
 
 /// A job as `hotspotd jobs` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Listed {
     pub id: i64,
     pub queue: String,

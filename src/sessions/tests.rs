@@ -10,7 +10,7 @@ use super::*;
 use crate::clock::Clock;
 use crate::firewall::{Authorised, Device, Firewall, FirewallError, Revoked, Traffic, UsageReading};
 use crate::store::catalog::{self, NewPackage};
-use crate::store::outbox::{self, Event};
+use crate::store::outbox;
 use crate::store::Store;
 
 const NOW: i64 = 1_800_000_000;
@@ -237,11 +237,8 @@ fn a_kick_records_the_kernels_last_count_in_the_session_and_its_end_event() {
             .unwrap();
         assert_eq!((bytes_in, bytes_out, used), (1_500, 90_000, 91_500));
         let events = s.sessions.store().call(|conn| outbox::unsent(conn, 0, 100)).await.unwrap();
-        let ended = events.iter().find_map(|e| match &e.event {
-            Event::SessionEnded { bytes_up, bytes_down, reason, .. } => Some((*bytes_up, *bytes_down, *reason)),
-            _ => None,
-        });
-        assert_eq!(ended, Some((1_500, 90_000, EndReason::Admin)));
+        let ended: serde_json::Value = events.iter().find(|e| e.op == "ended").map(|e| serde_json::from_str(&e.payload).unwrap()).unwrap();
+        assert_eq!((ended["bytes_up"].as_i64(), ended["bytes_down"].as_i64(), ended["reason"].as_str()), (Some(1_500), Some(90_000), Some("admin")));
         // Kicking a device that is not online ends nothing.
         assert_eq!(s.sessions.kick(client(1).mac, EndMethod::Cli).await.unwrap(), 0);
     });

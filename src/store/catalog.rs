@@ -22,7 +22,7 @@ word_enum! {
 sql_word!(VoucherStatus);
 
 /// A package as sold on the splash page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Package {
     pub id: i64,
     pub name: String,
@@ -131,7 +131,7 @@ pub fn create_vouchers(
 }
 
 /// A voucher with its package's name, for `voucher list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VoucherListing {
     pub code: String,
     pub package_id: i64,
@@ -212,7 +212,7 @@ pub fn mark_voucher_redeemed(
 }
 
 /// What revoking a voucher found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Revoke {
     /// It was unused and is withdrawn now.
     Revoked,

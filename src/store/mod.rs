@@ -50,12 +50,7 @@ pub enum StoreError {
     Closed,
     #[error("cannot encode a record as JSON")]
     Encode(#[source] serde_json::Error),
-    #[error("cannot read {what} (written by a newer hotspotd?)")]
-    Decode {
-        what: String,
-        #[source]
-        source: serde_json::Error,
-    },
+
 }
 
 /// Opens (creating if needed) and migrates the database at `path`.

@@ -12,7 +12,7 @@
 //! Sending (and deleting what the central acknowledged) is the sync module's job.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::StoreError;
 use crate::access::AccountStatus;
@@ -21,7 +21,7 @@ use crate::store::payments::{PaymentFailure, PaymentStatus};
 use crate::store::sessions::{EndMethod, EndReason};
 
 /// A change worth reporting. Stored as JSON in `sync_outbox.payload` (`{"event":"…",…}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// A payment prompt was asked for.
@@ -119,34 +119,27 @@ pub fn record(conn: &Connection, event: &Event, now: i64) -> Result<(), StoreErr
     Ok(())
 }
 
-/// An outbox row as stored.
+/// An outbox row as stored: the event is sent as it was written (`payload`, JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
     pub id: i64,
     pub entity: String,
     pub entity_id: i64,
     pub op: String,
-    pub event: Event,
+    pub payload: String,
     pub created_at: i64,
 }
 
-/// Unsent events from `after_id` on, oldest first (for the sync module, `hotspotd status`
-/// and tests). A row this version cannot read is an error naming it.
+/// Unsent events from `after_id` on, oldest first.
 pub fn unsent(conn: &Connection, after_id: i64, limit: u32) -> Result<Vec<Recorded>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, entity, entity_id, op, payload, created_at FROM sync_outbox
          WHERE sent_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![after_id, limit], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get(5)?))
+        Ok(Recorded { id: r.get(0)?, entity: r.get(1)?, entity_id: r.get(2)?, op: r.get(3)?, payload: r.get(4)?, created_at: r.get(5)? })
     })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, entity, entity_id, op, payload, created_at) = row?;
-        let event = serde_json::from_str(&payload).map_err(|source| StoreError::Decode { what: format!("outbox row {id}"), source })?;
-        out.push(Recorded { id, entity, entity_id, op, event, created_at });
-    }
-    Ok(out)
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// How many events wait to be sent (for `hotspotd status`).
@@ -181,11 +174,10 @@ mod tests {
         let rows = unsent(&conn, 0, 10).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].entity.as_str(), rows[0].entity_id, rows[0].op.as_str()), ("payment", 4, "started"));
-        assert_eq!(rows[0].event, started);
-        assert_eq!(rows[1].event, Event::PasswordReset { account_id: 9 });
+        assert_eq!(rows[0].payload, serde_json::to_string(&started).unwrap());
+        assert!(rows[0].payload.starts_with(r#"{"event":"payment_started","payment_id":4"#), "{}", rows[0].payload);
+        assert_eq!(rows[1].payload, r#"{"event":"password_reset","account_id":9}"#);
         assert_eq!(unsent(&conn, rows[0].id, 10).unwrap().len(), 1);
-        let payload: String = conn.query_row("SELECT payload FROM sync_outbox WHERE id = ?1", [rows[0].id], |r| r.get(0)).unwrap();
-        assert!(payload.starts_with(r#"{"event":"payment_started","payment_id":4"#), "{payload}");
     }
 
     #[test]
@@ -196,7 +188,7 @@ mod tests {
         record(&conn, &Event::Usage { at: 3, sessions: vec![[1, 15, 40], [2, 1, 1]] }, 3).unwrap();
         let rows = unsent(&conn, 0, 10).unwrap();
         assert_eq!(rows.len(), 2, "{rows:?}");
-        assert_eq!(rows[0].event, Event::Usage { at: 3, sessions: vec![[1, 15, 40], [2, 1, 1]] });
+        assert_eq!(rows[0].payload, r#"{"event":"usage","at":3,"sessions":[[1,15,40],[2,1,1]]}"#);
         // Once the usage row is on its way (sent_at set), a new checkpoint starts another.
         conn.execute("UPDATE sync_outbox SET sent_at = 4 WHERE id = ?1", [rows[0].id]).unwrap();
         record(&conn, &Event::Usage { at: 5, sessions: vec![[1, 16, 41]] }, 5).unwrap();

@@ -251,7 +251,7 @@ pub fn receipt_used(conn: &Connection, receipt: &str) -> Result<bool, StoreError
 }
 
 /// A payment as the operator's list shows it: with the account it paid for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PaymentListing {
     pub id: i64,
     pub provider: String,
