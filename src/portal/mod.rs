@@ -8,7 +8,7 @@ pub mod http;
 pub mod neighbours;
 mod pages;
 pub mod ratelimit;
-mod routes;
+pub mod routes;
 pub mod text;
 
 use std::collections::HashMap;
@@ -102,11 +102,7 @@ impl Portal {
 
     /// Whether a Host header names this portal (rather than a site the client wanted).
     fn is_own_host(&self, host: &str, ctx: &RequestContext) -> bool {
-        let host = host.trim().to_ascii_lowercase();
-        if host == ctx.local.to_string() || (ctx.local.port() == 80 && host == ctx.local.ip().to_string()) {
-            return true;
-        }
-        self.portal_url.as_deref().and_then(authority_of).is_some_and(|a| a.eq_ignore_ascii_case(&host))
+        names_this_portal(host, ctx.local, self.portal_url.as_deref())
     }
 
     /// Why this device was cut off, if its package did it recently (errors: not shown).
@@ -160,6 +156,16 @@ impl Portal {
         limiter.record_failure(ctx.peer, now);
         Ok(())
     }
+}
+
+/// Whether a Host header names the portal reached at `local` or configured as `portal_url`
+/// (any case, surrounding spaces). Pure.
+pub fn names_this_portal(host: &str, local: SocketAddr, portal_url: Option<&str>) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    if host == local.to_string() || (local.port() == 80 && host == local.ip().to_string()) {
+        return true;
+    }
+    portal_url.and_then(authority_of).is_some_and(|a| a.eq_ignore_ascii_case(&host))
 }
 
 /// `host[:port]` of an http(s) URL.
