@@ -144,7 +144,8 @@ fn mutate_once(rng: &mut Rng, r: &mut Vec<u8>) {
             let start = r.iter().position(|&b| b == b' ').map_or(0, |i| i + 1);
             let end = r[start..].iter().position(|&b| b == b' ').map_or(r.len(), |i| start + i);
             let at = start + rng.below(end.saturating_sub(start) + 1);
-            let odd: &[u8] = *rng.pick(&[b"%zz".as_slice(), b"%ff%fe", b"\xff\xfe", b"?x=%c3%28&y", b"/%2e%2e/", b"%00", b"?", b"#frag"]);
+            let odds: [&[u8]; 8] = [b"%zz", b"%ff%fe", b"\xff\xfe", b"?x=%c3%28&y", b"/%2e%2e/", b"%00", b"?", b"#frag"];
+            let odd = *rng.pick(&odds);
             let long = b"/x".repeat(rng.below(3) * 3000);
             replace(r, at..at, &[odd, long.as_slice()].concat());
         }

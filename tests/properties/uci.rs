@@ -38,8 +38,11 @@ pub fn write(sections: &[Section]) -> String {
     out
 }
 
+/// A section without line numbers: kind, name, entries (key, value, is_list).
+type Content = (String, Option<String>, Vec<(String, String, bool)>);
+
 /// Sections without their line numbers, for comparing a file with its rewrite.
-fn content(sections: &[Section]) -> Vec<(String, Option<String>, Vec<(String, String, bool)>)> {
+fn content(sections: &[Section]) -> Vec<Content> {
     sections
         .iter()
         .map(|s| (s.kind.clone(), s.name.clone(), s.entries.iter().map(|e| (e.key.clone(), e.value.clone(), e.is_list)).collect()))
