@@ -42,7 +42,8 @@ impl FromStr for MacAddr {
         let mut parts = s.split([':', '-']);
         for byte in &mut bytes {
             let part = parts.next().ok_or_else(bad)?;
-            if part.len() != 2 {
+            // Two hex digits exactly (`u8::from_str_radix` would also take `+f`, a sign).
+            if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(bad());
             }
             *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
@@ -85,7 +86,9 @@ impl FromStr for Ipv4Cidr {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, p.parse::<u8>().ok().filter(|p| *p <= 32)),
+            // Digits only: `u8::from_str` would also take a sign (`/+8`).
+            Some((a, p)) if (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) => (a, p.parse::<u8>().ok().filter(|p| *p <= 32)),
+            Some((a, _)) => (a, None),
             None => (s, Some(32)),
         };
         let bad = || format!("`{s}` is not an IPv4 address or CIDR block (e.g. 198.51.100.0/24)");
@@ -116,5 +119,16 @@ mod tests {
         assert_eq!("1.2.3.4".parse::<Ipv4Cidr>().unwrap().to_string(), "1.2.3.4/32");
         assert!("1.2.3.4/33".parse::<Ipv4Cidr>().is_err());
         assert!("example.com".parse::<Ipv4Cidr>().is_err());
+    }
+
+    #[test]
+    fn signs_are_not_digits() {
+        // Both used to be accepted: from_str_radix and u8::from_str take a leading `+`.
+        assert!("+2:00:00:00:00:01".parse::<MacAddr>().is_err());
+        assert!("02:00:00:00:00:+a".parse::<MacAddr>().is_err());
+        assert!("1.2.3.4/+8".parse::<Ipv4Cidr>().is_err());
+        assert!("1.2.3.4/".parse::<Ipv4Cidr>().is_err());
+        assert!("1.2.3.4/008".parse::<Ipv4Cidr>().is_err());
+        assert_eq!("1.2.3.4/08".parse::<Ipv4Cidr>().unwrap().to_string(), "1.0.0.0/8");
     }
 }

@@ -99,9 +99,14 @@ fn boot_ms() -> i64 {
 /// Without procfs, a value that never matches a stored one: time is then never charged for
 /// a restart's gap, the same as after a reboot.
 pub fn boot_id() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
-        .map(|s| s.trim().to_owned())
-        .ok()
+    boot_id_from(std::fs::read_to_string(BOOT_ID).ok())
+}
+
+const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
+
+/// The boot id in what procfs gave (`None`: nothing readable), or the fallback.
+fn boot_id_from(read: Option<String>) -> String {
+    read.map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty() && !s.contains(char::is_whitespace))
         .unwrap_or_else(|| format!("unknown-{}", std::process::id()))
 }
@@ -126,9 +131,39 @@ mod tests {
         assert!((c.at - SystemClock.now()).abs() <= 1 && c.boot_id == "b");
     }
 
+    /// The kernel's form: 8-4-4-4-12 lowercase hex digits.
+    fn is_uuid(s: &str) -> bool {
+        let groups: Vec<&str> = s.split('-').collect();
+        groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+            && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    }
+
     #[test]
     fn boot_clock_and_id_are_readable() {
         assert!(boot_ms() > 0);
-        assert_eq!(boot_id(), boot_id());
+        let id = boot_id();
+        match std::fs::read_to_string(BOOT_ID) {
+            // The kernel's id for this boot, as procfs shows it, the same on every call.
+            Ok(kernel) => {
+                assert_eq!(id, kernel.trim(), "not the kernel's boot id");
+                assert!(is_uuid(&id), "{id:?} is not UUID-shaped");
+                assert_eq!(boot_id(), id, "the boot id changed between two calls");
+            }
+            Err(_) => assert!(id.starts_with("unknown-"), "{id:?} without procfs"),
+        }
+    }
+
+    #[test]
+    fn the_fallback_never_equals_a_real_boot_id() {
+        // A stored id from a real boot must never match, or a restart's gap would be charged
+        // to sessions as if no time had passed in between.
+        let real = "4f1a2b3c-5d6e-4f70-8192-a3b4c5d6e7f8";
+        assert!(is_uuid(real));
+        assert_eq!(boot_id_from(Some(format!("{real}\n"))), real);
+        for unreadable in [None, Some(String::new()), Some("  \n".into()), Some("two words\n".into())] {
+            let fallback = boot_id_from(unreadable.clone());
+            assert!(!is_uuid(&fallback) && fallback != real, "{unreadable:?} gave {fallback:?}");
+            assert!(fallback.starts_with("unknown-"), "{fallback:?}");
+        }
     }
 }

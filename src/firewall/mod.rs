@@ -10,7 +10,7 @@
 
 mod command;
 mod nft;
-mod nft_usage;
+pub mod nft_usage;
 mod none;
 mod tc;
 

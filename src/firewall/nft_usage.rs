@@ -31,9 +31,13 @@ struct Set {
     elem: Vec<Element>,
 }
 
+/// An element of a set: ours hold an address and its counter; other sets' elements (plain
+/// addresses, `address . MAC` pairs, prefixes) have other shapes and are not read.
 #[derive(Deserialize)]
-struct Element {
-    elem: CountedKey,
+#[serde(untagged)]
+enum Element {
+    Counted { elem: CountedKey },
+    Other(serde::de::IgnoredAny),
 }
 
 #[derive(Deserialize)]
@@ -69,11 +73,14 @@ pub fn parse(text: &str) -> Result<UsageReading, String> {
                     _ => continue,
                 };
                 for e in set.elem {
-                    let traffic = reading.devices.entry(e.elem.val).or_default();
+                    let Element::Counted { elem } = e else {
+                        return Err(format!("set {} has an element without an address and a counter", set.name));
+                    };
+                    let traffic = reading.devices.entry(elem.val).or_default();
                     if upload {
-                        traffic.up = e.elem.counter.bytes;
+                        traffic.up = elem.counter.bytes;
                     } else {
-                        traffic.down = e.elem.counter.bytes;
+                        traffic.down = elem.counter.bytes;
                     }
                 }
             }
@@ -117,8 +124,19 @@ mod tests {
     }
 
     #[test]
+    fn other_sets_are_skipped_whatever_their_elements() {
+        // A set of plain addresses beside ours used to make the whole listing an error.
+        let listing = r#"{"nftables": [{"set": {"name": "clients_ip", "elem": ["10.77.0.11", {"elem": {"val": "10.77.0.12", "timeout": 60}}]}},
+            {"set": {"name": "clients", "elem": [{"concat": ["10.77.0.11", "02:00:00:00:00:01"]}]}},
+            {"set": {"name": "up_bytes", "elem": [{"elem": {"val": "10.77.0.11", "counter": {"packets": 1, "bytes": 7}}}]}}]}"#;
+        let r = parse(listing).unwrap();
+        assert_eq!(r.devices[&Ipv4Addr::new(10, 77, 0, 11)], Traffic { up: 7, down: 0 });
+        assert_eq!(r.devices.len(), 1);
+    }
+
+    #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for bad in ["{", "[1,2]", r#"{"nftables": [{"set": {"name": "up_bytes", "elem": [{"elem": {"val": "x"}}]}}]}"#, "\u{0}"] {
+        for bad in ["{", "[1,2]", r#"{"nftables": [{"set": {"name": "up_bytes", "elem": [{"elem": {"val": "x"}}]}}]}"#, r#"{"nftables": [{"set": {"name": "dn_bytes", "elem": ["10.0.0.1"]}}]}"#, "\u{0}"] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -64,9 +64,29 @@ mod tests {
         h.put(2, "254712345678", "xyz789", 200);
         assert_eq!(h.password(1, "254712345678", 201), None, "the older password no longer works");
         assert_eq!(h.password(2, "254712345678", 201).as_deref(), Some("xyz789"));
-        for id in 10..10 + MAX_ENTRIES as i64 + 5 {
-            h.put(id, &format!("u{id}"), "p", 300 + id);
+    }
+
+    #[test]
+    fn at_most_max_entries_are_kept_and_the_oldest_go_first() {
+        let h = Handoff::default();
+        let extra = 5;
+        let ids: Vec<i64> = (10..10 + MAX_ENTRIES as i64 + extra).collect();
+        for &id in &ids {
+            h.put(id, &format!("u{id}"), &format!("p{id}"), 300 + id);
         }
-        assert!(h.fresh.lock().unwrap().len() <= MAX_ENTRIES);
+        let now = 300 + ids[ids.len() - 1];
+        let kept: Vec<i64> = ids.iter().copied().filter(|&id| h.password(id, &format!("u{id}"), now).is_some()).collect();
+        assert_eq!(kept.len(), MAX_ENTRIES, "the size bound");
+        assert_eq!(kept, ids[extra as usize..], "the {extra} oldest went, every newer one stayed");
+        let newest = ids[ids.len() - 1];
+        assert_eq!(h.password(newest, &format!("u{newest}"), now), Some(format!("p{newest}")));
+        // Age decides, not the payment id: an older purchase with a larger id goes first.
+        let h = Handoff::default();
+        for n in 0..MAX_ENTRIES as i64 {
+            h.put(1000 - n, &format!("v{n}"), "p", 500 + n);
+        }
+        h.put(5, "late", "p", 600);
+        assert_eq!(h.password(1000, "v0", 600), None, "the oldest (id 1000, put at 500) went");
+        assert!(h.password(999, "v1", 600).is_some() && h.password(5, "late", 600).is_some());
     }
 }

@@ -140,20 +140,23 @@ fn url_decode(input: &[u8]) -> String {
     while i < input.len() {
         match input[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < input.len() => {
-                match std::str::from_utf8(&input[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
+            // Two hex digits exactly (`u8::from_str_radix` would also take `+1`, a sign).
+            b'%' if i + 2 < input.len() => match (hex_digit(input[i + 1]), hex_digit(input[i + 2])) {
+                (Some(high), Some(low)) => {
+                    out.push(high << 4 | low);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -184,6 +187,16 @@ mod tests {
         assert_eq!(form_field(body, "x").as_deref(), Some("%zz%4"));
         assert_eq!(form_field(body, "password"), None);
         assert_eq!(form_field(b"", "voucher"), None);
+    }
+
+    #[test]
+    fn a_percent_escape_is_two_hex_digits_not_a_signed_number() {
+        // `%+1` used to decode to byte 0x01 (from_str_radix takes a sign): it is `%`, then
+        // `+` (a space), then `1`.
+        assert_eq!(form_field(b"x=%+1&y=%+A", "x").as_deref(), Some("% 1"));
+        assert_eq!(form_field(b"x=%+1&y=%+A", "y").as_deref(), Some("% A"));
+        assert_eq!(form_field(b"x=%-1", "x").as_deref(), Some("%-1"));
+        assert_eq!(form_field(b"x=%41%2b%2B", "x").as_deref(), Some("A++"));
     }
 
     #[test]

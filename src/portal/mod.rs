@@ -8,7 +8,7 @@ pub mod http;
 pub mod neighbours;
 mod pages;
 pub mod ratelimit;
-mod routes;
+pub mod routes;
 pub mod text;
 
 use std::collections::HashMap;
@@ -102,11 +102,7 @@ impl Portal {
 
     /// Whether a Host header names this portal (rather than a site the client wanted).
     fn is_own_host(&self, host: &str, ctx: &RequestContext) -> bool {
-        let host = host.trim().to_ascii_lowercase();
-        if host == ctx.local.to_string() || (ctx.local.port() == 80 && host == ctx.local.ip().to_string()) {
-            return true;
-        }
-        self.portal_url.as_deref().and_then(authority_of).is_some_and(|a| a.eq_ignore_ascii_case(&host))
+        names_this_portal(host, ctx.local, self.portal_url.as_deref())
     }
 
     /// Why this device was cut off, if its package did it recently (errors: not shown).
@@ -160,6 +156,21 @@ impl Portal {
         limiter.record_failure(ctx.peer, now);
         Ok(())
     }
+}
+
+/// Whether a Host header names the portal reached at `local` or configured as `portal_url`
+/// (any case, surrounding spaces, `:80` written or not). Pure.
+pub fn names_this_portal(host: &str, local: SocketAddr, portal_url: Option<&str>) -> bool {
+    // `a:80` and `a` are the same http origin: clients leave the default port out.
+    fn origin(authority: &str) -> &str {
+        authority.strip_suffix(":80").unwrap_or(authority)
+    }
+    let host = host.trim().to_ascii_lowercase();
+    let host = origin(&host);
+    if host == local.to_string() || (local.port() == 80 && host == local.ip().to_string()) {
+        return true;
+    }
+    portal_url.and_then(authority_of).is_some_and(|a| origin(a).eq_ignore_ascii_case(host))
 }
 
 /// `host[:port]` of an http(s) URL.
@@ -276,5 +287,23 @@ pub fn describe(listen: SocketAddr) -> String {
         format!("port {} on every address", listen.port())
     } else {
         format!("http://{listen}/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_check_takes_the_default_port_written_or_not() {
+        // With `portal_url 'http://10.0.0.1:80/'` browsers send `Host: 10.0.0.1`, which was
+        // taken for intercepted traffic and redirected to the portal URL again, in a loop.
+        let local: SocketAddr = "10.0.0.1:2050".parse().unwrap();
+        assert!(names_this_portal("10.0.0.1", local, Some("http://10.0.0.1:80/")));
+        assert!(names_this_portal("Portal.LAN:80", local, Some("http://portal.lan/")));
+        assert!(names_this_portal(" 10.0.0.1:2050 ", local, None));
+        assert!(names_this_portal("10.0.0.1:80", "10.0.0.1:80".parse().unwrap(), None));
+        assert!(!names_this_portal("10.0.0.1", local, None), "reached through the redirect of port 80");
+        assert!(!names_this_portal("example.com", local, Some("http://portal.lan/")));
     }
 }

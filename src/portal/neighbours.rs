@@ -23,7 +23,9 @@ pub fn find_in_arp_table(table: &str, ip: Ipv4Addr) -> Option<MacAddr> {
         if addr.parse::<Ipv4Addr>().ok()? != ip {
             return None;
         }
-        let flags = u32::from_str_radix(flags.trim_start_matches("0x"), 16).ok()?;
+        // As the kernel writes them: `0x` and hex digits (from_str_radix alone takes a sign).
+        let flags = flags.strip_prefix("0x").filter(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_hexdigit()))?;
+        let flags = u32::from_str_radix(flags, 16).ok()?;
         let mac: MacAddr = mac.parse().ok()?;
         (flags & FLAG_COMPLETE != 0 && mac != MacAddr::LOCAL).then_some(mac)
     })
@@ -48,5 +50,14 @@ IP address       HW type     Flags       HW address            Mask     Device
         assert_eq!(find(13), Some("02:00:00:00:00:03".parse().unwrap()));
         assert_eq!(find(14), None, "absent");
         assert_eq!(find_in_arp_table("garbage\nmore garbage here x y", Ipv4Addr::new(1, 2, 3, 4)), None);
+    }
+
+    #[test]
+    fn flags_are_read_only_as_the_kernel_writes_them() {
+        // `082`, `0x0x2` and `+2` were all read as complete entries.
+        for flags in ["082", "0x0x2", "+2", "0x+2", "0x"] {
+            let table = format!("header\n10.77.0.11       0x1         {flags:<11} 02:00:00:00:00:01     *        br-lan\n");
+            assert_eq!(find_in_arp_table(&table, Ipv4Addr::new(10, 77, 0, 11)), None, "{flags}");
+        }
     }
 }

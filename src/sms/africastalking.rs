@@ -116,7 +116,7 @@ struct Recipient {
 }
 
 /// What an answer to a send of one message to `number` means.
-fn interpret(response: &HttpResponse, number: &str, redactor: &Redactor) -> Result<SmsSent, SmsError> {
+pub(super) fn interpret(response: &HttpResponse, number: &str, redactor: &Redactor) -> Result<SmsSent, SmsError> {
     let status = response.status;
     let quoted = || redactor.quote(&response.body);
     if !response.is_success() {

@@ -20,7 +20,7 @@ pub use twilio::Twilio;
 pub use webhook::Webhook;
 
 use crate::config::{SmsConfig, SmsProvider};
-use crate::http_client::{HttpClient, HttpError};
+use crate::http_client::{HttpClient, HttpError, HttpResponse};
 use crate::phone::Phone;
 
 /// A message the provider accepted.
@@ -73,6 +73,18 @@ pub fn gateway(config: &SmsConfig, http: HttpClient) -> Option<Box<dyn SmsGatewa
         SmsProvider::AfricasTalking => Some(Box::new(AfricasTalking::new(config, http))),
         SmsProvider::Twilio => Some(Box::new(Twilio::new(config, http))),
         SmsProvider::Webhook => Some(Box::new(Webhook::new(config, http))),
+    }
+}
+
+/// What `provider`'s answer to a send to `number` means, as its gateway would report it
+/// (`api_key` and `url` as configured, for redaction). Pure: for the fuzz and property tests.
+pub fn interpret_answer(provider: SmsProvider, answer: &HttpResponse, number: &str, api_key: &str, url: &str) -> Option<Result<SmsSent, SmsError>> {
+    let redactor = Redactor::new(api_key, url);
+    match provider {
+        SmsProvider::None => None,
+        SmsProvider::AfricasTalking => Some(africastalking::interpret(answer, number, &redactor)),
+        SmsProvider::Twilio => Some(twilio::interpret(answer, number, &redactor)),
+        SmsProvider::Webhook => Some(webhook::interpret(answer, number, &redactor)),
     }
 }
 

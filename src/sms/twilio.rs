@@ -113,7 +113,7 @@ struct ApiError {
     message: String,
 }
 
-fn interpret(response: &HttpResponse, number: &str, redactor: &Redactor) -> Result<SmsSent, SmsError> {
+pub(super) fn interpret(response: &HttpResponse, number: &str, redactor: &Redactor) -> Result<SmsSent, SmsError> {
     let status = response.status;
     if response.is_success() {
         let message: Message = serde_json::from_str(&response.body).map_err(|_| {

@@ -58,7 +58,7 @@ impl SmsGateway for Webhook {
     }
 }
 
-fn interpret(response: &HttpResponse, number: &str, redactor: &Redactor) -> Result<SmsSent, SmsError> {
+pub(super) fn interpret(response: &HttpResponse, number: &str, redactor: &Redactor) -> Result<SmsSent, SmsError> {
     let status = response.status;
     if response.is_success() {
         let provider_id = serde_json::from_str::<serde_json::Value>(&response.body)

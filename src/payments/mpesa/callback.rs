@@ -164,8 +164,9 @@ fn whole_number(value: &Value) -> Result<i64, &'static str> {
             if !plain {
                 return Err("is not a number");
             }
-            match unsigned.parse::<i64>() {
-                Ok(i) => Ok(if sign < 0.0 { -i } else { i }),
+            // With its sign: `-9223372036854775808` is an i64, its digits alone are not.
+            match s.parse::<i64>() {
+                Ok(i) => Ok(i),
                 Err(_) => whole_float(sign * unsigned.parse::<f64>().map_err(|_| "is not a number")?),
             }
         }
@@ -321,6 +322,15 @@ mod tests {
             let err = parse_callback(body.as_bytes()).expect_err(&body);
             let shown = crate::error_chain(&err);
             assert!(shown.contains(needle), "{body}\n gave: {shown}\n wanted: {needle}");
+        }
+    }
+
+    #[test]
+    fn every_i64_reads_from_a_string_too() {
+        // `"-9223372036854775808"` was refused as too large (its digits alone overflow).
+        for code in [i64::MIN, i64::MIN + 1, -1, 1032, i64::MAX] {
+            let body = format!(r#"{{"Body":{{"stkCallback":{{"MerchantRequestID":"m","CheckoutRequestID":"c","ResultCode":"{code}"}}}}}}"#);
+            assert_eq!(parse_callback(body.as_bytes()).map(|c| c.result_code).ok(), Some(code), "{body}");
         }
     }
 

@@ -322,7 +322,7 @@ fn with_hint(call: Call, message: String) -> String {
 }
 
 /// `{"access_token":"…","expires_in":3599}`; `expires_in` may be a string.
-fn read_token(answer: &HttpResponse) -> Result<(Secret, u64), MpesaError> {
+pub fn read_token(answer: &HttpResponse) -> Result<(Secret, u64), MpesaError> {
     if !answer.is_success() {
         return Err(failure(Call::Token, answer));
     }
@@ -340,7 +340,7 @@ fn read_token(answer: &HttpResponse) -> Result<(Secret, u64), MpesaError> {
 }
 
 /// `{"MerchantRequestID":…,"CheckoutRequestID":"ws_CO_…","ResponseCode":"0",…}` or an error.
-fn read_push_answer(answer: &HttpResponse) -> Result<PushAccepted, MpesaError> {
+pub fn read_push_answer(answer: &HttpResponse) -> Result<PushAccepted, MpesaError> {
     if !answer.is_success() || error_body(&answer.body).is_some() {
         return Err(failure(Call::Push, answer));
     }
@@ -365,7 +365,7 @@ fn read_push_answer(answer: &HttpResponse) -> Result<PushAccepted, MpesaError> {
 }
 
 /// Finished (`ResultCode` as a string or a number), pending ("being processed"), or an error.
-fn read_query_answer(answer: &HttpResponse) -> Result<QueryOutcome, MpesaError> {
+pub fn read_query_answer(answer: &HttpResponse) -> Result<QueryOutcome, MpesaError> {
     if let Some((code, message)) = error_body(&answer.body) {
         if code == BEING_PROCESSED && message.to_ascii_lowercase().contains("being processed") {
             return Ok(QueryOutcome::Pending);

@@ -42,11 +42,16 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
         Ok(body) => body,
         Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
     };
-    let phone = http::form_field(&body, "phone").unwrap_or_default();
+    let phone = phone_of_form(&body);
     match reset(portal, ctx, &phone).await {
         Ok(()) => splash_with(portal, StatusCode::OK, &Refill { notice: Some(text::FORGOT_SENT), ..Refill::default() }).await,
         Err((status, message)) => splash_with(portal, status, &Refill { error: Some(&message), ..Refill::default() }).await,
     }
+}
+
+/// The phone number typed into the form (empty when absent). Pure.
+pub fn phone_of_form(body: &[u8]) -> String {
+    http::form_field(body, "phone").unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -54,15 +59,20 @@ struct ForgotRequest {
     phone: String,
 }
 
+/// The phone number of a JSON body; `None` when it is not `{"phone": "…"}`. Pure.
+pub fn phone_of_json(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<ForgotRequest>(body).ok().map(|r| r.phone)
+}
+
 pub async fn api(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
         Err(e) => return http::json_error(e.status(), e.message()),
     };
-    let Ok(request) = serde_json::from_slice::<ForgotRequest>(&body) else {
+    let Some(phone) = phone_of_json(&body) else {
         return http::json_error(StatusCode::BAD_REQUEST, "Send {\"phone\": \"0712345678\"}.");
     };
-    match reset(portal, ctx, &request.phone).await {
+    match reset(portal, ctx, &phone).await {
         Ok(()) => http::json(StatusCode::OK, &serde_json::json!({ "ok": true, "message": text::FORGOT_SENT })),
         Err((status, message)) => http::json_error(status, &message),
     }

@@ -81,12 +81,7 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
         Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
     };
     let voucher = http::form_field(&body, "voucher");
-    let credential = credential_from(
-        voucher.clone(),
-        http::form_field(&body, "username"),
-        http::form_field(&body, "password"),
-    );
-    match attempt(portal, ctx, credential).await {
+    match attempt(portal, ctx, credential_of_form(&body)).await {
         Ok(_) => http::redirect(StatusCode::SEE_OTHER, "/status"),
         Err(f) => {
             let refill = Refill { error: Some(&f.message), voucher: voucher.as_deref().unwrap_or(""), ..Refill::default() };
@@ -99,11 +94,22 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
     }
 }
 
+/// The credential a login form carries (`voucher`, or `username` and `password`). Pure.
+pub fn credential_of_form(body: &[u8]) -> Option<Credential> {
+    credential_from(http::form_field(body, "voucher"), http::form_field(body, "username"), http::form_field(body, "password"))
+}
+
 #[derive(Deserialize)]
 struct LoginRequest {
     voucher: Option<String>,
     username: Option<String>,
     password: Option<String>,
+}
+
+/// The credential a JSON login body carries; `Err` when it is not such a body. Pure.
+pub fn credential_of_json(body: &[u8]) -> Result<Option<Credential>, serde_json::Error> {
+    let request = serde_json::from_slice::<LoginRequest>(body)?;
+    Ok(credential_from(request.voucher, request.username, request.password))
 }
 
 #[derive(Serialize)]
@@ -122,10 +128,9 @@ pub async fn api(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) 
         Ok(body) => body,
         Err(e) => return http::json_error(e.status(), e.message()),
     };
-    let Ok(request) = serde_json::from_slice::<LoginRequest>(&body) else {
+    let Ok(credential) = credential_of_json(&body) else {
         return http::json_error(StatusCode::BAD_REQUEST, text::ERR_BAD_JSON);
     };
-    let credential = credential_from(request.voucher, request.username, request.password);
     match attempt(portal, ctx, credential).await {
         Ok(record) => http::json(
             StatusCode::OK,

@@ -3,12 +3,12 @@
 //! dispatched by method and path through `Route`, one file per endpoint family.
 
 mod captive;
-mod forgot;
-mod login;
+pub mod forgot;
+pub mod login;
 mod logout;
 mod packages;
 mod pages;
-mod payments;
+pub mod payments;
 mod session;
 
 use hyper::body::Incoming;

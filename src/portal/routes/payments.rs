@@ -41,8 +41,7 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
         Ok(body) => body,
         Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
     };
-    let phone = http::form_field(&body, "phone").unwrap_or_default();
-    let package_id = http::form_field(&body, "package_id").and_then(|p| p.parse().ok()).unwrap_or(-1);
+    let PayRequest { package_id, phone } = PayRequest::of_form(&body);
     match portal.payments.start(ctx.client, package_id, &phone).await {
         Ok(id) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{id}")),
         Err(e) => {
@@ -52,10 +51,25 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
     }
 }
 
-#[derive(Deserialize)]
-struct PayRequest {
-    package_id: i64,
-    phone: String,
+/// What a payment request asks for.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+pub struct PayRequest {
+    pub package_id: i64,
+    pub phone: String,
+}
+
+impl PayRequest {
+    /// From the `/pay` form; a missing or unreadable package is `-1` (unknown). Pure.
+    pub fn of_form(body: &[u8]) -> PayRequest {
+        let phone = http::form_field(body, "phone").unwrap_or_default();
+        let package_id = http::form_field(body, "package_id").and_then(|p| p.parse().ok()).unwrap_or(-1);
+        PayRequest { package_id, phone }
+    }
+
+    /// From a JSON body; `None` when it is not `{"package_id": N, "phone": "…"}`. Pure.
+    pub fn of_json(body: &[u8]) -> Option<PayRequest> {
+        serde_json::from_slice(body).ok()
+    }
 }
 
 /// `POST /api/payments/mpesa` `{"package_id":…,"phone":"…"}` → 201 `{"id":…,"status":"pending"}`.
@@ -64,7 +78,7 @@ pub async fn api_start(portal: &Portal, ctx: &RequestContext, req: Request<Incom
         Ok(body) => body,
         Err(e) => return http::json_error(e.status(), e.message()),
     };
-    let Ok(request) = serde_json::from_slice::<PayRequest>(&body) else {
+    let Some(request) = PayRequest::of_json(&body) else {
         return http::json_error(StatusCode::BAD_REQUEST, "Send {\"package_id\": 1, \"phone\": \"0712345678\"}.");
     };
     match portal.payments.start(ctx.client, request.package_id, &request.phone).await {

@@ -1,0 +1,64 @@
+//! Routing (`portal::routes::Route::of`) on any method and path: HEAD is GET, whether a
+//! path exists does not depend on the method, methods other than GET/HEAD/POST are never
+//! served, and every route answered is one whose path it is.
+
+use hotspotd::portal::routes::Route;
+use hyper::Method;
+
+/// The fixed routes: their exact path, the methods they answer, and the route.
+fn fixed_routes() -> Vec<(&'static str, &'static [&'static str], Route)> {
+    vec![
+        ("/pay", &["POST"], Route::FormPay),
+        ("/forgot", &["POST"], Route::FormForgot),
+        ("/api/payments/mpesa", &["POST"], Route::ApiPay),
+        ("/api/hotspot/forgot-password", &["POST"], Route::ApiForgot),
+        ("/", &["GET"], Route::Splash),
+        ("/index.html", &["GET"], Route::Splash),
+        ("/status", &["GET"], Route::Status),
+        ("/login", &["POST"], Route::FormLogin),
+        ("/logout", &["POST"], Route::FormLogout),
+        ("/api/hotspot/login", &["POST"], Route::ApiLogin),
+        ("/api/hotspot/logout", &["POST"], Route::ApiLogout),
+        ("/api/hotspot/check-session", &["GET", "POST"], Route::ApiCheckSession),
+        ("/api/packages", &["GET"], Route::ApiPackages),
+        ("/api/captive", &["GET"], Route::ApiCaptive),
+    ]
+}
+
+/// Whether `route`, answered for `method` (HEAD counts as GET), belongs to `path`.
+fn route_fits(route: &Route, method: &str, path: &str) -> bool {
+    let id_after = |prefix: &str| path.strip_prefix(prefix).and_then(|s| s.parse::<i64>().ok());
+    match route {
+        Route::PaymentPage(id) => method == "GET" && id_after("/pay/") == Some(*id),
+        Route::ApiPayment(id) => method == "GET" && id_after("/api/payments/") == Some(*id),
+        Route::MpesaCallback(token) => {
+            method == "POST"
+                && !token.is_empty()
+                && !token.contains('/')
+                && [format!("/api/payments/callback/{token}"), format!("/api/payments/mpesa/callback/{token}")].iter().any(|p| p == path)
+        }
+        Route::NotFound | Route::MethodNotAllowed => true,
+        fixed => fixed_routes().iter().any(|(p, methods, r)| *p == path && methods.contains(&method) && r == fixed),
+    }
+}
+
+/// Any method token and path.
+pub fn check_route(method: &[u8], path: &str) {
+    let Ok(method) = Method::from_bytes(method) else { return }; // hyper answers 400 first
+    let route = Route::of(&method, path);
+    assert_eq!(Route::of(&method, path), route, "routing is a function");
+    let as_get = if method == Method::HEAD { "GET" } else { method.as_str() };
+    assert!(route_fits(&route, as_get, path), "{method} {path:?} routed to {route:?}");
+    if method == Method::HEAD {
+        assert_eq!(route, Route::of(&Method::GET, path), "HEAD {path:?} is not routed as GET");
+    }
+    if method != Method::GET && method != Method::HEAD && method != Method::POST {
+        assert!(matches!(route, Route::NotFound | Route::MethodNotAllowed), "{method} {path:?} served as {route:?}");
+    }
+    let exists = |m: &Method| Route::of(m, path) != Route::NotFound;
+    assert_eq!(exists(&method), exists(&Method::GET), "{method} {path:?}: whether a path exists depends on the method");
+    if let Some((_, methods, _)) = fixed_routes().iter().find(|(p, _, _)| *p == path) {
+        let served = !matches!(route, Route::NotFound | Route::MethodNotAllowed);
+        assert_eq!(served, methods.contains(&as_get), "{method} {path:?} gave {route:?}");
+    }
+}
