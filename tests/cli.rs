@@ -274,7 +274,7 @@ fn garbage_on_the_control_socket_gets_an_error_and_the_daemon_carries_on() {
     let metadata = std::fs::metadata(&socket).unwrap();
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(metadata.permissions().mode() & 0o777, 0o600, "only root may talk to the daemon");
-    for garbage in [&b"garbage\n"[..], b"{\"op\":\"kick\",\"mac\":\"nope\"}\n", b"{\"op\":\"self_destruct\"}\n", &[0xff; 100_000][..]] {
+    for garbage in [&b"garbage\n"[..], b"{\"json\":false,\"request\":{\"kick\":{\"mac\":\"nope\"}}}\n", b"{\"json\":true,\"request\":\"self_destruct\"}\n", &[0xff; 100_000][..]] {
         let mut stream = std::os::unix::net::UnixStream::connect(&socket).unwrap();
         stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
         let _ = stream.write_all(garbage);

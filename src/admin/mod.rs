@@ -35,9 +35,10 @@ use crate::store::payments::PaymentListing;
 use crate::store::StoreError;
 
 /// One operation, as the CLI asks for it and the control socket carries it
-/// (`{"op":"kick","mac":"02:00:00:00:00:01"}`).
+/// (`{"kick":{"mac":"02:00:00:00:00:01"}}`, `"status"`). Externally tagged: decoding needs no
+/// buffering of the whole request, which keeps the decoder small.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Request {
     PackageAdd(NewPackage),
     PackageList,

@@ -3,8 +3,8 @@
 //! `option control_socket`), mode 0600: only root talks to it.
 //!
 //! The protocol is one JSON line each way per connection: the command sends a `Call` (an
-//! `admin::Request` and whether it wants JSON: `{"json":false,"request":{"op":"kick",
-//! "mac":"02:00:00:00:00:01"}}`), the daemon carries it out and answers with what the command
+//! `admin::Request` and whether it wants JSON: `{"json":false,"request":{"kick":{"mac":
+//! "02:00:00:00:00:01"}}}`), the daemon carries it out and answers with what the command
 //! prints (`{"output":"…"}`, rendered by `cli::render`, the same code a command uses when it
 //! runs an operation itself) or `{"error":"message"}`, and closes. `server.rs` is the
 //! daemon's side, `client.rs` the command's.

@@ -5,7 +5,7 @@
 
 use hotspotd::config::SmsProvider;
 use hotspotd::http_client::HttpResponse;
-use hotspotd::sms::{interpret_answer, SmsError};
+use hotspotd::sms::interpret_answer;
 
 /// The configured secret. Upper case and digits, starting with K: no fixed text of the
 /// error messages can make it up by chance.
@@ -28,7 +28,7 @@ pub fn check_sms_answer(status: u16, body: &str) {
                 assert!((200..300).contains(&status), "{provider:?}: HTTP {status} {body:?} counted as sent: {sent:?}");
                 continue;
             }
-            Err(SmsError::Permanent(text) | SmsError::Transient(text)) => text,
+            Err(e) => hotspotd::error_chain(e),
         };
         let shown = format!("{provider:?}: HTTP {status} {body:?} gave {text:?}");
         assert!(!text.contains(API_KEY), "the API key leaked: {shown}");
@@ -52,7 +52,8 @@ pub fn check_africastalking_recipient(status_code: i64, message_id: &str) {
             let expected = Some(message_id).filter(|id| !id.is_empty() && *id != "None");
             assert_eq!(sent.provider_id.as_deref(), expected, "{body}");
         }
-        Err(SmsError::Permanent(text) | SmsError::Transient(text)) => {
+        Err(e) => {
+            let text = hotspotd::error_chain(&e);
             assert!(!(100..=102).contains(&status_code), "{body} failed: {text}");
             assert!(text.contains(&format!("({status_code})")), "the error does not name code {status_code}: {text}");
         }
