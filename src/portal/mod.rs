@@ -23,7 +23,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
 use crate::jobs::worker::Jobs;
-use crate::netaddr::MacAddr;
 use crate::payments::Payments;
 use crate::sessions::{Client, ClientStatus, SessionError, Sessions};
 use ratelimit::LoginLimiter;
@@ -174,7 +173,7 @@ fn identify(peer: IpAddr) -> Option<Client> {
         IpAddr::V4(ip) => ip,
         IpAddr::V6(v6) => v6.to_ipv4_mapped()?,
     };
-    let mac = if ip.is_loopback() { Some(MacAddr::LOCAL) } else { neighbours::mac_of(ip) };
+    let mac = if ip.is_loopback() { Some(neighbours::loopback_device(ip)) } else { neighbours::mac_of(ip) };
     Some(Client { ip, mac: mac? })
 }
 

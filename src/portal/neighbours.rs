@@ -1,6 +1,12 @@
 //! Finds a client's MAC address from its IPv4 address in the kernel's neighbour (ARP)
 //! table, `/proc/net/arp`. The parser is pure; the read is one small procfs file (memory,
 //! not flash), cheap enough for the request path.
+//!
+//! Loopback has no neighbour table. A loopback peer is a program on the router itself (the
+//! demo, the tests): `127.0.x.y` is this machine (`MacAddr::LOCAL`, one device however many
+//! addresses it uses), and `127.N.x.y` with N ≥ 1 is device N, with the locally administered
+//! MAC `02:7f:00:00:00:NN`. So the per-device limits (by MAC) can be exercised over loopback
+//! by several devices, each able to use several addresses, as on the Wi-Fi.
 
 use std::net::Ipv4Addr;
 
@@ -14,6 +20,14 @@ const FLAG_COMPLETE: u32 = 0x2;
 pub fn mac_of(ip: Ipv4Addr) -> Option<MacAddr> {
     let table = std::fs::read_to_string(ARP_TABLE).ok()?;
     find_in_arp_table(&table, ip)
+}
+
+/// The device a loopback address stands for (see the module documentation).
+pub fn loopback_device(ip: Ipv4Addr) -> MacAddr {
+    match ip.octets() {
+        [127, 0, _, _] => MacAddr::LOCAL,
+        [_, n, _, _] => MacAddr([0x02, 0x7f, 0, 0, 0, n]),
+    }
 }
 
 pub fn find_in_arp_table(table: &str, ip: Ipv4Addr) -> Option<MacAddr> {
@@ -48,5 +62,15 @@ IP address       HW type     Flags       HW address            Mask     Device
         assert_eq!(find(13), Some("02:00:00:00:00:03".parse().unwrap()));
         assert_eq!(find(14), None, "absent");
         assert_eq!(find_in_arp_table("garbage\nmore garbage here x y", Ipv4Addr::new(1, 2, 3, 4)), None);
+    }
+
+    #[test]
+    fn loopback_addresses_stand_for_devices() {
+        let device = |a, b, c| loopback_device(Ipv4Addr::new(127, a, b, c));
+        assert_eq!(device(0, 0, 1), MacAddr::LOCAL);
+        assert_eq!(device(0, 0, 2), MacAddr::LOCAL, "this machine, another address");
+        assert_eq!(device(3, 0, 1).to_string(), "02:7f:00:00:00:03");
+        assert_eq!(device(3, 0, 9), device(3, 0, 1), "device 3, another address");
+        assert_ne!(device(4, 0, 1), device(3, 0, 1));
     }
 }
