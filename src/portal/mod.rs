@@ -25,7 +25,7 @@ use tokio::sync::{watch, Semaphore};
 use crate::jobs::worker::Jobs;
 use crate::payments::Payments;
 use crate::sessions::{Client, ClientStatus, SessionError, Sessions};
-use ratelimit::LoginLimiter;
+use ratelimit::{GuessLimiter, GuessLimits, GuessRefusal};
 
 /// Connections one client address may hold at once.
 const CONNECTIONS_PER_CLIENT: usize = 16;
@@ -42,6 +42,9 @@ pub struct PortalSettings {
     pub portal_url: Option<String>,
     pub venue_info_url: Option<String>,
     pub login_attempts_per_minute: u32,
+    /// Failed logins per minute from all devices together before only devices with a clean
+    /// record may try (see `ratelimit`).
+    pub login_attempts_total: u32,
     pub max_connections: usize,
     pub header_timeout: Duration,
     /// Whether credentials can be sent by SMS (the "forgot password" form needs it).
@@ -57,11 +60,12 @@ pub struct Portal {
     jobs: Jobs,
     sms_enabled: bool,
     country_code: String,
-    /// Password resets per client address (each sends an SMS: keep it rare).
-    reset_limiter: Mutex<LoginLimiter>,
+    /// Password reset requests per device (MAC and address; each may send an SMS).
+    reset_limiter: Mutex<GuessLimiter>,
     portal_url: Option<String>,
     venue_info_url: Option<String>,
-    limiter: Mutex<LoginLimiter>,
+    /// Wrong voucher codes and passwords: per device, and all devices together.
+    limiter: Mutex<GuessLimiter>,
     started: Instant,
 }
 
@@ -82,10 +86,16 @@ impl Portal {
             jobs,
             sms_enabled: settings.sms_enabled,
             country_code: settings.country_code.clone(),
-            reset_limiter: Mutex::new(LoginLimiter::new(3, 600, 1024)),
+            reset_limiter: Mutex::new(GuessLimiter::new(RESET_LIMITS)),
             portal_url: settings.portal_url.clone(),
             venue_info_url: settings.venue_info_url.clone(),
-            limiter: Mutex::new(LoginLimiter::new(settings.login_attempts_per_minute, 60, 4096)),
+            limiter: Mutex::new(GuessLimiter::new(GuessLimits {
+                per_device: settings.login_attempts_per_minute,
+                window_secs: 60,
+                all_devices: settings.login_attempts_total,
+                clean_after_secs: CLEAN_AFTER_SECS,
+                capacity: LIMITER_CAPACITY,
+            })),
             started: Instant::now(),
         }
     }
@@ -134,32 +144,38 @@ impl Portal {
         self.started.elapsed().as_secs()
     }
 
-    fn limiter(&self) -> std::sync::MutexGuard<'_, LoginLimiter> {
+    fn limiter(&self) -> std::sync::MutexGuard<'_, GuessLimiter> {
         self.limiter.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn check_rate_limit(&self, ctx: &RequestContext) -> Result<(), u64> {
-        self.limiter().check(ctx.peer, self.monotonic_secs())
+    /// Whether this device may try a voucher code or password now.
+    fn check_guess(&self, client: Client) -> Result<(), GuessRefusal> {
+        self.limiter().check(client.mac, IpAddr::V4(client.ip), self.monotonic_secs())
     }
 
-    fn record_login_failure(&self, ctx: &RequestContext) {
+    /// Counts a wrong voucher code or password. (Successes are not counted and forget
+    /// nothing: see `ratelimit`.)
+    fn record_wrong_guess(&self, client: Client) {
         let now = self.monotonic_secs();
-        self.limiter().record_failure(ctx.peer, now);
+        self.limiter().record_failure(client.mac, IpAddr::V4(client.ip), now);
     }
 
-    fn record_login_success(&self, ctx: &RequestContext) {
-        self.limiter().record_success(ctx.peer);
-    }
-
-    /// Counts a password reset request; `Err(seconds to wait)` when asked too often.
-    fn take_reset(&self, ctx: &RequestContext) -> Result<(), u64> {
+    /// Counts a password reset request from this device; refused when it asks too often.
+    fn take_reset(&self, client: Client) -> Result<(), GuessRefusal> {
         let now = self.monotonic_secs();
         let mut limiter = self.reset_limiter.lock().unwrap_or_else(|p| p.into_inner());
-        limiter.check(ctx.peer, now)?;
-        limiter.record_failure(ctx.peer, now);
-        Ok(())
+        limiter.take(client.mac, IpAddr::V4(client.ip), now)
     }
 }
+
+/// A device that failed within this long is not "clean" while the portal is busy.
+const CLEAN_AFTER_SECS: u64 = 600;
+/// Keys (MACs, addresses) each guessing table holds at most.
+const LIMITER_CAPACITY: usize = 4096;
+/// Password reset requests: three per ten minutes per device (MAC and address). The number's
+/// own limit (three new passwords an hour) is counted in the database.
+const RESET_LIMITS: GuessLimits =
+    GuessLimits { per_device: 3, window_secs: 600, all_devices: u32::MAX, clean_after_secs: 600, capacity: 1024 };
 
 /// `host[:port]` of an http(s) URL.
 fn authority_of(url: &str) -> Option<&str> {

@@ -139,8 +139,21 @@ pub fn refusal(refusal: &Refusal) -> String {
     }
 }
 
-pub fn rate_limited(retry_after_secs: u64) -> String {
-    format!("Too many wrong attempts. Wait {retry_after_secs} seconds and try again.")
+/// Why a device may not try a code or password now.
+pub fn guess_refused(refusal: &crate::portal::ratelimit::GuessRefusal) -> String {
+    use crate::portal::ratelimit::GuessRefusal;
+    let secs = refusal.retry_after_secs();
+    match refusal {
+        GuessRefusal::Device { .. } => format!("Too many wrong attempts. Wait {secs} seconds and try again."),
+        GuessRefusal::Busy { .. } => {
+            format!("The hotspot is refusing many wrong codes right now. Wait {secs} seconds and try again.")
+        }
+    }
+}
+
+/// Too many password reset requests from this device.
+pub fn resets_refused(retry_after_secs: u64) -> String {
+    format!("Too many password requests from this device. Wait {} and try again.", wait(retry_after_secs))
 }
 
 /// Why a device was cut off (the splash page and check-session say so).
