@@ -488,8 +488,12 @@ fn a_forgotten_password_is_replaced_by_sms_without_telling_who_is_a_customer() {
     let new_password = password_in(second[1]["message"].as_str().unwrap()).expect("password in the SMS");
     assert_ne!(new_password, old_password);
     let login = |password: &str| h.post("/api/hotspot/login", &json!({ "username": "254712345678", "password": password }).to_string()).0;
-    assert_eq!(login(&old_password), 401, "the old password no longer works");
+    // A reset someone else asked for must not lock the customer out: the old password works
+    // until the new one is first used, which retires it.
+    assert_eq!(login(&old_password), 200, "the old password still works");
     assert_eq!(login(&new_password), 200, "the new one does");
+    assert_eq!(login(&old_password), 401, "the old one is retired once the new one was used");
+    assert_eq!(login(&new_password), 200);
 
     // A number without an account gets the same answer and no SMS; a bad number a hint.
     let (status, answer) = h.post("/api/hotspot/forgot-password", r#"{"phone":"0798765432"}"#);
