@@ -6,76 +6,10 @@
 
 mod device;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-    config: PathBuf,
-    addr: SocketAddr,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use device::Daemon;
 
 fn start(name: &str, extra: &str) -> Daemon {
-    let dir = std::env::temp_dir().join(format!("hotspotd-guessing-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let config = dir.join("hotspotd.config");
-    std::fs::write(
-        &config,
-        format!(
-            "config hotspotd 'main'\n\toption interface 'lo'\n\toption listen '{addr}'\n\t\
-             option database '{}'\n\toption firewall 'none'\n{extra}",
-            dir.join("hotspotd.db").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
-        .args(["--config", config.to_str().unwrap(), "run"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let daemon = Daemon { child, dir, config, addr };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "the portal did not start on {addr}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    daemon
-}
-
-impl Daemon {
-    fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_hotspotd")).arg("--config").arg(&self.config).args(args).output().unwrap();
-        assert!(out.status.success(), "hotspotd {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// A package and `n` of its voucher codes.
-    fn vouchers(&self, n: usize) -> Vec<String> {
-        let package = self.cli(&["package", "add", "--name", "Hour", "--price", "10", "--duration", "3600", "--devices", "50"]);
-        let out = self.cli(&["voucher", "create", "--package", package.trim(), "--count", &n.to_string()]);
-        out.lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect()
-    }
-
-    /// `POST /api/hotspot/login {"voucher": code}` from `(device, address)`.
-    fn try_code(&self, device: u8, address: u8, code: &str) -> device::Answer {
-        let body = format!(r#"{{"voucher":"{code}"}}"#);
-        device::post_json(device::addr(device, address), self.addr, "/api/hotspot/login", &body)
-    }
+    Daemon::start(&format!("guessing-{name}"), extra)
 }
 
 fn wrong(n: usize) -> String {

@@ -42,6 +42,8 @@ pub const ERR_UNKNOWN_DEVICE: &str =
 pub const ERR_UNAVAILABLE: &str = "The hotspot could not complete that right now. Please try again in a moment.";
 pub const ERR_METHOD: &str = "That method is not allowed here.";
 pub const ERR_NOT_LOGGED_IN: &str = "This device is not logged in.";
+pub const ERR_BAD_HOST: &str = "That web address is not valid.";
+pub const ERR_FOREIGN_ORIGIN: &str = "This form was sent from another website. Open the hotspot page and try again.";
 
 pub const PAY_HEADING: &str = "Buy with M-Pesa";
 pub const PAY_PHONE_LABEL: &str = "M-Pesa phone number";

@@ -1,15 +1,92 @@
 //! Several devices over loopback: the daemon takes a loopback peer `127.N.x.y` (N ≥ 1) as
 //! device N, with MAC `02:7f:00:00:00:NN`, and `127.0.x.y` as this machine (MAC
 //! 00:00:00:00:00:00); see src/portal/neighbours.rs. These helpers open real TCP
-//! connections from a chosen source address (bind before connect) and speak plain HTTP/1.1.
-//! Std and libc only (libc is one of hotspotd's own dependencies).
+//! connections from a chosen source address (bind before connect) and speak plain HTTP/1.1;
+//! `Daemon` runs the real binary on loopback with a temp config and database (firewall
+//! `none`). Std, libc and serde_json only (hotspotd's own dependencies).
 
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
 use std::os::fd::FromRawFd;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The daemon on `127.0.0.1:<free port>`, firewall `none`; killed and its files removed on drop.
+pub struct Daemon {
+    child: Child,
+    pub dir: PathBuf,
+    pub config: PathBuf,
+    pub addr: SocketAddr,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Daemon {
+    /// `extra`: whole UCI lines after the main section's options (more options, sections).
+    pub fn start(name: &str, extra: &str) -> Daemon {
+        let dir = std::env::temp_dir().join(format!("hotspotd-device-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let config = dir.join("hotspotd.config");
+        std::fs::write(
+            &config,
+            format!(
+                "config hotspotd 'main'\n\toption interface 'lo'\n\toption listen '{addr}'\n\t\
+                 option database '{}'\n\toption firewall 'none'\n{extra}",
+                dir.join("hotspotd.db").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
+            .args(["--config", config.to_str().unwrap(), "run"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("daemon.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let daemon = Daemon { child, dir, config, addr };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "the portal did not start on {addr}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        daemon
+    }
+
+    /// `hotspotd --config F ARGS…`; its stdout (it must succeed).
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_hotspotd")).arg("--config").arg(&self.config).args(args).output().unwrap();
+        assert!(out.status.success(), "hotspotd {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// A package for 50 devices and `n` of its voucher codes.
+    pub fn vouchers(&self, n: usize) -> Vec<String> {
+        let package = self.cli(&["package", "add", "--name", "Hour", "--price", "10", "--duration", "3600", "--devices", "50"]);
+        let out = self.cli(&["voucher", "create", "--package", package.trim(), "--count", &n.to_string()]);
+        out.lines().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect()
+    }
+
+    /// `POST /api/hotspot/login {"voucher": code}` from `(device, address)`.
+    pub fn try_code(&self, device: u8, address: u8, code: &str) -> Answer {
+        let body = format!(r#"{{"voucher":"{code}"}}"#);
+        post_json(addr(device, address), self.addr, "/api/hotspot/login", &body)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("daemon.log")).unwrap_or_default()
+    }
+}
 
 /// Source address `127.device.0.address`: device 0 is this machine.
 pub fn addr(device: u8, address: u8) -> Ipv4Addr {
@@ -104,6 +181,14 @@ pub fn read_answer(stream: &mut TcpStream) -> Option<Answer> {
         .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())))
         .collect();
     Some(Answer { status, headers, body: body.to_owned() })
+}
+
+/// Sends `bytes` as they are from `from` on a fresh connection; the answer, if any.
+pub fn raw(from: Ipv4Addr, to: SocketAddr, bytes: &[u8]) -> Option<Answer> {
+    let mut stream = connect_from(from, to).unwrap_or_else(|e| panic!("connect from {from} to {to}: {e}"));
+    stream.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    stream.write_all(bytes).unwrap();
+    read_answer(&mut stream)
 }
 
 /// One request from `from` on a fresh connection; `extra` are whole header lines.

@@ -12,7 +12,7 @@ mod payments;
 mod session;
 
 use hyper::body::Incoming;
-use hyper::header::HOST;
+use hyper::header::{HOST, ORIGIN};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::http::{self, Body};
@@ -90,6 +90,22 @@ fn is_view_token(s: &str) -> bool {
     s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// A POST sent by a page of another site (its `Origin` is not this portal): another site
+/// must not log a visitor out, log them in to someone else's account, send prompts or ask
+/// for resets in their name. Browsers send `Origin` with every cross-site POST (`null` from
+/// sandboxed frames and other opaque origins, refused too); requests without one (Daraja's
+/// callbacks, scripts, old clients) are not from a browser page and pass.
+fn foreign_post(portal: &Portal, ctx: &RequestContext, req: &Request<Incoming>) -> bool {
+    if req.method() != Method::POST {
+        return false;
+    }
+    match req.headers().get(ORIGIN).map(|o| o.to_str().ok().and_then(http::origin_authority)) {
+        None => false,
+        Some(Some(authority)) => !portal.is_own_host(authority, ctx),
+        Some(None) => true,
+    }
+}
+
 /// Answers one request. Never fails: every problem becomes a response a person can read.
 pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>) -> Response<Body> {
     if let Some(host) = req.headers().get(HOST).and_then(|h| h.to_str().ok()) {
@@ -98,6 +114,13 @@ pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>
         }
     }
     let path = req.uri().path().to_owned();
+    if foreign_post(portal, &ctx, &req) {
+        return if Route::is_api(&path) {
+            http::json_error(StatusCode::FORBIDDEN, text::ERR_FOREIGN_ORIGIN)
+        } else {
+            http::html(StatusCode::FORBIDDEN, super::pages::message(text::TITLE, text::ERR_FOREIGN_ORIGIN))
+        };
+    }
     match Route::of(req.method(), &path) {
         Route::FormPay => payments::form(portal, &ctx, req).await,
         Route::PaymentPage(token) => payments::page(portal, &ctx, &token).await,
