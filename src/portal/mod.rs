@@ -1,9 +1,13 @@
 //! The captive portal: a hyper HTTP/1.1 server on the daemon's runtime. It owns the
 //! listener, the connection limits and who-is-asking (source IP + neighbour-table MAC);
 //! `routes/` answers requests. A slow or hostile client cannot starve the others: headers
-//! must arrive within a timeout, bodies are capped in size and time, connections are capped
-//! in total and per client address.
+//! must arrive within a timeout (also between requests on a kept-alive connection, so an
+//! idle connection lasts at most that long), bodies are capped in size and time, a
+//! connection lives at most two minutes, and connections are capped in total and per device
+//! (MAC, whatever addresses it uses), and when all are taken a newcomer gets one from the
+//! device holding the most (`admission`).
 
+mod admission;
 pub mod http;
 pub mod neighbours;
 mod pages;
@@ -11,7 +15,6 @@ pub mod ratelimit;
 mod routes;
 pub mod text;
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,15 +23,19 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{oneshot, watch};
 
 use crate::jobs::worker::Jobs;
 use crate::payments::Payments;
 use crate::sessions::{Client, ClientStatus, SessionError, Sessions};
+use admission::{Admission, AdmissionLimits, Refused};
 use ratelimit::{GuessLimiter, GuessLimits, GuessRefusal};
 
-/// Connections one client address may hold at once.
-const CONNECTIONS_PER_CLIENT: usize = 16;
+/// Connections one device (MAC, or address when the MAC is unknown) may hold at once.
+const CONNECTIONS_PER_DEVICE: usize = 16;
+/// When all connections are taken, a device holding one more than the newcomer's gives up
+/// only a connection at least this old.
+const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
 /// Longest a single connection may stay open (keep-alive included).
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
 /// Largest request head we buffer.
@@ -193,36 +200,46 @@ fn identify(peer: IpAddr) -> Option<Client> {
     Some(Client { ip, mac: mac? })
 }
 
-/// Counts open connections per client address.
-#[derive(Default)]
-struct PerClient(Mutex<HashMap<IpAddr, usize>>);
-
-struct PerClientSlot<'a> {
-    table: &'a PerClient,
-    ip: IpAddr,
+/// Who holds a connection: the device's MAC when known, else its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Holder {
+    Device(crate::netaddr::MacAddr),
+    Address(IpAddr),
 }
 
-impl PerClient {
-    fn take(&self, ip: IpAddr) -> Option<PerClientSlot<'_>> {
-        let mut table = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let count = table.entry(ip).or_insert(0);
-        if *count >= CONNECTIONS_PER_CLIENT {
-            return None;
+/// Open connections by holder (`admission`), shared by the accept loop and the connections.
+struct Connections {
+    table: Mutex<Admission<Holder, oneshot::Sender<()>>>,
+    started: Instant,
+}
+
+/// A connection's place in `Connections`; gives it back when dropped.
+struct Held {
+    connections: Arc<Connections>,
+    holder: Holder,
+    id: u64,
+}
+
+impl Connections {
+    fn table(&self) -> std::sync::MutexGuard<'_, Admission<Holder, oneshot::Sender<()>>> {
+        self.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes a connection for `holder`; the receiver fires if it is given up for a newcomer.
+    fn admit(self: &Arc<Self>, holder: Holder) -> Result<(Held, oneshot::Receiver<()>), Refused> {
+        let (give_up, given_up) = oneshot::channel();
+        let now_ms = self.started.elapsed().as_millis() as u64;
+        let admitted = self.table().admit(holder, now_ms, give_up)?;
+        if let Some(other) = admitted.evicted {
+            let _ = other.send(());
         }
-        *count += 1;
-        Some(PerClientSlot { table: self, ip })
+        Ok((Held { connections: self.clone(), holder, id: admitted.id }, given_up))
     }
 }
 
-impl Drop for PerClientSlot<'_> {
+impl Drop for Held {
     fn drop(&mut self) {
-        let mut table = self.table.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(count) = table.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                table.remove(&self.ip);
-            }
-        }
+        self.connections.table().release(&self.holder, self.id);
     }
 }
 
@@ -233,17 +250,18 @@ pub async fn serve(
     settings: PortalSettings,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let connections = Arc::new(Semaphore::new(settings.max_connections));
-    let per_client = Arc::new(PerClient::default());
+    let connections = Arc::new(Connections {
+        table: Mutex::new(Admission::new(AdmissionLimits {
+            max_total: settings.max_connections,
+            per_device: CONNECTIONS_PER_DEVICE,
+            min_age_ms: EVICTABLE_AFTER.as_millis() as u64,
+        })),
+        started: Instant::now(),
+    });
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
-        let permit = tokio::select! {
-            permit = connections.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            _ = shutdown.changed() => break,
-        };
+        // Always accept: a connection waiting in the kernel's queue behind slow ones would
+        // wait for them; here it is taken, or told at once that it cannot be.
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -257,8 +275,17 @@ pub async fn serve(
             _ = shutdown.changed() => break,
         };
         let Ok(local) = stream.local_addr() else { continue };
-        let per_client = per_client.clone();
-        let ctx = RequestContext { peer: peer.ip(), local, client: identify(peer.ip()) };
+        let client = identify(peer.ip());
+        let holder = client.map_or(Holder::Address(peer.ip()), |c| Holder::Device(c.mac));
+        let (held, given_up) = match connections.admit(holder) {
+            Ok(admitted) => admitted,
+            Err(refused) => {
+                // Closed at once (dropped): the client sees it and may try again.
+                log::debug!("{peer}: connection refused ({refused:?})");
+                continue;
+            }
+        };
+        let ctx = RequestContext { peer: peer.ip(), local, client };
         let portal = portal.clone();
         let service = service_fn(move |req| {
             let portal = portal.clone();
@@ -271,12 +298,15 @@ pub async fn serve(
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            let _permit = permit;
-            let Some(_slot) = per_client.take(peer.ip()) else {
-                log::debug!("{peer}: too many connections from one client");
-                return;
-            };
-            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_LIFETIME, connection).await { log::debug!("{peer}: {e}") }
+            let _held = held;
+            tokio::select! {
+                ended = tokio::time::timeout(CONNECTION_LIFETIME, connection) => {
+                    if let Ok(Err(e)) = ended {
+                        log::debug!("{peer}: {e}");
+                    }
+                }
+                _ = given_up => log::debug!("{peer}: connection given up for a newcomer"),
+            }
         });
     }
     drop(listener);

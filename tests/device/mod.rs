@@ -1,6 +1,6 @@
 //! Several devices over loopback: the daemon takes a loopback peer `127.N.x.y` (N ≥ 1) as
-//! device N, with MAC `02:7f:00:00:00:NN`, and `127.0.x.y` as this machine (MAC
-//! 00:00:00:00:00:00); see src/portal/neighbours.rs. These helpers open real TCP
+//! device N whatever x.y, with MAC `02:7f:NN:00:00:00`; `127.0.0.1` is this machine (MAC
+//! 00:00:00:00:00:00) and any other `127.0.x.y` a device of its own (src/portal/neighbours.rs). These helpers open real TCP
 //! connections from a chosen source address (bind before connect) and speak plain HTTP/1.1;
 //! `Daemon` runs the real binary on loopback with a temp config and database (firewall
 //! `none`). Std, libc and serde_json only (hotspotd's own dependencies).
@@ -60,6 +60,9 @@ impl Daemon {
             assert!(Instant::now() < deadline, "the portal did not start on {addr}");
             std::thread::sleep(Duration::from_millis(50));
         }
+        // The probe's connection ends on the daemon's side a moment later: tests that count
+        // connections start without it.
+        std::thread::sleep(Duration::from_millis(200));
         daemon
     }
 
@@ -83,23 +86,24 @@ impl Daemon {
         post_json(addr(device, address), self.addr, "/api/hotspot/login", &body)
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("daemon.log")).unwrap_or_default()
     }
 }
 
-/// Source address `127.device.0.address`: device 0 is this machine.
+/// Source address `127.device.0.address` of device `device` (1 to 255).
 pub fn addr(device: u8, address: u8) -> Ipv4Addr {
+    assert!(device >= 1, "device 0 is not one device: 127.0.x.y are one device per address");
     Ipv4Addr::new(127, device, 0, address)
 }
 
-/// The MAC the daemon gives device `n` (0: this machine).
+/// The MAC the daemon gives device `device`.
 pub fn mac(device: u8) -> String {
-    if device == 0 {
-        "00:00:00:00:00:00".into()
-    } else {
-        format!("02:7f:00:00:00:{device:02x}")
-    }
+    format!("02:7f:{device:02x}:00:00:00")
 }
 
 fn sockaddr(addr: SocketAddrV4) -> libc::sockaddr_in {
@@ -152,6 +156,11 @@ impl Answer {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
     }
+}
+
+/// Reads one response that announces its length, leaving the connection open.
+pub fn read_answer_keep_alive(stream: &mut TcpStream) -> Option<Answer> {
+    read_answer(stream)
 }
 
 /// Reads one response (by Content-Length, or to the end) from `stream`.
