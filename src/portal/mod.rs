@@ -23,7 +23,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{watch, Notify};
 
 use crate::jobs::worker::Jobs;
 use crate::payments::Payments;
@@ -177,7 +177,7 @@ impl Portal {
 
 /// A device that failed within this long is not "clean" while the portal is busy.
 const CLEAN_AFTER_SECS: u64 = 600;
-/// Keys (MACs, addresses) each guessing table holds at most.
+/// Keys (MACs and addresses together) the guessing table holds at most (about 200 KB).
 const LIMITER_CAPACITY: usize = 4096;
 /// Password reset requests: three per ten minutes per device (MAC and address). The number's
 /// own limit (three new passwords an hour) is counted in the database.
@@ -201,15 +201,12 @@ fn identify(peer: IpAddr) -> Option<Client> {
 }
 
 /// Who holds a connection: the device's MAC when known, else its address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Holder {
-    Device(crate::netaddr::MacAddr),
-    Address(IpAddr),
-}
+type Holder = ratelimit::Key;
 
-/// Open connections by holder (`admission`), shared by the accept loop and the connections.
+/// Open connections by holder (`admission`), shared by the accept loop and the connections;
+/// each is told through its `Notify` when it is given up.
 struct Connections {
-    table: Mutex<Admission<Holder, oneshot::Sender<()>>>,
+    table: Mutex<Admission<Holder, Arc<Notify>>>,
     started: Instant,
 }
 
@@ -221,17 +218,18 @@ struct Held {
 }
 
 impl Connections {
-    fn table(&self) -> std::sync::MutexGuard<'_, Admission<Holder, oneshot::Sender<()>>> {
+    fn table(&self) -> std::sync::MutexGuard<'_, Admission<Holder, Arc<Notify>>> {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes a connection for `holder`; the receiver fires if it is given up for a newcomer.
-    fn admit(self: &Arc<Self>, holder: Holder) -> Result<(Held, oneshot::Receiver<()>), Refused> {
-        let (give_up, given_up) = oneshot::channel();
+    /// Takes a connection for `holder`; its `Notify` fires if it is given up for a newcomer.
+    fn admit(self: &Arc<Self>, holder: Holder) -> Result<(Held, Arc<Notify>), Refused> {
+        let given_up = Arc::new(Notify::new());
         let now_ms = self.started.elapsed().as_millis() as u64;
-        let admitted = self.table().admit(holder, now_ms, give_up)?;
+        let admitted = self.table().admit(holder, now_ms, given_up.clone())?;
         if let Some(other) = admitted.evicted {
-            let _ = other.send(());
+            // Stored if the connection's task is not waiting yet: it stops at once when it does.
+            other.notify_one();
         }
         Ok((Held { connections: self.clone(), holder, id: admitted.id }, given_up))
     }
@@ -305,7 +303,7 @@ pub async fn serve(
                         log::debug!("{peer}: {e}");
                     }
                 }
-                _ = given_up => log::debug!("{peer}: connection given up for a newcomer"),
+                _ = given_up.notified() => log::debug!("{peer}: connection given up for a newcomer"),
             }
         });
     }

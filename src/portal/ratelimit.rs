@@ -26,12 +26,11 @@
 //!    25 a minute) — while the router never sees more than 2 × `all_devices` failures per
 //!    window whatever the attacker owns. The README gives the guessing time this buys.
 //!
-//! Memory is bounded: each table keeps at most `capacity` keys. A key stays while it counts
-//! (its window, and `clean_after_secs` after its last failure); when full, keys that no
-//! longer count go first, then the one whose last failure is oldest.
+//! Memory is bounded: the table keeps at most `capacity` keys (MACs and addresses together).
+//! A key stays while it counts (its window, and `clean_after_secs` after its last failure);
+//! when full, keys that no longer count go first, then the one whose last failure is oldest.
 
 use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::IpAddr;
 
 use crate::netaddr::MacAddr;
@@ -45,7 +44,7 @@ pub struct GuessLimits {
     /// no such ceiling.
     pub all_devices: u32,
     pub clean_after_secs: u64,
-    /// Keys each table may hold.
+    /// Keys (MACs and addresses) the table may hold.
     pub capacity: usize,
 }
 
@@ -67,6 +66,13 @@ impl GuessRefusal {
     }
 }
 
+/// What is counted: a device's MAC, or an address. (Also what holds portal connections.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    Device(MacAddr),
+    Address(IpAddr),
+}
+
 /// One key's failures.
 #[derive(Debug, Clone, Copy)]
 struct Record {
@@ -76,29 +82,29 @@ struct Record {
 }
 
 /// Failures per key, bounded.
-struct Table<K> {
-    records: HashMap<K, Record>,
+struct Table {
+    records: HashMap<Key, Record>,
 }
 
-impl<K: Hash + Eq + Copy> Table<K> {
-    fn new() -> Table<K> {
+impl Table {
+    fn new() -> Table {
         Table { records: HashMap::new() }
     }
 
     /// `Some(seconds to wait)` if `key` used its failures in the current window.
-    fn over(&self, key: &K, limits: &GuessLimits, now: u64) -> Option<u64> {
+    fn over(&self, key: &Key, limits: &GuessLimits, now: u64) -> Option<u64> {
         let r = self.records.get(key)?;
         let ends = r.window_started + limits.window_secs;
         (r.failures >= limits.per_device && now < ends).then(|| ends - now)
     }
 
     /// `Some(seconds until clean)` if `key` failed in the last `clean_after_secs`.
-    fn recent(&self, key: &K, limits: &GuessLimits, now: u64) -> Option<u64> {
+    fn recent(&self, key: &Key, limits: &GuessLimits, now: u64) -> Option<u64> {
         let clean_at = self.records.get(key)?.last_failure + limits.clean_after_secs;
         (now < clean_at).then(|| clean_at - now)
     }
 
-    fn record(&mut self, key: K, limits: &GuessLimits, now: u64) {
+    fn record(&mut self, key: Key, limits: &GuessLimits, now: u64) {
         if !self.records.contains_key(&key) && self.records.len() >= limits.capacity {
             self.make_room(limits, now);
         }
@@ -126,11 +132,10 @@ impl<K: Hash + Eq + Copy> Table<K> {
     }
 }
 
-/// The three rules over two bounded tables and one router-wide window.
+/// The three rules over one bounded table and one router-wide window.
 pub struct GuessLimiter {
     limits: GuessLimits,
-    devices: Table<MacAddr>,
-    addresses: Table<IpAddr>,
+    table: Table,
     /// Start of the router-wide window, and the failures in it.
     all_started: u64,
     all_failures: u32,
@@ -138,7 +143,7 @@ pub struct GuessLimiter {
 
 impl GuessLimiter {
     pub fn new(limits: GuessLimits) -> GuessLimiter {
-        GuessLimiter { limits, devices: Table::new(), addresses: Table::new(), all_started: 0, all_failures: 0 }
+        GuessLimiter { limits, table: Table::new(), all_started: 0, all_failures: 0 }
     }
 
     /// Failures of all devices together in the window that holds `now`.
@@ -153,7 +158,8 @@ impl GuessLimiter {
     /// `Ok` if the device `mac` at `ip` may try a credential now.
     pub fn check(&self, mac: MacAddr, ip: IpAddr, now: u64) -> Result<(), GuessRefusal> {
         let l = &self.limits;
-        let own = self.devices.over(&mac, l, now).max(self.addresses.over(&ip, l, now));
+        let (mac, ip) = (Key::Device(mac), Key::Address(ip));
+        let own = self.table.over(&mac, l, now).max(self.table.over(&ip, l, now));
         if let Some(retry_after_secs) = own {
             return Err(GuessRefusal::Device { retry_after_secs });
         }
@@ -162,7 +168,7 @@ impl GuessLimiter {
             return Ok(());
         }
         let window_ends = (self.all_started + l.window_secs).saturating_sub(now).max(1);
-        let recent = self.devices.recent(&mac, l, now).max(self.addresses.recent(&ip, l, now));
+        let recent = self.table.recent(&mac, l, now).max(self.table.recent(&ip, l, now));
         match recent {
             // Busy, and this device failed recently: until the window ends or it is clean.
             Some(clean_in) => Err(GuessRefusal::Busy { retry_after_secs: window_ends.min(clean_in) }),
@@ -175,8 +181,8 @@ impl GuessLimiter {
     /// Counts a wrong code or password from `mac` at `ip`.
     pub fn record_failure(&mut self, mac: MacAddr, ip: IpAddr, now: u64) {
         let l = self.limits;
-        self.devices.record(mac, &l, now);
-        self.addresses.record(ip, &l, now);
+        self.table.record(Key::Device(mac), &l, now);
+        self.table.record(Key::Address(ip), &l, now);
         if now >= self.all_started + l.window_secs {
             self.all_started = now;
             self.all_failures = 0;
@@ -192,9 +198,9 @@ impl GuessLimiter {
         Ok(())
     }
 
-    /// Keys held (devices, addresses).
-    pub fn len(&self) -> (usize, usize) {
-        (self.devices.len(), self.addresses.len())
+    /// Keys held (MACs and addresses).
+    pub fn len(&self) -> usize {
+        self.table.len()
     }
 }
 
@@ -320,7 +326,7 @@ mod tests {
 
     #[test]
     fn tables_stay_bounded_and_keep_what_counts() {
-        let mut l = GuessLimiter::new(GuessLimits { capacity: 8, all_devices: u32::MAX, ..LIMITS });
+        let mut l = GuessLimiter::new(GuessLimits { capacity: 16, all_devices: u32::MAX, ..LIMITS });
         // Records that no longer count are dropped first.
         for n in 0..8 {
             l.record_failure(mac(n), ip(n), 0);
@@ -328,12 +334,12 @@ mod tests {
         for n in 8..12 {
             l.record_failure(mac(n), ip(n), 10_000);
         }
-        assert_eq!(l.len(), (4, 4));
+        assert_eq!(l.len(), 8);
         // Under a flood of new keys, the table stays at its capacity and the newest count.
         for n in 0..=255u8 {
             l.record_failure(mac(n), ip(n), 20_000 + n as u64);
         }
-        assert_eq!(l.len(), (8, 8));
+        assert_eq!(l.len(), 16);
         for _ in 0..2 {
             l.record_failure(mac(255), ip(255), 20_300);
         }
