@@ -202,7 +202,7 @@ impl Payments {
                 payments::insert_pending(conn, &new, now).map(Ok)
             })
             .await?;
-        let payment_id = inserted.inspect_err(|refusal| log::info!("no M-Pesa prompt for {}: {refusal}", client.ip))?;
+        let payment_id = inserted.inspect_err(|refusal| log::debug!("no M-Pesa prompt for {}: {refusal}", client.ip))?;
         let push = StkPush {
             phone,
             amount,
