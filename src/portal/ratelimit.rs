@@ -127,6 +127,7 @@ impl Table {
         }
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.records.len()
     }
@@ -199,7 +200,8 @@ impl GuessLimiter {
     }
 
     /// Keys held (MACs and addresses).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.table.len()
     }
 }
