@@ -1,5 +1,14 @@
 //! Account operations that span tables: resetting a forgotten password (new password, its
 //! SMS queued, in one transaction). Lookups and updates of single tables are in `store`.
+//!
+//! A reset does not replace the password. Anyone who knows a customer's number may ask for
+//! one, so the new password is kept beside the old one (`pending_password_hash`): both work
+//! until the new one is first used, which retires the old one (`sessions::records`). The
+//! alternative, retiring the old one once the SMS is delivered, would still let a stranger
+//! log out every device the customer set up with the old password and force them to read
+//! their SMS; this way a reset nobody wanted changes nothing for the customer, and one the
+//! customer wanted takes effect as soon as they use it. A purchase's new password replaces
+//! both, as before.
 
 use rusqlite::Connection;
 
@@ -23,7 +32,8 @@ pub enum ResetOutcome {
     TooOften,
 }
 
-/// Gives the active account of `phone` a new password and queues it for SMS.
+/// Gives the active account of `phone` a new password beside its current one and queues it
+/// for SMS.
 pub fn reset_password(conn: &mut Connection, phone: &Phone, now: i64) -> Result<ResetOutcome, StoreError> {
     let tx = conn.transaction()?;
     let Some(record) = accounts::find_account(&tx, &phone.msisdn())? else { return Ok(ResetOutcome::NoAccount) };
@@ -35,7 +45,7 @@ pub fn reset_password(conn: &mut Connection, phone: &Phone, now: i64) -> Result<
     }
     let password = credentials::new_password().map_err(StoreError::Random)?;
     let hash = credentials::hash_password(&password).map_err(StoreError::Random)?;
-    accounts::set_password_hash(&tx, record.account.user_id, &hash, now)?;
+    accounts::set_pending_password_hash(&tx, record.account.user_id, &hash, now)?;
     let credential_id =
         accounts::add_credential(&tx, record.account.user_id, &record.username, &password, Some(&phone.msisdn()), None, now)?;
     queue::enqueue(&tx, SendCredentialsSms { credential_id }, now)?;

@@ -110,6 +110,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         portal_url: config.portal_url.clone(),
         venue_info_url: config.venue_info_url.clone(),
         login_attempts_per_minute: config.login_attempts_per_minute,
+        login_attempts_total: config.login_attempts_total,
         max_connections: config.max_connections,
         header_timeout: config.header_timeout,
         sms_enabled: config.sms.provider != crate::config::SmsProvider::None,

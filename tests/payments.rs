@@ -36,9 +36,9 @@ fn account_jobs_run(h: &Hotspot, payment_id: i64) -> usize {
 }
 
 /// Waits until the payment is confirmed and its account is made (the payer's answer).
-fn wait_paid(h: &Hotspot, id: i64) -> Value {
-    h.wait_status(id, "confirmed", secs(15));
-    h.wait_payment(id, secs(10), "set up", |p| p["username"].is_string())
+fn wait_paid(h: &Hotspot, pay: &PaymentRef) -> Value {
+    h.wait_status(pay, "confirmed", secs(15));
+    h.wait_payment(pay, secs(10), "set up", |p| p["username"].is_string())
 }
 
 #[test]
@@ -52,7 +52,11 @@ fn a_confirmed_payment_logs_the_payer_in_shows_the_password_and_sends_one_sms() 
     assert_eq!(status, 201, "{answer}");
     assert_eq!(answer["status"], "pending");
     assert!(answer["message"].as_str().unwrap().contains("M-Pesa PIN"), "{answer}");
-    let id = answer["id"].as_i64().unwrap();
+    // The id to poll is the payment's view token, not its row id.
+    let token = answer["id"].as_str().expect("a token").to_owned();
+    assert_eq!(token.len(), 32, "{answer}");
+    let pay = PaymentRef { id: h.id_of(&token), token };
+    let id = pay.id;
 
     // The prompt Daraja got: the package's price, the payer's number, no callback URL of ours.
     let pushes = h.daraja.pushes();
@@ -61,7 +65,7 @@ fn a_confirmed_payment_logs_the_payer_in_shows_the_password_and_sends_one_sms() 
     assert_eq!((push["Amount"].as_i64(), push["PhoneNumber"].as_str()), (Some(10), Some(MSISDN)), "{push}");
     assert!(pushes[0]["callback_url"].as_str().unwrap().starts_with("https://callback.invalid/"), "{}", pushes[0]);
 
-    let paid = wait_paid(&h, id);
+    let paid = wait_paid(&h, &pay);
     assert_eq!(paid["message"], "Paid! This device is online.", "{paid}");
     assert_eq!(paid["username"], MSISDN, "the account is the phone number: {paid}");
     let password = paid["password"].as_str().expect("the paying device is shown its password").to_owned();
@@ -91,9 +95,9 @@ fn a_confirmed_payment_logs_the_payer_in_shows_the_password_and_sends_one_sms() 
         .unwrap();
     assert_eq!((cred_status.as_str(), plain, wiped.is_some(), cred_payment), ("sent", None, true, Some(id)));
     // …while the paying device, back on its payment page, still sees its new login.
-    let again = h.payment(id);
+    let again = h.payment(&pay);
     assert_eq!(again["password"].as_str(), Some(password.as_str()), "{again}");
-    let page = hotspotd::http_client::HttpClient::new(secs(5)).get(&format!("http://{}/pay/{id}", h.addr), &[]).unwrap();
+    let page = hotspotd::http_client::HttpClient::new(secs(5)).get(&format!("http://{}/pay/{}", h.addr, pay.token), &[]).unwrap();
     assert!(page.body.contains(&password) && page.body.contains(MSISDN), "{}", page.body);
 
     // One account, made by the payment, with the package's time; the payment points at it.
@@ -129,8 +133,9 @@ fn declined_prompts_fail_with_the_payers_reason_and_create_nothing() {
     ];
     for (code, status, reason, words) in cases {
         h.daraja.plan(code, Some(1));
-        let id = h.pay_ok(package, PHONE);
-        let answer = h.wait_status(id, status, secs(15));
+        let pay = h.pay_ok(package, PHONE);
+        let id = pay.id;
+        let answer = h.wait_status(&pay, status, secs(15));
         let message = answer["message"].as_str().unwrap();
         assert!(message.contains(words), "result {code}: {answer}");
         assert!(message.contains("No money was taken"), "result {code}: {answer}");
@@ -159,15 +164,15 @@ fn a_prompt_answered_late_is_confirmed_by_polling_alone() {
     let package = h.package("1 hour", 10, 3600);
     h.daraja.plan(0, Some(3)); // "being processed" three times, then paid
     let started = Instant::now();
-    let id = h.pay_ok(package, PHONE);
+    let pay = h.pay_ok(package, PHONE);
     // While the payer has not answered, the page says to enter the PIN.
     std::thread::sleep(Duration::from_millis(1500));
-    let waiting = h.payment(id);
+    let waiting = h.payment(&pay);
     assert_eq!(waiting["status"], "pending", "{waiting}");
     assert!(waiting["message"].as_str().unwrap().contains("enter your M-Pesa PIN to pay KES 10"), "{waiting}");
     assert_eq!(h.check_session()["active"], false);
 
-    let paid = wait_paid(&h, id);
+    let paid = wait_paid(&h, &pay);
     assert!(started.elapsed() >= secs(2), "answered after three 1 s polls, not {:?}", started.elapsed());
     assert_eq!(paid["username"], MSISDN);
     assert!(h.daraja.stats()["queries"].as_i64().unwrap() >= 4, "{}", h.daraja.stats());
@@ -183,18 +188,19 @@ fn a_callback_confirms_at_once_without_waiting_for_the_poll() {
     let h = Hotspot::start("callback", Options { callbacks: true, poll_interval: 60, ..Options::default() });
     let package = h.package("1 hour", 10, 3600);
     h.daraja.plan(0, None); // pending until the callback
-    let id = h.pay_ok(package, PHONE);
+    let pay = h.pay_ok(package, PHONE);
+    let id = pay.id;
     let token = h.token_of(id);
     let push = &h.daraja.pushes()[0];
     assert_eq!(push["callback_url"], format!("http://{}/api/payments/callback/{token}", h.addr), "{push}");
     std::thread::sleep(secs(2));
-    assert_eq!(h.payment(id)["status"], "pending");
+    assert_eq!(h.payment(&pay)["status"], "pending");
 
     let sent = Instant::now();
     let delivery = h.daraja.callback(&h.checkout_of(id), 0, json!({ "receipt": "QCB4XY7Z1A" }));
     assert_eq!((delivery["delivered"].as_bool(), delivery["status"].as_u64()), (Some(true), Some(200)), "{delivery}");
     assert!(delivery["body"].as_str().unwrap().contains("Accepted"), "{delivery}");
-    let paid = wait_paid(&h, id);
+    let paid = wait_paid(&h, &pay);
     assert!(sent.elapsed() < secs(5), "confirmed {:?} after the callback", sent.elapsed());
     assert_eq!(paid["receipt"], "QCB4XY7Z1A", "the receipt the callback reported: {paid}");
     assert_eq!(h.check_session()["active"], true);
@@ -207,7 +213,8 @@ fn a_callback_ahead_of_the_query_credits_only_once_the_query_agrees() {
     let h = Hotspot::start("early-callback", Options { callbacks: true, ..Options::default() });
     let package = h.package("1 hour", 10, 3600);
     h.daraja.plan(0, None);
-    let id = h.pay_ok(package, PHONE);
+    let pay = h.pay_ok(package, PHONE);
+    let id = pay.id;
     let checkout = h.checkout_of(id);
     // The callback says "paid" while the query API still says "being processed".
     let delivery = h.daraja.callback(&checkout, 0, json!({ "resolve": false, "receipt": "QEA1RL2Y3C" }));
@@ -215,7 +222,7 @@ fn a_callback_ahead_of_the_query_credits_only_once_the_query_agrees() {
     let queries_before = h.daraja.stats()["queries"].as_i64().unwrap();
     let until = Instant::now() + secs(3);
     while Instant::now() < until {
-        let p = h.payment(id);
+        let p = h.payment(&pay);
         assert_eq!(p["status"], "pending", "credited on the callback's word alone: {p}");
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -230,7 +237,7 @@ fn a_callback_ahead_of_the_query_credits_only_once_the_query_agrees() {
 
     // Now the query says paid: credited, once.
     h.daraja.resolve(&checkout, 0);
-    let paid = wait_paid(&h, id);
+    let paid = wait_paid(&h, &pay);
     assert_eq!(paid["receipt"], "QEA1RL2Y3C", "{paid}");
     exactly_sms(&h, 1);
     h.wait_jobs_done(secs(10));
@@ -256,7 +263,8 @@ fn forged_callbacks_change_nothing_and_the_daemon_keeps_serving() {
     let h = Hotspot::start("forged", Options { callbacks: true, ..Options::default() });
     let package = h.package("1 hour", 10, 3600);
     h.daraja.plan(0, None);
-    let id = h.pay_ok(package, PHONE);
+    let pay = h.pay_ok(package, PHONE);
+    let id = pay.id;
     let (checkout, token) = (h.checkout_of(id), h.token_of(id));
     let at = |token: &str| format!("/api/payments/callback/{token}");
     let forgeries = [
@@ -294,7 +302,7 @@ fn forged_callbacks_change_nothing_and_the_daemon_keeps_serving() {
     let (status, packages) = h.get("/api/packages");
     assert_eq!(status, 200, "{packages}");
     h.daraja.resolve(&checkout, 0);
-    let paid = wait_paid(&h, id);
+    let paid = wait_paid(&h, &pay);
     assert!(paid["receipt"].is_null(), "no forged receipt kept: {paid}");
     exactly_sms(&h, 1);
     assert_eq!(accounts(&h), 1);
@@ -305,13 +313,14 @@ fn the_same_callback_replayed_credits_once() {
     let h = Hotspot::start("replay", Options { callbacks: true, ..Options::default() });
     let package = h.package("1 hour", 10, 3600);
     h.daraja.plan(0, None);
-    let id = h.pay_ok(package, PHONE);
+    let pay = h.pay_ok(package, PHONE);
+    let id = pay.id;
     let checkout = h.checkout_of(id);
     // Five deliveries of the same callback, back to back (the first resolves the prompt).
     let answers: Vec<String> =
         (0..5).map(|_| h.daraja.callback(&checkout, 0, json!({}))["body"].as_str().unwrap().to_owned()).collect();
     assert!(answers[0].contains("Accepted"), "{answers:?}");
-    wait_paid(&h, id);
+    wait_paid(&h, &pay);
     h.wait_jobs_done(secs(10));
     // And five more once credited: all turned away.
     for _ in 0..5 {
@@ -355,7 +364,7 @@ fn daraja_down_or_failing_gives_a_clear_503_and_leaves_nothing_pending() {
     // Back to normal: a prompt goes out (and the token is cached for the next one).
     h.daraja.plan(1032, Some(0));
     let through = h.pay_ok(package, PHONE);
-    h.wait_status(through, "cancelled", secs(15));
+    h.wait_status(&through, "cancelled", secs(15));
     assert!(h.page("/").1.contains("action=\"/pay\""), "the M-Pesa form is back once Daraja answers");
     h.daraja.fail(500, 1); // now the push itself
     unavailable("HTTP 500 on the push");
@@ -379,8 +388,8 @@ fn sms_gateway_failures_are_retried_until_one_sms_is_delivered() {
     let package = h.package("1 hour", 10, 3600);
     h.sms.plan(json!({ "fail_next": 2, "fail_status": 500 }));
     h.daraja.plan(0, Some(0));
-    let id = h.pay_ok(package, PHONE);
-    let paid = wait_paid(&h, id);
+    let pay = h.pay_ok(package, PHONE);
+    let paid = wait_paid(&h, &pay);
     assert_eq!(h.check_session()["active"], true, "online while the SMS waits");
     // While it waits, the operator sees the job and why.
     h.wait_until(secs(10), "the first failure", || !h.sms.requests().is_empty());
@@ -403,8 +412,8 @@ fn a_permanent_sms_refusal_fails_the_job_with_its_reason() {
     let package = h.package("1 hour", 10, 3600);
     h.sms.plan(json!({ "recipient_status": 403 }));
     h.daraja.plan(0, Some(0));
-    let id = h.pay_ok(package, PHONE);
-    let paid = wait_paid(&h, id);
+    let pay = h.pay_ok(package, PHONE);
+    let paid = wait_paid(&h, &pay);
     h.wait_until(secs(15), "the SMS job failed", || h.count("SELECT count(*) FROM failed_jobs") == 1);
     let jobs = h.jobs();
     let failed = jobs.split("FAILED").nth(1).unwrap();
@@ -415,7 +424,7 @@ fn a_permanent_sms_refusal_fails_the_job_with_its_reason() {
     assert_eq!(status, "failed");
     // The payer is online and still sees the login on the payment page.
     assert_eq!(h.check_session()["active"], true);
-    assert_eq!(h.payment(id)["password"], paid["password"]);
+    assert_eq!(h.payment(&pay)["password"], paid["password"]);
 
     // The operator fixes the cause and retries the job: the SMS goes out once.
     h.sms.plan(json!({ "recipient_status": 101 }));
@@ -436,11 +445,11 @@ fn a_second_purchase_from_the_same_phone_stacks() {
     let two_hours = h.package("2 hours", 20, 7200);
     h.daraja.plan(0, Some(0));
     let first = h.pay_ok(hour, PHONE);
-    let first_password = wait_paid(&h, first)["password"].as_str().unwrap().to_owned();
+    let first_password = wait_paid(&h, &first)["password"].as_str().unwrap().to_owned();
     exactly_sms(&h, 1);
     h.daraja.plan(0, Some(0));
     let second = h.pay_ok(two_hours, "+254 712 345 678");
-    let paid = wait_paid(&h, second);
+    let paid = wait_paid(&h, &second);
     assert_eq!(paid["username"], MSISDN, "the same account");
     let second_password = paid["password"].as_str().unwrap().to_owned();
     assert_ne!(first_password, second_password, "each purchase sets a new password");
@@ -465,8 +474,8 @@ fn a_forgotten_password_is_replaced_by_sms_without_telling_who_is_a_customer() {
     let h = Hotspot::start("forgot", Options::default());
     let package = h.package("1 hour", 10, 3600);
     h.daraja.plan(0, Some(0));
-    let id = h.pay_ok(package, PHONE);
-    wait_paid(&h, id);
+    let pay = h.pay_ok(package, PHONE);
+    wait_paid(&h, &pay);
     let first = exactly_sms(&h, 1);
     let old_password = password_in(first[0]["message"].as_str().unwrap()).expect("password in the SMS");
 
@@ -479,8 +488,12 @@ fn a_forgotten_password_is_replaced_by_sms_without_telling_who_is_a_customer() {
     let new_password = password_in(second[1]["message"].as_str().unwrap()).expect("password in the SMS");
     assert_ne!(new_password, old_password);
     let login = |password: &str| h.post("/api/hotspot/login", &json!({ "username": "254712345678", "password": password }).to_string()).0;
-    assert_eq!(login(&old_password), 401, "the old password no longer works");
+    // A reset someone else asked for must not lock the customer out: the old password works
+    // until the new one is first used, which retires it.
+    assert_eq!(login(&old_password), 200, "the old password still works");
     assert_eq!(login(&new_password), 200, "the new one does");
+    assert_eq!(login(&old_password), 401, "the old one is retired once the new one was used");
+    assert_eq!(login(&new_password), 200);
 
     // A number without an account gets the same answer and no SMS; a bad number a hint.
     let (status, answer) = h.post("/api/hotspot/forgot-password", r#"{"phone":"0798765432"}"#);
@@ -524,14 +537,14 @@ fn a_payment_and_what_it_bought_are_recorded_for_the_central_server() {
     let package = h.package("1 hour", 10, 3600);
     h.daraja.plan(0, Some(0));
     let paid = h.pay_ok(package, PHONE);
-    wait_paid(&h, paid);
+    wait_paid(&h, &paid);
     h.daraja.plan(1032, Some(0));
     let cancelled = h.pay_ok(package, PHONE);
-    h.wait_status(cancelled, "cancelled", secs(15));
+    h.wait_status(&cancelled, "cancelled", secs(15));
     h.wait_jobs_done(secs(10));
-    let (ops, entities) = outbox_of(&h, paid);
+    let (ops, entities) = outbox_of(&h, paid.id);
     assert_eq!(ops, ["started", "confirmed"]);
-    assert_eq!(outbox_of(&h, cancelled).0, ["started", "failed"]);
+    assert_eq!(outbox_of(&h, cancelled.id).0, ["started", "failed"]);
     for expected in ["account/created", "session/started"] {
         assert!(entities.iter().any(|e| e == expected), "no {expected} event: {entities:?}");
     }

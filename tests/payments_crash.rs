@@ -83,7 +83,15 @@ fn kill_9_at_random_points_never_loses_or_doubles_a_payment() {
     let mut rng = Rng::new(seed);
     let started = Instant::now();
 
-    let mut h = Hotspot::start("crash", Options { callbacks: true, poll_interval: 1, timeout: 60, log_level: "info" });
+    let mut h = Hotspot::start("crash", Options {
+            callbacks: true,
+            poll_interval: 1,
+            timeout: 60,
+            log_level: "info",
+            // One device, one number, a prompt every second or so, overlapping across kills:
+            // far past the limits an honest payer needs (tests/payment_limits.rs has those).
+            mpesa_extra: "\toption prompts_per_hour '1000'\n\toption prompts_at_once '100'\n",
+        });
     // Distinct durations: a lost or doubled credit changes the account's total.
     let packages: Vec<(i64, i64)> =
         [(5, 600), (10, 1300), (20, 2900), (50, 7100)].iter().map(|&(price, secs)| (h.package(&format!("{secs} s"), price, secs), secs)).collect();
@@ -298,7 +306,8 @@ fn a_prompt_whose_answer_was_lost_in_a_crash_is_recovered_by_its_callback() {
     let mut h = Hotspot::start("lost-answer", Options { callbacks: true, poll_interval: 1, ..Options::default() });
     let package = h.package("1 hour", 10, 3600);
     h.daraja.plan(0, None);
-    let id = h.pay_ok(package, PHONE);
+    let pay = h.pay_ok(package, PHONE);
+    let id = pay.id;
     let checkout = h.checkout_of(id);
     h.kill9();
     let conn = rusqlite::Connection::open(&h.db_path).unwrap();
@@ -306,7 +315,7 @@ fn a_prompt_whose_answer_was_lost_in_a_crash_is_recovered_by_its_callback() {
     drop(conn);
     h.start_daemon();
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(h.payment(id)["status"], "pending", "nothing to ask Daraja about yet");
+    assert_eq!(h.payment(&pay)["status"], "pending", "nothing to ask Daraja about yet");
 
     // A forger with the CheckoutRequestID but not the token gets nowhere.
     let (_, answer) = h.post(
@@ -320,8 +329,8 @@ fn a_prompt_whose_answer_was_lost_in_a_crash_is_recovered_by_its_callback() {
 
     let delivery = h.daraja.callback(&checkout, 0, json!({ "receipt": "QLA5T9K2M1" }));
     assert!(delivery["body"].as_str().unwrap().contains("Accepted"), "{delivery}");
-    h.wait_status(id, "confirmed", Duration::from_secs(10));
-    let paid = h.wait_payment(id, Duration::from_secs(10), "set up", |p| p["username"].is_string());
+    h.wait_status(&pay, "confirmed", Duration::from_secs(10));
+    let paid = h.wait_payment(&pay, Duration::from_secs(10), "set up", |p| p["username"].is_string());
     assert_eq!(paid["receipt"], "QLA5T9K2M1", "{paid}");
     assert_eq!(h.check_session()["active"], true);
     h.wait_until(Duration::from_secs(10), "one SMS", || h.sms.delivered().len() == 1);
@@ -339,7 +348,7 @@ fn a_job_cut_off_by_a_crash_runs_again_at_restart() {
     let package = h.package("1 hour", 10, 3600);
     h.sms.plan(json!({ "delay_secs": 4 }));
     h.daraja.plan(0, Some(0));
-    let id = h.pay_ok(package, PHONE);
+    let pay = h.pay_ok(package, PHONE);
     h.wait_until(Duration::from_secs(10), "the SMS under way", || !h.sms.requests().is_empty());
     h.kill9();
     h.sms.plan(json!({ "delay_secs": 0 }));
@@ -352,7 +361,7 @@ fn a_job_cut_off_by_a_crash_runs_again_at_restart() {
     assert_eq!(password_in(requests[0]["message"].as_str().unwrap()), password_in(requests[1]["message"].as_str().unwrap()));
     assert_eq!(h.count("SELECT count(*) FROM hotspot_credentials WHERE status = 'sent' AND password_plain IS NULL"), 1);
     assert_eq!(h.count("SELECT count(*) FROM failed_jobs"), 0);
-    assert_eq!(h.payment(id)["status"], "confirmed");
+    assert_eq!(h.payment(&pay)["status"], "confirmed");
     assert_eq!(h.check_session()["active"], true, "logged in before the kill, still in after it");
     assert!(h.log().contains("1 jobs left unfinished by the previous run are due again"), "{}", h.log_tail(20));
 }

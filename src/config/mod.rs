@@ -47,8 +47,11 @@ pub struct Config {
     pub portal_url: Option<String>,
     /// Venue information page advertised in the RFC 8908 API.
     pub venue_info_url: Option<String>,
-    /// Failed logins per client address per minute before we answer 429.
+    /// Failed logins per device (MAC, and address) per minute before we answer 429.
     pub login_attempts_per_minute: u32,
+    /// Failed logins per minute from all devices together before only devices with a clean
+    /// record may try.
+    pub login_attempts_total: u32,
     /// Concurrent portal connections; more wait in the kernel's accept queue.
     pub max_connections: usize,
     /// Time a client gets to send its request headers.
@@ -144,6 +147,9 @@ impl Config {
             login_attempts_per_minute: reader
                 .parsed_in("login_attempts", 1..=1000, "a whole number from 1 to 1000")?
                 .unwrap_or(defaults.login_attempts_per_minute),
+            login_attempts_total: reader
+                .parsed_in("login_attempts_total", 1..=100_000, "a whole number from 1 to 100000")?
+                .unwrap_or(defaults.login_attempts_total),
             max_connections: reader
                 .parsed_in("max_connections", 4..=4096, "a whole number from 4 to 4096")?
                 .unwrap_or(defaults.max_connections),
@@ -189,6 +195,7 @@ impl Config {
             portal_url: None,
             venue_info_url: None,
             login_attempts_per_minute: 5,
+            login_attempts_total: 60,
             max_connections: 128,
             header_timeout: Duration::from_secs(10),
             walled_garden: Vec::new(),
@@ -245,6 +252,7 @@ const KNOWN_OPTIONS: &[&str] = &[
     "portal_url",
     "venue_info_url",
     "login_attempts",
+    "login_attempts_total",
     "max_connections",
     "header_timeout",
     "log_level",

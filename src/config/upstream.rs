@@ -80,6 +80,10 @@ pub struct MpesaConfig {
     pub poll_interval: Duration,
     /// A prompt not answered by then is given up (the payer can try again).
     pub payment_timeout: Duration,
+    /// Prompts started in the last hour, per device and per phone number.
+    pub prompts_per_hour: u32,
+    /// Prompts open (pending) at once, per device and per phone number.
+    pub prompts_at_once: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +123,8 @@ impl MpesaConfig {
             account_reference: "Hotspot".into(),
             poll_interval: Duration::from_secs(5),
             payment_timeout: Duration::from_secs(180),
+            prompts_per_hour: 5,
+            prompts_at_once: 1,
         }
     }
 
@@ -133,6 +139,7 @@ impl MpesaConfig {
         r.check_known(&[
             "enabled", "mode", "base_url", "consumer_key", "consumer_secret", "shortcode", "passkey",
             "transaction_type", "party_b", "callback_url", "account_reference", "poll_interval", "timeout",
+            "prompts_per_hour", "prompts_at_once",
         ])?;
         let config = MpesaConfig {
             enabled: r.boolean("enabled")?.unwrap_or(false),
@@ -153,6 +160,12 @@ impl MpesaConfig {
             account_reference: r.string("account_reference")?.unwrap_or(defaults.account_reference),
             poll_interval: r.seconds("poll_interval", 1..=60, defaults.poll_interval)?,
             payment_timeout: r.seconds("timeout", 30..=900, defaults.payment_timeout)?,
+            prompts_per_hour: r
+                .parsed_in("prompts_per_hour", 1..=1000, "a whole number from 1 to 1000")?
+                .unwrap_or(defaults.prompts_per_hour),
+            prompts_at_once: r
+                .parsed_in("prompts_at_once", 1..=100, "a whole number from 1 to 100")?
+                .unwrap_or(defaults.prompts_at_once),
         };
         let entry = |key: &str| r.option(key).or_else(|| section.entries.first());
         if let Some(e) = r.option("account_reference") {
@@ -280,6 +293,7 @@ mod tests {
         assert_eq!(c.mpesa.transaction_type, TransactionType::BuyGoods);
         assert_eq!(c.mpesa.party_b.as_deref(), Some("5551234"));
         assert_eq!(c.sms.provider, SmsProvider::AfricasTalking);
+        assert_eq!((c.mpesa.prompts_per_hour, c.mpesa.prompts_at_once), (5, 1), "the defaults");
         let shown = format!("{:?} {:?}", c.mpesa, c.sms);
         for secret in ["s3cret", "atkey", "\"pk\""] {
             assert!(!shown.contains(secret), "a secret leaks into Debug output: {shown}");
@@ -311,6 +325,7 @@ mod tests {
             ("config mpesa 'mpesa'\n option enabled '1'\n", "mpesa.consumer_key: is required when mpesa is enabled"),
             ("config mpesa 'mpesa'\n option transaction_type 'Paybill'\n", "line 3: mpesa.transaction_type: `Paybill` is not one of"),
             ("config mpesa 'mpesa'\n option account_reference 'My Hotspot Shop'\n", "mpesa.account_reference: must be 1 to 12"),
+            ("config mpesa 'mpesa'\n option prompts_per_hour '0'\n", "mpesa.prompts_per_hour: `0` is out of range"),
             ("config sms 'sms'\n option provider 'sendgrid'\n", "sms.provider: `sendgrid` is not one of"),
             ("config sms 'sms'\n option provider 'twilio'\n option username 'AC1'\n option api_key 't'\n", "sms.sender: is required"),
             ("config sms 'sms'\n option apikey 'x'\n", "sms.apikey: unknown option"),

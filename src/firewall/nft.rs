@@ -17,8 +17,17 @@
 //!   counter objects: nft loads every object of the table on each change, which with
 //!   thousands of devices made a login's batch twice as slow.)
 //! - Unauthenticated devices: tcp/80 is redirected to the portal, tcp/443 gets a reset (the
-//!   browser falls back to its plain-HTTP probe at once), anything else forwarded is dropped.
-//!   DNS, DHCP and the portal are local services: we never drop input.
+//!   browser falls back to its plain-HTTP probe at once), anything else forwarded is dropped
+//!   (DNS to outside resolvers included). IPv6 is never forwarded for clients: the access
+//!   checks are IPv4 (`ip saddr . ether saddr`), so IPv6 falls through to the drop, before
+//!   and after login.
+//! - DNS, DHCP and the portal are local services, and the only input we touch is DNS to the
+//!   router from devices that are not authorised (and all DNS over IPv6): at most
+//!   `DNS_PER_SECOND` packets a second per MAC after a burst of `DNS_BURST` (set
+//!   `dns_limit`, at most `DNS_LIMIT_DEVICES` MACs, each forgotten a minute after its last
+//!   query). Before login the router's resolver answers anything, which would carry a
+//!   DNS tunnel to the internet; the limit keeps such a tunnel to a few KB/s while leaving
+//!   far more than a phone's detection lookups (a dozen or two when it joins).
 //! - set `walled_garden`: reachable before login, and never counted or capped.
 
 use std::fmt::Write as _;
@@ -31,6 +40,13 @@ use super::tc::Shaper;
 use super::{nft_usage, Authorised, Firewall, FirewallError, Policy, Quota, Revoked, UsageReading};
 
 pub const TABLE: &str = "hotspotd";
+
+/// DNS packets per second to the router from a device that is not authorised (per MAC)…
+pub const DNS_PER_SECOND: u32 = 5;
+/// …after this many at once.
+pub const DNS_BURST: u32 = 50;
+/// Devices the DNS limit tracks at once (a dynamic set's size: bounded memory).
+pub const DNS_LIMIT_DEVICES: u32 = 4096;
 
 /// A poll's listings: the upload counters with every quota, then the download counters. (Two
 /// runs of nft: 1.0.6 cannot list two sets in one, and listing all sets of the table costs
@@ -157,6 +173,7 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
     s.push_str("\t}\n\tset dn_bytes {\n\t\ttype ipv4_addr\n\t\tcounter\n");
     let downs: Vec<String> = clients.iter().map(|a| counter_element(a.device.ip, a.counted.down)).collect();
     elements_line(&mut s, &downs);
+    let _ = write!(s, "\t}}\n\tset dns_limit {{\n\t\ttype ether_addr\n\t\tsize {DNS_LIMIT_DEVICES}\n\t\tflags dynamic,timeout\n\t\ttimeout 1m\n");
     s.push_str("\t}\n\tmap cap {\n\t\ttype ipv4_addr : quota\n");
     let caps: Vec<String> =
         clients.iter().filter_map(|a| Some(format!("{} : \"{}\"", a.device.ip, quota_name(a.quota?.account_id)))).collect();
@@ -170,6 +187,14 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
 \t\tiifname \"{iif}\" ip saddr . ether saddr @clients return
 \t\tiifname \"{iif}\" ip daddr @walled_garden return
 \t\tiifname \"{iif}\" tcp dport 80 redirect to :{port}
+\t}}
+\tchain input {{
+\t\ttype filter hook input priority filter - 5; policy accept;
+\t\tiifname \"{iif}\" meta l4proto {{ tcp, udp }} th dport 53 jump dns_from_clients
+\t}}
+\tchain dns_from_clients {{
+\t\tip saddr . ether saddr @clients return
+\t\tupdate @dns_limit {{ ether saddr limit rate over {DNS_PER_SECOND}/second burst {DNS_BURST} packets }} counter drop
 \t}}
 \tchain forward {{
 \t\ttype filter hook forward priority filter - 5; policy accept;
@@ -320,6 +345,13 @@ mod tests {
         assert!(s.contains("elements = { 198.51.100.7/32 }"), "{s}");
         assert!(s.contains("iifname \"br-lan\" tcp dport 80 redirect to :2050"), "{s}");
         assert!(s.contains("tcp dport 443 reject with tcp reset"), "{s}");
+        // DNS to the router: limited per MAC for devices that are not authorised.
+        let dns = &s[s.find("chain dns_from_clients").unwrap()..];
+        let (exempt, limit) = (dns.find("ip saddr . ether saddr @clients return").unwrap(), dns.find("update @dns_limit").unwrap());
+        assert!(exempt < limit, "{dns}");
+        assert!(dns.contains("{ ether saddr limit rate over 5/second burst 50 packets } counter drop"), "{dns}");
+        assert!(s.contains("iifname \"br-lan\" meta l4proto { tcp, udp } th dport 53 jump dns_from_clients"), "{s}");
+        assert!(s.contains("set dns_limit {\n\t\ttype ether_addr\n\t\tsize 4096\n\t\tflags dynamic,timeout\n\t\ttimeout 1m\n\t}"), "{s}");
         // Counters resume from the session's totals; one quota for the two devices of account 9.
         assert!(s.contains("elements = { 10.0.0.2 counter packets 0 bytes 5, 10.0.0.3 counter packets 0 bytes 5 }"), "{s}");
         assert!(s.contains("elements = { 10.0.0.2 counter packets 0 bytes 7, 10.0.0.3 counter packets 0 bytes 7 }"), "{s}");

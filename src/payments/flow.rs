@@ -10,6 +10,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use tokio::sync::{watch, Notify};
 
+use super::limits::{self, PromptLimits, PromptRefusal, RecentPrompt};
 use super::mpesa::{callback, Decline, MpesaApi, MpesaError, PushAccepted, QueryOutcome, StkPush};
 use crate::clock::Clock;
 use crate::config::MpesaConfig;
@@ -18,7 +19,7 @@ use crate::jobs::worker::Jobs;
 use crate::jobs::{queue, CreateHotspotUser};
 use crate::phone::Phone;
 use crate::sessions::Client;
-use crate::store::payments::{self, NewPayment, PaymentFailure, PaymentRecord, PaymentStatus};
+use crate::store::payments::{self, NewPayment, PaymentFailure, PaymentRecord, PaymentStatus, PromptsOf};
 use crate::store::{accounts, catalog, Store, StoreError};
 
 /// Payments queried per poll.
@@ -40,6 +41,10 @@ const NO_CALLBACK_URL: &str = "https://callback.invalid/hotspotd";
 pub enum PayError {
     #[error("M-Pesa payments are not enabled")]
     Disabled,
+    #[error("the device could not be identified (no neighbour entry)")]
+    UnknownDevice,
+    #[error(transparent)]
+    Limited(#[from] PromptRefusal),
     #[error(transparent)]
     BadPhone(#[from] crate::phone::BadPhone),
     #[error("no package {0} is on sale")]
@@ -52,6 +57,14 @@ pub enum PayError {
     Refused(#[source] MpesaError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A prompt that went out: the payment's row id (for logs, never shown) and the token its
+/// status page is reached by (`/pay/<view_token>`).
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub id: i64,
+    pub view_token: String,
 }
 
 /// A payment as the portal shows it to the payer.
@@ -126,11 +139,24 @@ impl Payments {
         };
     }
 
-    /// Sends the payment prompt for `package_id` to `phone`; returns the payment id.
-    pub async fn start(&self, client: Option<Client>, package_id: i64, phone: &str) -> Result<i64, PayError> {
+    /// The prompt limits per device and per number (see `limits`).
+    fn prompt_limits(&self) -> PromptLimits {
+        PromptLimits {
+            at_once: self.config.prompts_at_once,
+            per_hour: self.config.prompts_per_hour,
+            prompt_lifetime_secs: self.config.payment_timeout.as_secs() as i64,
+        }
+    }
+
+    /// Sends the payment prompt for `package_id` to `phone` on behalf of `client`, unless
+    /// that device or that number has reached its prompt limits: then nothing is written
+    /// and nothing is sent.
+    pub async fn start(&self, client: Option<Client>, package_id: i64, phone: &str) -> Result<Started, PayError> {
         if !self.config.enabled {
             return Err(PayError::Disabled);
         }
+        // Limits are per device: a device we cannot name gets no prompt.
+        let client = client.ok_or(PayError::UnknownDevice)?;
         let phone = Phone::parse(phone, &self.country_code)?;
         let package = self
             .store
@@ -142,25 +168,41 @@ impl Payments {
             return Err(PayError::FreePackage(package_id));
         }
         let token = random_token().map_err(StoreError::Random)?;
+        let view_token = random_token().map_err(StoreError::Random)?;
         let now = self.clock.now();
-        let (msisdn, mac, ip, tok) = (phone.msisdn(), client.map(|c| c.mac.to_string()), client.map(|c| c.ip.to_string()), token.clone());
+        let (msisdn, mac, ip) = (phone.msisdn(), client.mac.to_string(), client.ip.to_string());
+        let (tok, view) = (token.clone(), view_token.clone());
         let provider = if self.is_demo() { "demo" } else { "mpesa" };
         let amount = package.price;
-        let payment_id = self
+        let limits = self.prompt_limits();
+        // The check and the row in one call on the database thread: a burst of requests
+        // cannot pass the check together.
+        let inserted = self
             .store
             .call(move |conn| {
+                let (since, until, rows) = (PromptLimits::window_start(now), now + limits::FUTURE_SLACK_SECS, limits.rows_needed());
+                let recent = |of| -> Result<Vec<RecentPrompt>, StoreError> {
+                    let found = payments::recent_prompts(conn, of, since, until, rows)?;
+                    Ok(found.into_iter().map(|(created_at, pending)| RecentPrompt { created_at, pending }).collect())
+                };
+                let (device, number) = (recent(PromptsOf::Device(&mac))?, recent(PromptsOf::Number(&msisdn))?);
+                if let Err(refusal) = limits.decide(&device, &number, now) {
+                    return Ok(Err(refusal));
+                }
                 let new = NewPayment {
                     provider,
                     phone: &msisdn,
-                    mac: mac.as_deref(),
-                    ip: ip.as_deref(),
+                    mac: Some(&mac),
+                    ip: Some(&ip),
                     package_id,
                     amount,
                     callback_token: &tok,
+                    view_token: &view,
                 };
-                payments::insert_pending(conn, &new, now)
+                payments::insert_pending(conn, &new, now).map(Ok)
             })
             .await?;
+        let payment_id = inserted.inspect_err(|refusal| log::debug!("no M-Pesa prompt for {}: {refusal}", client.ip))?;
         let push = StkPush {
             phone,
             amount,
@@ -183,7 +225,7 @@ impl Payments {
                     .await?;
                 log::info!("payment {payment_id}: prompt sent for KES {amount}");
                 self.poll_now.notify_one();
-                Ok(payment_id)
+                Ok(Started { id: payment_id, view_token })
             }
             Err(e) => {
                 let (failure, refused) = match &e {
@@ -202,12 +244,15 @@ impl Payments {
     /// The payment with its package and the credentials it bought: the stored plaintext
     /// while not wiped, then the copy the account job handed over (kept in memory for a
     /// while, so the paying device still sees them after the SMS went out).
-    pub async fn view(&self, payment_id: i64) -> Result<Option<PaymentView>, StoreError> {
+    /// The payment is named by its status page's token, never by its row id.
+    pub async fn view(&self, view_token: &str) -> Result<Option<PaymentView>, StoreError> {
         let handoff = self.jobs.handoff().clone();
         let now = self.clock.now();
+        let view_token = view_token.to_owned();
         self.store
             .call(move |conn| {
-                let Some(payment) = payments::get(conn, payment_id)? else { return Ok(None) };
+                let Some(payment) = payments::by_view_token(conn, &view_token)? else { return Ok(None) };
+                let payment_id = payment.id;
                 let (package_name, currency) = catalog::get_package(conn, payment.package_id)?
                     .map(|p| (p.name, p.currency))
                     .unwrap_or_else(|| (String::new(), "KES".into()));
@@ -487,6 +532,7 @@ mod tests {
             package_id: 1,
             amount: 10,
             callback_token: "a1b2c3",
+            view_token: "d4e5f6",
         };
         let id = payments::insert_pending(&conn, &new, 100).unwrap();
         let cb = |checkout: &str, amount: i64| callback::StkCallback {

@@ -3,6 +3,7 @@
 //! the account, in one transaction with the job that creates it.
 
 pub mod flow;
+pub mod limits;
 pub mod mpesa;
 
-pub use flow::{CallbackVerdict, PayError, PaymentView, Payments};
+pub use flow::{CallbackVerdict, PayError, PaymentView, Payments, Started};

@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, LOCATION, RETRY_AFTER, X_CONTENT_TYPE_OPTIONS};
 use hyper::{Request, Response, StatusCode};
 use serde::Serialize;
 
@@ -26,6 +26,9 @@ fn response(status: StatusCode, content_type: &'static str, body: impl Into<Byte
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     // Portal answers depend on who asks and when: never cache them.
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Some answers repeat what the client typed (a refused phone number): a browser must
+    // never take JSON or text for HTML.
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     r
 }
 
@@ -159,6 +162,39 @@ fn hex_digit(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
+/// `host` if it is a plain URL authority — a name or IPv4 address, or a bracketed IPv6
+/// address, with an optional port — and nothing that would change where a URL built from it
+/// points (`/`, `@`, `\`, `?`, `#`, `%`, spaces, control or non-ASCII characters).
+pub fn authority(host: &str) -> Option<&str> {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(rest) => {
+            let (v6, after) = rest.split_once(']')?;
+            if v6.is_empty() || !v6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+                return None;
+            }
+            match after {
+                "" => (None, None),
+                _ => (None, Some(after.strip_prefix(':')?)),
+            }
+        }
+        None => match host.split_once(':') {
+            Some((name, port)) => (Some(name), Some(port)),
+            None => (Some(host), None),
+        },
+    };
+    let name_ok = name.is_none_or(|n| {
+        !n.is_empty() && n.len() <= 253 && n.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    });
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    (name_ok && port_ok).then_some(host)
+}
+
+/// The `host[:port]` of an `http://` or `https://` origin or URL (`Origin` headers).
+pub fn origin_authority(origin: &str) -> Option<&str> {
+    let rest = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"))?;
+    authority(rest.split('/').next()?)
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -197,6 +233,23 @@ mod tests {
         assert_eq!(form_field(b"x=%+1&y=%+A", "y").as_deref(), Some("% A"));
         assert_eq!(form_field(b"x=%-1", "x").as_deref(), Some("%-1"));
         assert_eq!(form_field(b"x=%41%2b%2B", "x").as_deref(), Some("A++"));
+    }
+
+    #[test]
+    fn only_plain_authorities_pass() {
+        for good in ["example.com", "example.com:8080", "10.77.0.1:2050", "my_host.lan", "[2001:db8::1]", "[::1]:80", "XN--80AK6AA92E.COM"] {
+            assert_eq!(authority(good), Some(good), "{good}");
+        }
+        for bad in [
+            "", "evil.com/x", "user@evil.com", "evil.com\\x", "a b", "evil.com?x", "evil.com#x", "evil.com%2f", "ex\tample.com",
+            "exämple.com", "host:", "host:80:80", "host:80a", "[::1", "[::1]x", "[]", "[fe80::1%eth0]", ":80", "host\r\nX: y",
+        ] {
+            assert_eq!(authority(bad), None, "{bad:?}");
+        }
+        assert_eq!(origin_authority("http://10.77.0.1:2050"), Some("10.77.0.1:2050"));
+        assert_eq!(origin_authority("https://portal.example/"), Some("portal.example"));
+        assert_eq!(origin_authority("null"), None);
+        assert_eq!(origin_authority("http://a@b"), None);
     }
 
     #[test]

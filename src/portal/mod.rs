@@ -1,9 +1,13 @@
 //! The captive portal: a hyper HTTP/1.1 server on the daemon's runtime. It owns the
 //! listener, the connection limits and who-is-asking (source IP + neighbour-table MAC);
 //! `routes/` answers requests. A slow or hostile client cannot starve the others: headers
-//! must arrive within a timeout, bodies are capped in size and time, connections are capped
-//! in total and per client address.
+//! must arrive within a timeout (also between requests on a kept-alive connection, so an
+//! idle connection lasts at most that long), bodies are capped in size and time, a
+//! connection lives at most two minutes, and connections are capped in total and per device
+//! (MAC, whatever addresses it uses), and when all are taken a newcomer gets one from the
+//! device holding the most (`admission`).
 
+mod admission;
 pub mod http;
 pub mod neighbours;
 mod pages;
@@ -11,7 +15,6 @@ pub mod ratelimit;
 pub mod routes;
 pub mod text;
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,16 +23,19 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, Notify};
 
 use crate::jobs::worker::Jobs;
-use crate::netaddr::MacAddr;
 use crate::payments::Payments;
 use crate::sessions::{Client, ClientStatus, SessionError, Sessions};
-use ratelimit::LoginLimiter;
+use admission::{Admission, AdmissionLimits, Refused};
+use ratelimit::{GuessLimiter, GuessLimits, GuessRefusal};
 
-/// Connections one client address may hold at once.
-const CONNECTIONS_PER_CLIENT: usize = 16;
+/// Connections one device (MAC, or address when the MAC is unknown) may hold at once.
+const CONNECTIONS_PER_DEVICE: usize = 16;
+/// When all connections are taken, a device holding one more than the newcomer's gives up
+/// only a connection at least this old.
+const EVICTABLE_AFTER: Duration = Duration::from_secs(1);
 /// Longest a single connection may stay open (keep-alive included).
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
 /// Largest request head we buffer.
@@ -43,6 +49,9 @@ pub struct PortalSettings {
     pub portal_url: Option<String>,
     pub venue_info_url: Option<String>,
     pub login_attempts_per_minute: u32,
+    /// Failed logins per minute from all devices together before only devices with a clean
+    /// record may try (see `ratelimit`).
+    pub login_attempts_total: u32,
     pub max_connections: usize,
     pub header_timeout: Duration,
     /// Whether credentials can be sent by SMS (the "forgot password" form needs it).
@@ -58,11 +67,12 @@ pub struct Portal {
     jobs: Jobs,
     sms_enabled: bool,
     country_code: String,
-    /// Password resets per client address (each sends an SMS: keep it rare).
-    reset_limiter: Mutex<LoginLimiter>,
+    /// Password reset requests per device (MAC and address; each may send an SMS).
+    reset_limiter: Mutex<GuessLimiter>,
     portal_url: Option<String>,
     venue_info_url: Option<String>,
-    limiter: Mutex<LoginLimiter>,
+    /// Wrong voucher codes and passwords: per device, and all devices together.
+    limiter: Mutex<GuessLimiter>,
     started: Instant,
 }
 
@@ -83,10 +93,16 @@ impl Portal {
             jobs,
             sms_enabled: settings.sms_enabled,
             country_code: settings.country_code.clone(),
-            reset_limiter: Mutex::new(LoginLimiter::new(3, 600, 1024)),
+            reset_limiter: Mutex::new(GuessLimiter::new(RESET_LIMITS)),
             portal_url: settings.portal_url.clone(),
             venue_info_url: settings.venue_info_url.clone(),
-            limiter: Mutex::new(LoginLimiter::new(settings.login_attempts_per_minute, 60, 4096)),
+            limiter: Mutex::new(GuessLimiter::new(GuessLimits {
+                per_device: settings.login_attempts_per_minute,
+                window_secs: 60,
+                all_devices: settings.login_attempts_total,
+                clean_after_secs: CLEAN_AFTER_SECS,
+                capacity: LIMITER_CAPACITY,
+            })),
             started: Instant::now(),
         }
     }
@@ -131,30 +147,27 @@ impl Portal {
         self.started.elapsed().as_secs()
     }
 
-    fn limiter(&self) -> std::sync::MutexGuard<'_, LoginLimiter> {
+    fn limiter(&self) -> std::sync::MutexGuard<'_, GuessLimiter> {
         self.limiter.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn check_rate_limit(&self, ctx: &RequestContext) -> Result<(), u64> {
-        self.limiter().check(ctx.peer, self.monotonic_secs())
+    /// Whether this device may try a voucher code or password now.
+    fn check_guess(&self, client: Client) -> Result<(), GuessRefusal> {
+        self.limiter().check(client.mac, IpAddr::V4(client.ip), self.monotonic_secs())
     }
 
-    fn record_login_failure(&self, ctx: &RequestContext) {
+    /// Counts a wrong voucher code or password. (Successes are not counted and forget
+    /// nothing: see `ratelimit`.)
+    fn record_wrong_guess(&self, client: Client) {
         let now = self.monotonic_secs();
-        self.limiter().record_failure(ctx.peer, now);
+        self.limiter().record_failure(client.mac, IpAddr::V4(client.ip), now);
     }
 
-    fn record_login_success(&self, ctx: &RequestContext) {
-        self.limiter().record_success(ctx.peer);
-    }
-
-    /// Counts a password reset request; `Err(seconds to wait)` when asked too often.
-    fn take_reset(&self, ctx: &RequestContext) -> Result<(), u64> {
+    /// Counts a password reset request from this device; refused when it asks too often.
+    fn take_reset(&self, client: Client) -> Result<(), GuessRefusal> {
         let now = self.monotonic_secs();
         let mut limiter = self.reset_limiter.lock().unwrap_or_else(|p| p.into_inner());
-        limiter.check(ctx.peer, now)?;
-        limiter.record_failure(ctx.peer, now);
-        Ok(())
+        limiter.take(client.mac, IpAddr::V4(client.ip), now)
     }
 }
 
@@ -172,6 +185,14 @@ pub fn names_this_portal(host: &str, local: SocketAddr, portal_url: Option<&str>
     }
     portal_url.and_then(authority_of).is_some_and(|a| origin(a).eq_ignore_ascii_case(host))
 }
+/// A device that failed within this long is not "clean" while the portal is busy.
+const CLEAN_AFTER_SECS: u64 = 600;
+/// Keys (MACs and addresses together) the guessing table holds at most (about 200 KB).
+const LIMITER_CAPACITY: usize = 4096;
+/// Password reset requests: three per ten minutes per device (MAC and address). The number's
+/// own limit (three new passwords an hour) is counted in the database.
+const RESET_LIMITS: GuessLimits =
+    GuessLimits { per_device: 3, window_secs: 600, all_devices: u32::MAX, clean_after_secs: 600, capacity: 1024 };
 
 /// `host[:port]` of an http(s) URL.
 fn authority_of(url: &str) -> Option<&str> {
@@ -185,40 +206,48 @@ fn identify(peer: IpAddr) -> Option<Client> {
         IpAddr::V4(ip) => ip,
         IpAddr::V6(v6) => v6.to_ipv4_mapped()?,
     };
-    let mac = if ip.is_loopback() { Some(MacAddr::LOCAL) } else { neighbours::mac_of(ip) };
+    let mac = if ip.is_loopback() { Some(neighbours::loopback_device(ip)) } else { neighbours::mac_of(ip) };
     Some(Client { ip, mac: mac? })
 }
 
-/// Counts open connections per client address.
-#[derive(Default)]
-struct PerClient(Mutex<HashMap<IpAddr, usize>>);
+/// Who holds a connection: the device's MAC when known, else its address.
+type Holder = ratelimit::Key;
 
-struct PerClientSlot<'a> {
-    table: &'a PerClient,
-    ip: IpAddr,
+/// Open connections by holder (`admission`), shared by the accept loop and the connections;
+/// each is told through its `Notify` when it is given up.
+struct Connections {
+    table: Mutex<Admission<Holder, Arc<Notify>>>,
+    started: Instant,
 }
 
-impl PerClient {
-    fn take(&self, ip: IpAddr) -> Option<PerClientSlot<'_>> {
-        let mut table = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let count = table.entry(ip).or_insert(0);
-        if *count >= CONNECTIONS_PER_CLIENT {
-            return None;
+/// A connection's place in `Connections`; gives it back when dropped.
+struct Held {
+    connections: Arc<Connections>,
+    holder: Holder,
+    id: u64,
+}
+
+impl Connections {
+    fn table(&self) -> std::sync::MutexGuard<'_, Admission<Holder, Arc<Notify>>> {
+        self.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes a connection for `holder`; its `Notify` fires if it is given up for a newcomer.
+    fn admit(self: &Arc<Self>, holder: Holder) -> Result<(Held, Arc<Notify>), Refused> {
+        let given_up = Arc::new(Notify::new());
+        let now_ms = self.started.elapsed().as_millis() as u64;
+        let admitted = self.table().admit(holder, now_ms, given_up.clone())?;
+        if let Some(other) = admitted.evicted {
+            // Stored if the connection's task is not waiting yet: it stops at once when it does.
+            other.notify_one();
         }
-        *count += 1;
-        Some(PerClientSlot { table: self, ip })
+        Ok((Held { connections: self.clone(), holder, id: admitted.id }, given_up))
     }
 }
 
-impl Drop for PerClientSlot<'_> {
+impl Drop for Held {
     fn drop(&mut self) {
-        let mut table = self.table.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(count) = table.get_mut(&self.ip) {
-            *count -= 1;
-            if *count == 0 {
-                table.remove(&self.ip);
-            }
-        }
+        self.connections.table().release(&self.holder, self.id);
     }
 }
 
@@ -229,17 +258,18 @@ pub async fn serve(
     settings: PortalSettings,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let connections = Arc::new(Semaphore::new(settings.max_connections));
-    let per_client = Arc::new(PerClient::default());
+    let connections = Arc::new(Connections {
+        table: Mutex::new(Admission::new(AdmissionLimits {
+            max_total: settings.max_connections,
+            per_device: CONNECTIONS_PER_DEVICE,
+            min_age_ms: EVICTABLE_AFTER.as_millis() as u64,
+        })),
+        started: Instant::now(),
+    });
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
-        let permit = tokio::select! {
-            permit = connections.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            _ = shutdown.changed() => break,
-        };
+        // Always accept: a connection waiting in the kernel's queue behind slow ones would
+        // wait for them; here it is taken, or told at once that it cannot be.
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -253,8 +283,17 @@ pub async fn serve(
             _ = shutdown.changed() => break,
         };
         let Ok(local) = stream.local_addr() else { continue };
-        let per_client = per_client.clone();
-        let ctx = RequestContext { peer: peer.ip(), local, client: identify(peer.ip()) };
+        let client = identify(peer.ip());
+        let holder = client.map_or(Holder::Address(peer.ip()), |c| Holder::Device(c.mac));
+        let (held, given_up) = match connections.admit(holder) {
+            Ok(admitted) => admitted,
+            Err(refused) => {
+                // Closed at once (dropped): the client sees it and may try again.
+                log::debug!("{peer}: connection refused ({refused:?})");
+                continue;
+            }
+        };
+        let ctx = RequestContext { peer: peer.ip(), local, client };
         let portal = portal.clone();
         let service = service_fn(move |req| {
             let portal = portal.clone();
@@ -267,12 +306,15 @@ pub async fn serve(
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            let _permit = permit;
-            let Some(_slot) = per_client.take(peer.ip()) else {
-                log::debug!("{peer}: too many connections from one client");
-                return;
-            };
-            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_LIFETIME, connection).await { log::debug!("{peer}: {e}") }
+            let _held = held;
+            tokio::select! {
+                ended = tokio::time::timeout(CONNECTION_LIFETIME, connection) => {
+                    if let Ok(Err(e)) = ended {
+                        log::debug!("{peer}: {e}");
+                    }
+                }
+                _ = given_up.notified() => log::debug!("{peer}: connection given up for a newcomer"),
+            }
         });
     }
     drop(listener);

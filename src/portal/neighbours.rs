@@ -1,6 +1,13 @@
 //! Finds a client's MAC address from its IPv4 address in the kernel's neighbour (ARP)
 //! table, `/proc/net/arp`. The parser is pure; the read is one small procfs file (memory,
 //! not flash), cheap enough for the request path.
+//!
+//! Loopback has no neighbour table. A loopback peer is a program on the router itself (the
+//! demo, the tests): `127.0.0.1` is this machine (`MacAddr::LOCAL`); any other `127.0.x.y` is
+//! a device of its own (MAC `02:7f:00:00:XX:YY`), and `127.N.x.y` with N ≥ 1 is device N
+//! whatever the rest of the address (MAC `02:7f:NN:00:00:00`). So the per-device limits (by
+//! MAC) can be exercised over loopback by many devices, some using many addresses, as on
+//! the Wi-Fi. (All locally administered MACs, which no real interface reports here.)
 
 use std::net::Ipv4Addr;
 
@@ -14,6 +21,15 @@ const FLAG_COMPLETE: u32 = 0x2;
 pub fn mac_of(ip: Ipv4Addr) -> Option<MacAddr> {
     let table = std::fs::read_to_string(ARP_TABLE).ok()?;
     find_in_arp_table(&table, ip)
+}
+
+/// The device a loopback address stands for (see the module documentation).
+pub fn loopback_device(ip: Ipv4Addr) -> MacAddr {
+    match ip.octets() {
+        [_, 0, 0, 1] => MacAddr::LOCAL,
+        [_, 0, x, y] => MacAddr([0x02, 0x7f, 0, 0, x, y]),
+        [_, n, _, _] => MacAddr([0x02, 0x7f, n, 0, 0, 0]),
+    }
 }
 
 pub fn find_in_arp_table(table: &str, ip: Ipv4Addr) -> Option<MacAddr> {
@@ -59,5 +75,16 @@ IP address       HW type     Flags       HW address            Mask     Device
             let table = format!("header\n10.77.0.11       0x1         {flags:<11} 02:00:00:00:00:01     *        br-lan\n");
             assert_eq!(find_in_arp_table(&table, Ipv4Addr::new(10, 77, 0, 11)), None, "{flags}");
         }
+    }
+
+    #[test]
+    fn loopback_addresses_stand_for_devices() {
+        let device = |a, b, c| loopback_device(Ipv4Addr::new(127, a, b, c));
+        assert_eq!(device(0, 0, 1), MacAddr::LOCAL);
+        assert_eq!(device(0, 0, 2).to_string(), "02:7f:00:00:00:02", "another address, another device");
+        assert_eq!(device(0, 1, 2).to_string(), "02:7f:00:00:01:02");
+        assert_eq!(device(3, 0, 1).to_string(), "02:7f:03:00:00:00");
+        assert_eq!(device(3, 7, 9), device(3, 0, 1), "device 3, another address");
+        assert_ne!(device(4, 0, 1), device(3, 0, 1));
     }
 }

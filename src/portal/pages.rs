@@ -169,7 +169,7 @@ pub fn payment(state: &PaymentState) -> String {
             (format!("<section>{demo}<p role=\"status\">{}</p></section>", escape(prompt)), Some(3))
         }
         PaymentState::SettingUp => (format!("<section><p role=\"status\">{}</p></section>", text::PAY_SETTING_UP), Some(2)),
-        PaymentState::Done { credentials, by_sms } => {
+        PaymentState::Done { is_payer, credentials, by_sms } => {
             let creds = match credentials {
                 Some((user, password)) => format!(
                     "<p>{}</p><dl><dt>{}</dt><dd id=\"username\">{}</dd><dt>{}</dt><dd id=\"password\">{}</dd></dl>",
@@ -184,7 +184,7 @@ pub fn payment(state: &PaymentState) -> String {
             (
                 format!(
                     "<section><p role=\"status\"><b>{}</b></p>{creds}<p><a href=\"/status\">{}</a></p></section>",
-                    text::PAY_DONE,
+                    if *is_payer { text::PAY_DONE } else { text::PAY_DONE_ELSEWHERE },
                     text::STATUS_HEADING
                 ),
                 None,
@@ -207,9 +207,9 @@ pub fn payment(state: &PaymentState) -> String {
 pub enum PaymentState {
     Waiting { prompt: String, demo: bool },
     SettingUp,
-    /// `credentials` only for the device that paid, while not yet wiped; `by_sms`: they
-    /// were also sent by SMS.
-    Done { credentials: Option<(String, String)>, by_sms: bool },
+    /// `is_payer`: this is the device that paid (it is online now). `credentials` only for
+    /// that device, while not yet wiped; `by_sms`: they were also sent by SMS.
+    Done { is_payer: bool, credentials: Option<(String, String)>, by_sms: bool },
     Failed { reason: String },
 }
 

@@ -43,6 +43,8 @@ pub const ERR_UNKNOWN_DEVICE: &str =
 pub const ERR_UNAVAILABLE: &str = "The hotspot could not complete that right now. Please try again in a moment.";
 pub const ERR_METHOD: &str = "That method is not allowed here.";
 pub const ERR_NOT_LOGGED_IN: &str = "This device is not logged in.";
+pub const ERR_BAD_HOST: &str = "That web address is not valid.";
+pub const ERR_FOREIGN_ORIGIN: &str = "This form was sent from another website. Open the hotspot page and try again.";
 
 pub const PAY_HEADING: &str = "Buy with M-Pesa";
 pub const PAY_PHONE_LABEL: &str = "M-Pesa phone number";
@@ -60,6 +62,8 @@ pub const PAY_PAGE_TITLE: &str = "M-Pesa payment";
 pub const PAY_CHECK_PHONE: &str = "Check your phone and enter your M-Pesa PIN.";
 pub const PAY_SETTING_UP: &str = "Payment received. Setting up your access…";
 pub const PAY_DONE: &str = "Paid! This device is online.";
+/// The status page of someone else's (or another device's) payment.
+pub const PAY_DONE_ELSEWHERE: &str = "Paid. The device that paid is online.";
 pub const PAY_CREDENTIALS_SMS: &str = "Your login for other devices (also sent by SMS):";
 pub const PAY_CREDENTIALS: &str = "Your login for other devices. Write it down: it is shown only now.";
 pub const PAY_TRY_AGAIN: &str = "Try again";
@@ -68,6 +72,35 @@ pub const FORGOT_BUTTON: &str = "Send me a new password";
 pub const FORGOT_SENT: &str =
     "If this number has an active package, a new password is on its way by SMS. It may take a minute.";
 pub const FORGOT_NO_SMS: &str = "This hotspot cannot send SMS. Please ask the staff.";
+
+/// `45 seconds`, `12 minutes`: how long to wait, rounded up.
+pub fn wait(secs: u64) -> String {
+    match secs {
+        0..=1 => "1 second".into(),
+        2..=119 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+/// Why no M-Pesa prompt was sent now (too many, for this device or this number).
+pub fn prompt_limited(refusal: &crate::payments::limits::PromptRefusal) -> String {
+    use crate::payments::limits::{PromptRefusal, Who};
+    let wait = wait(refusal.retry_after_secs());
+    match refusal {
+        PromptRefusal::Open { who: Who::Device, .. } => {
+            format!("An M-Pesa prompt from this device is still waiting. Answer it on the phone, or try again in {wait}.")
+        }
+        PromptRefusal::Open { who: Who::Number, .. } => {
+            format!("An M-Pesa prompt is already waiting on that phone number. Answer it, or try again in {wait}.")
+        }
+        PromptRefusal::Hourly { who: Who::Device, .. } => {
+            format!("This device has asked for too many M-Pesa prompts. Try again in {wait}, or use a voucher.")
+        }
+        PromptRefusal::Hourly { who: Who::Number, .. } => {
+            format!("Too many M-Pesa prompts went to that phone number this hour. Try again in {wait}, or use a voucher.")
+        }
+    }
+}
 
 /// The prompt the payer must answer.
 pub fn pay_prompt(amount: i64, currency: &str, package: &str) -> String {
@@ -111,8 +144,21 @@ pub fn refusal(refusal: &Refusal) -> String {
     }
 }
 
-pub fn rate_limited(retry_after_secs: u64) -> String {
-    format!("Too many wrong attempts. Wait {retry_after_secs} seconds and try again.")
+/// Why a device may not try a code or password now.
+pub fn guess_refused(refusal: &crate::portal::ratelimit::GuessRefusal) -> String {
+    use crate::portal::ratelimit::GuessRefusal;
+    let secs = refusal.retry_after_secs();
+    match refusal {
+        GuessRefusal::Device { .. } => format!("Too many wrong attempts. Wait {secs} seconds and try again."),
+        GuessRefusal::Busy { .. } => {
+            format!("The hotspot is refusing many wrong codes right now. Wait {secs} seconds and try again.")
+        }
+    }
+}
+
+/// Too many password reset requests from this device.
+pub fn resets_refused(retry_after_secs: u64) -> String {
+    format!("Too many password requests from this device. Wait {} and try again.", wait(retry_after_secs))
 }
 
 /// Why a device was cut off (the splash page and check-session say so).
@@ -197,6 +243,14 @@ mod tests {
         assert_eq!(speed(Some(1000), Some(512)).as_deref(), Some("1 Mbit/s down, 512 kbit/s up"));
         assert_eq!(speed(Some(2500), None).as_deref(), Some("2.5 Mbit/s down, unlimited up"));
         assert_eq!(speed(None, None), None);
+    }
+
+    #[test]
+    fn waits_read_naturally() {
+        assert_eq!(wait(1), "1 second");
+        assert_eq!(wait(45), "45 seconds");
+        assert_eq!(wait(120), "2 minutes");
+        assert_eq!(wait(3599), "60 minutes");
     }
 
     #[test]

@@ -175,8 +175,8 @@ pub fn mark_exhausted(conn: &Connection, user_id: i64, now: i64) -> Result<(), S
 }
 
 /// Stores an account as `access::extend` left it after `payment_id`'s purchase, with a new
-/// password. Data used is only ever reset (an account that starts afresh); otherwise it
-/// keeps counting.
+/// password (which also supersedes a reset password not yet used). Data used is only ever
+/// reset (an account that starts afresh); otherwise it keeps counting.
 pub fn save_extension(
     conn: &Connection,
     account: &Account,
@@ -189,7 +189,7 @@ pub fn save_extension(
         "UPDATE hotspot_users SET status = ?2, duration_secs = ?3, subscription_starts_at = ?4,
              subscription_expires_at = ?5, data_limit_bytes = ?6,
              data_used_bytes = CASE WHEN ?7 = 0 THEN 0 ELSE data_used_bytes END, max_devices = ?8,
-             package_id = ?9, password_hash = ?10, updated_at = ?11
+             package_id = ?9, password_hash = ?10, pending_password_hash = NULL, updated_at = ?11
          WHERE id = ?1",
         params![
             account.user_id,
@@ -217,10 +217,30 @@ pub fn save_extension(
     Ok(())
 }
 
-pub fn set_password_hash(conn: &Connection, user_id: i64, password_hash: &str, now: i64) -> Result<(), StoreError> {
+/// Stores a reset password that works beside the current one until its first use (a later
+/// reset replaces it).
+pub fn set_pending_password_hash(conn: &Connection, user_id: i64, password_hash: &str, now: i64) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE hotspot_users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+        "UPDATE hotspot_users SET pending_password_hash = ?2, updated_at = ?3 WHERE id = ?1",
         params![user_id, password_hash, now],
+    )?;
+    Ok(())
+}
+
+/// The reset password waiting for its first use, if any.
+pub fn pending_password_hash(conn: &Connection, user_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row("SELECT pending_password_hash FROM hotspot_users WHERE id = ?1", [user_id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// The reset password was used: it becomes the password, and the old one is retired.
+pub fn promote_pending_password(conn: &Connection, user_id: i64, now: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE hotspot_users SET password_hash = pending_password_hash, pending_password_hash = NULL, updated_at = ?2
+         WHERE id = ?1 AND pending_password_hash IS NOT NULL",
+        params![user_id, now],
     )?;
     Ok(())
 }

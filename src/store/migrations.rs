@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init.sql", include_str!("../../sqlite-schema/0001_init.sql")),
     ("0002_payments_and_jobs.sql", include_str!("../../sqlite-schema/0002_payments_and_jobs.sql")),
     ("0003_usage_and_clock.sql", include_str!("../../sqlite-schema/0003_usage_and_clock.sql")),
+    ("0004_portal_abuse.sql", include_str!("../../sqlite-schema/0004_portal_abuse.sql")),
     ("0005_seams.sql", include_str!("../../sqlite-schema/0005_seams.sql")),
 ];
 

@@ -134,14 +134,16 @@ pub struct NewPayment<'a> {
     pub package_id: i64,
     pub amount: i64,
     pub callback_token: &'a str,
+    /// Names the payment in its status page's URL (random, unguessable).
+    pub view_token: &'a str,
 }
 
 /// Stores a new pending payment (and its outbox event); returns its id.
 pub fn insert_pending(conn: &Connection, new: &NewPayment, now: i64) -> Result<i64, StoreError> {
     conn.execute(
-        "INSERT INTO payments (provider, phone, mac, ip, package_id, amount, callback_token, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![new.provider, new.phone, new.mac, new.ip, new.package_id, new.amount, new.callback_token, now],
+        "INSERT INTO payments (provider, phone, mac, ip, package_id, amount, callback_token, view_token, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        params![new.provider, new.phone, new.mac, new.ip, new.package_id, new.amount, new.callback_token, new.view_token, now],
     )?;
     let id = conn.last_insert_rowid();
     let currency: String = conn.query_row("SELECT currency FROM payments WHERE id = ?1", [id], |r| r.get(0))?;
@@ -155,6 +157,39 @@ pub fn insert_pending(conn: &Connection, new: &NewPayment, now: i64) -> Result<i
     };
     outbox::record(conn, &event, now)?;
     Ok(id)
+}
+
+/// The payment whose status page `view_token` names.
+pub fn by_view_token(conn: &Connection, view_token: &str) -> Result<Option<PaymentRecord>, StoreError> {
+    one(conn, "view_token = ?1", view_token)
+}
+
+/// Whose earlier prompts to read (to limit new ones).
+#[derive(Debug, Clone, Copy)]
+pub enum PromptsOf<'a> {
+    /// A device, by MAC.
+    Device(&'a str),
+    /// A phone number (`2547…`).
+    Number(&'a str),
+}
+
+/// A device's prompts started in (`since`, `until`], newest first (index `payments_mac`).
+pub const RECENT_PROMPTS_OF_DEVICE: &str = "SELECT created_at, status = 'pending' FROM payments
+     WHERE mac = ?1 AND created_at > ?2 AND created_at <= ?3 ORDER BY created_at DESC LIMIT ?4";
+/// A number's prompts started in (`since`, `until`], newest first (index `payments_phone`).
+pub const RECENT_PROMPTS_OF_NUMBER: &str = "SELECT created_at, status = 'pending' FROM payments
+     WHERE phone = ?1 AND created_at > ?2 AND created_at <= ?3 ORDER BY created_at DESC LIMIT ?4";
+
+/// At most `limit` prompts of a device or a number started in (`since`, `until`], newest
+/// first: (`created_at`, still pending).
+pub fn recent_prompts(conn: &Connection, of: PromptsOf, since: i64, until: i64, limit: u32) -> Result<Vec<(i64, bool)>, StoreError> {
+    let (sql, key) = match of {
+        PromptsOf::Device(mac) => (RECENT_PROMPTS_OF_DEVICE, mac),
+        PromptsOf::Number(phone) => (RECENT_PROMPTS_OF_NUMBER, phone),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![key, since, until, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn set_checkout(conn: &Connection, id: i64, checkout: &str, merchant: &str, now: i64) -> Result<(), StoreError> {

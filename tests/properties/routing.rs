@@ -27,10 +27,13 @@ fn fixed_routes() -> Vec<(&'static str, &'static [&'static str], Route)> {
 
 /// Whether `route`, answered for `method` (HEAD counts as GET), belongs to `path`.
 fn route_fits(route: &Route, method: &str, path: &str) -> bool {
-    let id_after = |prefix: &str| path.strip_prefix(prefix).and_then(|s| s.parse::<i64>().ok());
+    // A view token is 32 lowercase hex digits (128 random bits).
+    let token_after = |prefix: &str| {
+        path.strip_prefix(prefix).filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    };
     match route {
-        Route::PaymentPage(id) => method == "GET" && id_after("/pay/") == Some(*id),
-        Route::ApiPayment(id) => method == "GET" && id_after("/api/payments/") == Some(*id),
+        Route::PaymentPage(token) => method == "GET" && token_after("/pay/") == Some(token.as_str()),
+        Route::ApiPayment(token) => method == "GET" && token_after("/api/payments/") == Some(token.as_str()),
         Route::MpesaCallback(token) => {
             method == "POST"
                 && !token.is_empty()

@@ -193,12 +193,22 @@ pub struct Options {
     pub poll_interval: u32,
     pub timeout: u32,
     pub log_level: &'static str,
+    /// Extra lines for `config mpesa 'mpesa'` (e.g. `"\toption prompts_per_hour '100'\n"`).
+    pub mpesa_extra: &'static str,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { callbacks: false, poll_interval: 1, timeout: 30, log_level: "info" }
+        Options { callbacks: false, poll_interval: 1, timeout: 30, log_level: "info", mpesa_extra: "" }
     }
+}
+
+/// A payment as a test knows it: its row id (database, log lines) and the token its status
+/// pages are reached by (what the portal gave the payer: `/pay/<token>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRef {
+    pub id: i64,
+    pub token: String,
 }
 
 /// The daemon, its files and its two fakes.
@@ -268,6 +278,7 @@ impl Hotspot {
              \toption account_reference 'Hotspot'\n\
              \toption poll_interval '{poll}'\n\
              \toption timeout '{timeout}'\n\
+             {mpesa_extra}\
              \n\
              config sms 'sms'\n\
              \toption provider 'africastalking'\n\
@@ -280,6 +291,7 @@ impl Hotspot {
             sms = sms.0.base,
             poll = options.poll_interval,
             timeout = options.timeout,
+            mpesa_extra = options.mpesa_extra,
         );
         std::fs::write(&config, text).unwrap();
         let log_path = dir.join("daemon.log");
@@ -399,37 +411,48 @@ impl Hotspot {
         self.post("/api/payments/mpesa", &json!({ "package_id": package_id, "phone": phone }).to_string())
     }
 
-    /// Pays and expects the prompt to be sent; the payment id.
-    pub fn pay_ok(&self, package_id: i64, phone: &str) -> i64 {
+    /// Pays and expects the prompt to be sent; the payment as the payer was told of it.
+    pub fn pay_ok(&self, package_id: i64, phone: &str) -> PaymentRef {
         let (status, answer) = self.pay(package_id, phone);
         assert_eq!(status, 201, "{answer}");
         assert_eq!(answer["status"], "pending", "{answer}");
-        answer["id"].as_i64().unwrap()
+        let token = answer["id"].as_str().unwrap_or_else(|| panic!("the id to poll is the view token: {answer}")).to_owned();
+        PaymentRef { id: self.id_of(&token), token }
     }
 
-    /// `GET /api/payments/{id}` from this device.
-    pub fn payment(&self, id: i64) -> Value {
-        let (status, answer) = self.get(&format!("/api/payments/{id}"));
+    /// The row id of the payment whose view token is `token`.
+    pub fn id_of(&self, token: &str) -> i64 {
+        self.db().query_row("SELECT id FROM payments WHERE view_token = ?1", [token], |r| r.get(0)).unwrap()
+    }
+
+    /// `GET /api/payments/{token}` from this device.
+    pub fn payment(&self, payment: &PaymentRef) -> Value {
+        let (status, answer) = self.get(&format!("/api/payments/{}", payment.token));
         assert_eq!(status, 200, "{answer}");
         answer
     }
 
     /// Polls the payment until `done` says so; the last answer.
-    pub fn wait_payment(&self, id: i64, within: Duration, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    pub fn wait_payment(&self, payment: &PaymentRef, within: Duration, what: &str, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + within;
         loop {
-            let answer = self.payment(id);
+            let answer = self.payment(payment);
             if done(&answer) {
                 return answer;
             }
-            assert!(Instant::now() < deadline, "payment {id}: not {what} within {within:?}: {answer}\n{}", self.log_tail(40));
+            assert!(
+                Instant::now() < deadline,
+                "payment {}: not {what} within {within:?}: {answer}\n{}",
+                payment.id,
+                self.log_tail(40)
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
-    /// Waits until payment `id` has left `pending` with `status`.
-    pub fn wait_status(&self, id: i64, status: &str, within: Duration) -> Value {
-        let answer = self.wait_payment(id, within, status, |p| p["status"] != "pending");
+    /// Waits until the payment has left `pending` with `status`.
+    pub fn wait_status(&self, payment: &PaymentRef, status: &str, within: Duration) -> Value {
+        let answer = self.wait_payment(payment, within, status, |p| p["status"] != "pending");
         assert_eq!(answer["status"], status, "{answer}");
         answer
     }

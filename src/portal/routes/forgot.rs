@@ -13,15 +13,22 @@ use super::pages::{splash_with, Refill};
 use crate::accounts::{self, ResetOutcome};
 use crate::phone::Phone;
 
+/// Why no reset: status, words, and seconds to wait (Retry-After) if waiting helps.
+type ResetError = (StatusCode, String, Option<u64>);
+
 /// Either the generic "on its way" notice or an error to show.
-async fn reset(portal: &Portal, ctx: &RequestContext, phone: &str) -> Result<(), (StatusCode, String)> {
+async fn reset(portal: &Portal, ctx: &RequestContext, phone: &str) -> Result<(), ResetError> {
     if !portal.sms_enabled {
-        return Err((StatusCode::NOT_FOUND, text::FORGOT_NO_SMS.into()));
+        return Err((StatusCode::NOT_FOUND, text::FORGOT_NO_SMS.into(), None));
     }
+    let Some(client) = ctx.client else {
+        return Err((StatusCode::BAD_REQUEST, text::ERR_UNKNOWN_DEVICE.into(), None));
+    };
     let phone = Phone::parse(phone, &portal.country_code)
-        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
-    if let Err(wait) = portal.take_reset(ctx) {
-        return Err((StatusCode::TOO_MANY_REQUESTS, text::rate_limited(wait)));
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string(), None))?;
+    if let Err(refusal) = portal.take_reset(client) {
+        let wait = refusal.retry_after_secs();
+        return Err((StatusCode::TOO_MANY_REQUESTS, text::resets_refused(wait), Some(wait)));
     }
     let now = portal.sessions.now();
     match portal.sessions.store().call(move |conn| accounts::reset_password(conn, &phone, now)).await {
@@ -32,7 +39,7 @@ async fn reset(portal: &Portal, ctx: &RequestContext, phone: &str) -> Result<(),
         Ok(ResetOutcome::NoAccount) | Ok(ResetOutcome::TooOften) => Ok(()),
         Err(e) => {
             log::error!("password reset failed: {}", crate::error_chain(&e));
-            Err((StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE.into()))
+            Err((StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE.into(), None))
         }
     }
 }
@@ -45,7 +52,13 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
     let phone = phone_of_form(&body);
     match reset(portal, ctx, &phone).await {
         Ok(()) => splash_with(portal, StatusCode::OK, &Refill { notice: Some(text::FORGOT_SENT), ..Refill::default() }).await,
-        Err((status, message)) => splash_with(portal, status, &Refill { error: Some(&message), ..Refill::default() }).await,
+        Err((status, message, wait)) => {
+            let page = splash_with(portal, status, &Refill { error: Some(&message), ..Refill::default() }).await;
+            match wait {
+                Some(secs) => http::with_retry_after(page, secs),
+                None => page,
+            }
+        }
     }
 }
 
@@ -74,6 +87,12 @@ pub async fn api(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) 
     };
     match reset(portal, ctx, &phone).await {
         Ok(()) => http::json(StatusCode::OK, &serde_json::json!({ "ok": true, "message": text::FORGOT_SENT })),
-        Err((status, message)) => http::json_error(status, &message),
+        Err((status, message, wait)) => {
+            let r = http::json_error(status, &message);
+            match wait {
+                Some(secs) => http::with_retry_after(r, secs),
+                None => r,
+            }
+        }
     }
 }

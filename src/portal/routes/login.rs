@@ -1,5 +1,6 @@
 //! Logging in: `POST /login` (HTML form, ends on a real page) and `POST /api/hotspot/login`
-//! (JSON). Both go through `attempt`, which applies the per-client failure limit.
+//! (JSON). Both go through `attempt`, which applies the guessing limits (`ratelimit`: per
+//! device by MAC and by address, and all devices together).
 
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -37,22 +38,19 @@ async fn attempt(portal: &Portal, ctx: &RequestContext, credential: Option<Crede
     let Some(client) = ctx.client else {
         return Err(Failure::new(StatusCode::BAD_REQUEST, text::ERR_UNKNOWN_DEVICE));
     };
-    if let Err(wait) = portal.check_rate_limit(ctx) {
-        let mut failure = Failure::new(StatusCode::TOO_MANY_REQUESTS, text::rate_limited(wait));
-        failure.retry_after = Some(wait);
+    if let Err(refusal) = portal.check_guess(client) {
+        let mut failure = Failure::new(StatusCode::TOO_MANY_REQUESTS, text::guess_refused(&refusal));
+        failure.retry_after = Some(refusal.retry_after_secs());
         return Err(failure);
     }
     let Some(credential) = credential else {
         return Err(Failure::new(StatusCode::BAD_REQUEST, text::ERR_NO_CREDENTIAL));
     };
     match portal.sessions.login(client, credential).await {
-        Ok(record) => {
-            portal.record_login_success(ctx);
-            Ok(record)
-        }
+        Ok(record) => Ok(record),
         Err(SessionError::Refused(refusal)) => {
             if matches!(refusal, Refusal::UnknownVoucher | Refusal::WrongCredentials) {
-                portal.record_login_failure(ctx);
+                portal.record_wrong_guess(client);
             }
             Err(Failure::new(refusal_status(&refusal), text::refusal(&refusal)))
         }

@@ -12,7 +12,7 @@ pub mod payments;
 mod session;
 
 use hyper::body::Incoming;
-use hyper::header::HOST;
+use hyper::header::{HOST, ORIGIN};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::http::{self, Body};
@@ -22,10 +22,11 @@ use super::{text, Portal, RequestContext};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     FormPay,
-    PaymentPage(i64),
+    /// By the payment's view token (never its row id).
+    PaymentPage(String),
     FormForgot,
     ApiPay,
-    ApiPayment(i64),
+    ApiPayment(String),
     MpesaCallback(String),
     ApiForgot,
     Splash,
@@ -45,16 +46,16 @@ impl Route {
     pub fn of(method: &Method, path: &str) -> Route {
         let get = method == Method::GET || method == Method::HEAD;
         let post = method == Method::POST;
-        if let Some(id) = path.strip_prefix("/pay/").and_then(|id| id.parse().ok()) {
-            return if get { Route::PaymentPage(id) } else { Route::MethodNotAllowed };
+        if let Some(token) = path.strip_prefix("/pay/").filter(|t| is_view_token(t)) {
+            return if get { Route::PaymentPage(token.to_owned()) } else { Route::MethodNotAllowed };
         }
         // Some Daraja setups refuse callback URLs containing "mpesa": both paths work.
         let callback_token = path.strip_prefix("/api/payments/callback/").or_else(|| path.strip_prefix("/api/payments/mpesa/callback/"));
         if let Some(token) = callback_token.filter(|t| !t.is_empty() && !t.contains('/')) {
             return if post { Route::MpesaCallback(token.to_owned()) } else { Route::MethodNotAllowed };
         }
-        if let Some(id) = path.strip_prefix("/api/payments/").and_then(|id| id.parse().ok()) {
-            return if get { Route::ApiPayment(id) } else { Route::MethodNotAllowed };
+        if let Some(token) = path.strip_prefix("/api/payments/").filter(|t| is_view_token(t)) {
+            return if get { Route::ApiPayment(token.to_owned()) } else { Route::MethodNotAllowed };
         }
         let route = match path {
             "/pay" => (post, Route::FormPay),
@@ -83,6 +84,28 @@ impl Route {
     }
 }
 
+/// A payment's view token: 32 lowercase hex digits (anything else, such as an old numeric
+/// payment id, is not a page).
+fn is_view_token(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A POST sent by a page of another site (its `Origin` is not this portal): another site
+/// must not log a visitor out, log them in to someone else's account, send prompts or ask
+/// for resets in their name. Browsers send `Origin` with every cross-site POST (`null` from
+/// sandboxed frames and other opaque origins, refused too); requests without one (Daraja's
+/// callbacks, scripts, old clients) are not from a browser page and pass.
+fn foreign_post(portal: &Portal, ctx: &RequestContext, req: &Request<Incoming>) -> bool {
+    if req.method() != Method::POST {
+        return false;
+    }
+    match req.headers().get(ORIGIN).map(|o| o.to_str().ok().and_then(http::origin_authority)) {
+        None => false,
+        Some(Some(authority)) => !portal.is_own_host(authority, ctx),
+        Some(None) => true,
+    }
+}
+
 /// Answers one request. Never fails: every problem becomes a response a person can read.
 pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>) -> Response<Body> {
     if let Some(host) = req.headers().get(HOST).and_then(|h| h.to_str().ok()) {
@@ -91,11 +114,18 @@ pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>
         }
     }
     let path = req.uri().path().to_owned();
+    if foreign_post(portal, &ctx, &req) {
+        return if Route::is_api(&path) {
+            http::json_error(StatusCode::FORBIDDEN, text::ERR_FOREIGN_ORIGIN)
+        } else {
+            http::html(StatusCode::FORBIDDEN, super::pages::message(text::TITLE, text::ERR_FOREIGN_ORIGIN))
+        };
+    }
     match Route::of(req.method(), &path) {
         Route::FormPay => payments::form(portal, &ctx, req).await,
-        Route::PaymentPage(id) => payments::page(portal, &ctx, id).await,
+        Route::PaymentPage(token) => payments::page(portal, &ctx, &token).await,
         Route::ApiPay => payments::api_start(portal, &ctx, req).await,
-        Route::ApiPayment(id) => payments::api_status(portal, &ctx, id).await,
+        Route::ApiPayment(token) => payments::api_status(portal, &ctx, &token).await,
         Route::MpesaCallback(token) => payments::callback(portal, &token, req).await,
         Route::FormForgot => forgot::form(portal, &ctx, req).await,
         Route::ApiForgot => forgot::api(portal, &ctx, req).await,
@@ -132,8 +162,13 @@ mod tests {
         assert_eq!(Route::of(&Method::GET, "/api/captive"), Route::ApiCaptive);
         assert_eq!(Route::of(&Method::GET, "/nope"), Route::NotFound);
         assert!(Route::is_api("/api/x"));
-        assert_eq!(Route::of(&Method::GET, "/pay/12"), Route::PaymentPage(12));
-        assert_eq!(Route::of(&Method::GET, "/api/payments/7"), Route::ApiPayment(7));
+        let token = "0123456789abcdef0123456789abcdef";
+        assert_eq!(Route::of(&Method::GET, &format!("/pay/{token}")), Route::PaymentPage(token.into()));
+        assert_eq!(Route::of(&Method::GET, &format!("/api/payments/{token}")), Route::ApiPayment(token.into()));
+        // Old numeric ids and anything not shaped like a token are not pages.
+        for path in ["/pay/12", "/api/payments/7", "/pay/0123456789ABCDEF0123456789ABCDEF", "/api/payments/0123456789abcdef"] {
+            assert_eq!(Route::of(&Method::GET, path), Route::NotFound, "{path}");
+        }
         assert_eq!(Route::of(&Method::POST, "/api/payments/mpesa"), Route::ApiPay);
         assert_eq!(Route::of(&Method::POST, "/api/payments/mpesa/callback/ab12"), Route::MpesaCallback("ab12".into()));
         assert_eq!(Route::of(&Method::POST, "/api/payments/callback/cd34"), Route::MpesaCallback("cd34".into()));

@@ -60,13 +60,19 @@ pub async fn status(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
 }
 
 /// A request for someone else's site that the firewall sent here. A device that is not
-/// online is sent to the portal (this is what makes the login sheet pop up). A device that
-/// is online got here on a connection intercepted before it logged in: send it back to the
-/// address it wanted, on a fresh connection, which the firewall no longer intercepts.
+/// online is sent to the portal (this is what makes the login sheet pop up), whatever its
+/// Host says. A device that is online got here on a connection intercepted before it logged
+/// in: send it back to the address it wanted, on a fresh connection, which the firewall no
+/// longer intercepts — but only to a plain `host[:port]` (`http::authority`): a Host such as
+/// `evil.example/x@` or one with spaces would make the redirect point somewhere else than
+/// the Host names, so it gets a 400.
 pub async fn intercepted(portal: &Portal, ctx: &RequestContext, host: &str, uri: &Uri) -> Response<Body> {
     let online = matches!(portal.client_status(ctx).await, Some(Ok(Some(_))));
     let location = if online {
-        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let Some(host) = http::authority(host) else {
+            return http::closing(http::html(StatusCode::BAD_REQUEST, pages::message(text::TITLE, text::ERR_BAD_HOST)));
+        };
+        let path = uri.path_and_query().map(|p| p.as_str()).filter(|p| p.starts_with('/')).unwrap_or("/");
         format!("http://{host}{path}")
     } else {
         portal.portal_url(ctx)

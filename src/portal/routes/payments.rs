@@ -1,7 +1,13 @@
 //! Paying with M-Pesa: `POST /pay` (form) and `POST /api/payments/mpesa` (JSON) send the
-//! prompt; `GET /pay/{id}` (a page that refreshes itself) and `GET /api/payments/{id}` say
-//! where it stands; `POST /api/payments/mpesa/callback/{token}` takes Daraja's result.
-//! Credentials are shown only to the device that paid.
+//! prompt, within the limits per device and per number (`payments::limits`: 429 with
+//! Retry-After beyond them); `GET /pay/{token}` (a page that refreshes itself) and
+//! `GET /api/payments/{token}` say where it stands; `POST /api/payments/mpesa/callback/{token}`
+//! takes Daraja's result.
+//!
+//! A payment's pages are named by its `view_token` (128 random bits, given only to the device
+//! that started it), never by its row id: nobody can count through other people's payments.
+//! Whoever holds the token sees the status; the credentials are shown only to the device
+//! that paid (same MAC).
 
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -18,6 +24,8 @@ use crate::store::payments::{PaymentFailure, PaymentStatus};
 fn pay_error(e: &PayError) -> (StatusCode, &'static str) {
     match e {
         PayError::Disabled => (StatusCode::NOT_FOUND, text::PAY_DISABLED),
+        PayError::UnknownDevice => (StatusCode::BAD_REQUEST, text::ERR_UNKNOWN_DEVICE),
+        PayError::Limited(_) => (StatusCode::TOO_MANY_REQUESTS, ""),
         PayError::BadPhone(_) => (StatusCode::BAD_REQUEST, ""),
         PayError::UnknownPackage(_) => (StatusCode::BAD_REQUEST, text::PAY_UNKNOWN_PACKAGE),
         PayError::FreePackage(_) => (StatusCode::BAD_REQUEST, text::PAY_FREE_PACKAGE),
@@ -30,7 +38,16 @@ fn pay_error(e: &PayError) -> (StatusCode, &'static str) {
 fn pay_message(e: &PayError) -> String {
     match e {
         PayError::BadPhone(bad) => bad.to_string(),
+        PayError::Limited(refusal) => text::prompt_limited(refusal),
         other => pay_error(other).1.to_owned(),
+    }
+}
+
+/// A refusal for going over the prompt limits says when to come back.
+fn with_wait(r: Response<Body>, e: &PayError) -> Response<Body> {
+    match e {
+        PayError::Limited(refusal) => http::with_retry_after(r, refusal.retry_after_secs()),
+        _ => r,
     }
 }
 
@@ -43,10 +60,11 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
     };
     let PayRequest { package_id, phone } = PayRequest::of_form(&body);
     match portal.payments.start(ctx.client, package_id, &phone).await {
-        Ok(id) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{id}")),
+        Ok(started) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{}", started.view_token)),
         Err(e) => {
             let message = pay_message(&e);
-            splash_with(portal, pay_error(&e).0, &Refill { error: Some(&message), phone: &phone, ..Refill::default() }).await
+            let page = splash_with(portal, pay_error(&e).0, &Refill { error: Some(&message), phone: &phone, ..Refill::default() }).await;
+            with_wait(page, &e)
         }
     }
 }
@@ -72,7 +90,8 @@ impl PayRequest {
     }
 }
 
-/// `POST /api/payments/mpesa` `{"package_id":…,"phone":"…"}` → 201 `{"id":…,"status":"pending"}`.
+/// `POST /api/payments/mpesa` `{"package_id":…,"phone":"…"}` → 201 `{"id":"<token>","status":"pending"}`
+/// (the id to poll is the payment's view token).
 pub async fn api_start(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
@@ -82,11 +101,11 @@ pub async fn api_start(portal: &Portal, ctx: &RequestContext, req: Request<Incom
         return http::json_error(StatusCode::BAD_REQUEST, "Send {\"package_id\": 1, \"phone\": \"0712345678\"}.");
     };
     match portal.payments.start(ctx.client, request.package_id, &request.phone).await {
-        Ok(id) => http::json(
+        Ok(started) => http::json(
             StatusCode::CREATED,
-            &json!({ "id": id, "status": "pending", "message": text::PAY_CHECK_PHONE }),
+            &json!({ "id": started.view_token, "status": "pending", "message": text::PAY_CHECK_PHONE }),
         ),
-        Err(e) => http::json_error(pay_error(&e).0, &pay_message(&e)),
+        Err(e) => with_wait(http::json_error(pay_error(&e).0, &pay_message(&e)), &e),
     }
 }
 
@@ -105,7 +124,7 @@ fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> Paymen
                 (true, Some(u), Some(pw)) => Some((u.clone(), pw.clone())),
                 _ => None,
             };
-            PaymentState::Done { credentials, by_sms: portal.sms_enabled }
+            PaymentState::Done { is_payer, credentials, by_sms: portal.sms_enabled }
         }
         PaymentStatus::Failed | PaymentStatus::Cancelled => {
             PaymentState::Failed { reason: text::payment_failure(p.failure.unwrap_or(PaymentFailure::Declined)).to_owned() }
@@ -113,35 +132,35 @@ fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> Paymen
     }
 }
 
-async fn load(portal: &Portal, id: i64) -> Result<PaymentView, (StatusCode, &'static str)> {
-    match portal.payments.view(id).await {
+async fn load(portal: &Portal, view_token: &str) -> Result<PaymentView, (StatusCode, &'static str)> {
+    match portal.payments.view(view_token).await {
         Ok(Some(view)) => Ok(view),
         Ok(None) => Err((StatusCode::NOT_FOUND, text::PAY_NOT_FOUND)),
         Err(e) => {
-            log::error!("payment {id}: {}", crate::error_chain(&e));
+            log::error!("payment page: {}", crate::error_chain(&e));
             Err((StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE))
         }
     }
 }
 
-/// `GET /pay/{id}`.
-pub async fn page(portal: &Portal, ctx: &RequestContext, id: i64) -> Response<Body> {
-    match load(portal, id).await {
+/// `GET /pay/{token}`.
+pub async fn page(portal: &Portal, ctx: &RequestContext, view_token: &str) -> Response<Body> {
+    match load(portal, view_token).await {
         Ok(view) => http::html(StatusCode::OK, pages::payment(&state_of(portal, ctx, &view))),
         Err((status, message)) => http::html(status, pages::message(text::PAY_PAGE_TITLE, message)),
     }
 }
 
-/// `GET /api/payments/{id}`.
-pub async fn api_status(portal: &Portal, ctx: &RequestContext, id: i64) -> Response<Body> {
-    let view = match load(portal, id).await {
+/// `GET /api/payments/{token}`.
+pub async fn api_status(portal: &Portal, ctx: &RequestContext, view_token: &str) -> Response<Body> {
+    let view = match load(portal, view_token).await {
         Ok(view) => view,
         Err((status, message)) => return http::json_error(status, message),
     };
     let state = state_of(portal, ctx, &view);
     let p = &view.payment;
     let mut answer = json!({
-        "id": p.id,
+        "id": view_token,
         "status": p.status,
         "amount": p.amount,
         "package": view.package_name,
@@ -151,8 +170,8 @@ pub async fn api_status(portal: &Portal, ctx: &RequestContext, id: i64) -> Respo
     match state {
         PaymentState::Waiting { prompt, .. } => answer["message"] = json!(prompt),
         PaymentState::SettingUp => answer["message"] = json!(text::PAY_SETTING_UP),
-        PaymentState::Done { credentials, .. } => {
-            answer["message"] = json!(text::PAY_DONE);
+        PaymentState::Done { is_payer, credentials, .. } => {
+            answer["message"] = json!(if is_payer { text::PAY_DONE } else { text::PAY_DONE_ELSEWHERE });
             answer["receipt"] = json!(p.receipt_number);
             if let Some((username, password)) = credentials {
                 answer["username"] = json!(username);

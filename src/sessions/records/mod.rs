@@ -127,16 +127,19 @@ fn resolve_account(conn: &Connection, credential: &Credential, mac: MacAddr, now
     match credential {
         Credential::Paid { user_id } => Ok(accounts::get_account(conn, *user_id)?.ok_or(Refusal::WrongCredentials)),
         Credential::Password { username, password } => {
-            let found = accounts::find_account(conn, username.trim())?;
             // Unknown user and wrong password look the same to the person typing.
-            Ok(match found {
-                Some(record)
-                    if record.password_hash.as_deref().is_some_and(|h| credentials::verify_password(password, h)) =>
-                {
-                    Ok(record)
-                }
-                _ => Err(Refusal::WrongCredentials),
-            })
+            let Some(record) = accounts::find_account(conn, username.trim())? else { return Ok(Err(Refusal::WrongCredentials)) };
+            if record.password_hash.as_deref().is_some_and(|h| credentials::verify_password(password, h)) {
+                return Ok(Ok(record));
+            }
+            // A reset password works beside the old one; its first use retires the old one
+            // (see `accounts::reset_password`).
+            let user_id = record.account.user_id;
+            if accounts::pending_password_hash(conn, user_id)?.is_some_and(|h| credentials::verify_password(password, &h)) {
+                accounts::promote_pending_password(conn, user_id, now)?;
+                return Ok(Ok(record));
+            }
+            Ok(Err(Refusal::WrongCredentials))
         }
         Credential::Voucher(typed) => {
             let code = credentials::normalise_voucher_code(typed);
