@@ -106,7 +106,7 @@ fn request(method: &str, path: &str, host: &str, headers: &str, body: &str) -> V
 }
 
 /// One valid request for every route.
-fn seeds(addr: SocketAddr, voucher: &str, payment: i64, token: &str, checkout: &str) -> Vec<Vec<u8>> {
+fn seeds(addr: SocketAddr, voucher: &str, payment: &str, token: &str, checkout: &str) -> Vec<Vec<u8>> {
     let host = addr.to_string();
     let form = "Content-Type: application/x-www-form-urlencoded\r\n";
     let json = "Content-Type: application/json\r\nAccept: application/json\r\n";
@@ -244,11 +244,12 @@ fn ten_thousand_mutated_requests_get_clean_answers_and_the_daemon_keeps_serving(
     let (status, body) = plain(addr, Ipv4Addr::new(127, 0, 0, 250), request("POST", "/api/payments/mpesa", &host, "", r#"{"package_id":1,"phone":"0712345678"}"#));
     assert_eq!(status, 201, "{body}");
     let db = rusqlite::Connection::open(daemon.dir.join("hotspotd.db")).unwrap();
-    let (payment, token, checkout): (i64, String, String) = db
-        .query_row("SELECT id, callback_token, checkout_request_id FROM payments ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    // Its page is reached by its view token (the id is never in a URL).
+    let (payment, token, checkout): (String, String, String) = db
+        .query_row("SELECT view_token, callback_token, checkout_request_id FROM payments ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap();
     drop(db);
-    let seeds = seeds(addr, &vouchers[0], payment, &token, &checkout);
+    let seeds = seeds(addr, &vouchers[0], &payment, &token, &checkout);
 
     let seed = seed();
     let total = count();
