@@ -18,6 +18,8 @@ struct Entry {
     account_id: i64,
     live: Traffic,
     saved: Traffic,
+    /// When a reading last saw its counters grow (the caller's clock).
+    moved_at: Option<i64>,
 }
 
 /// An active session as the database lists it.
@@ -54,6 +56,8 @@ pub struct Observed {
     pub exhausted_accounts: Vec<i64>,
     /// Sessions tracked here that the database no longer lists as active.
     pub ended: Vec<Ended>,
+    /// Active sessions whose counters grew in this reading (see `mark_moved`).
+    pub moved: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -64,7 +68,7 @@ pub struct Ledger {
 impl Ledger {
     /// Starts tracking a session whose recorded totals are `recorded` (or raises what is known).
     pub fn track(&mut self, session_id: i64, account_id: i64, recorded: Traffic) {
-        let entry = self.sessions.entry(session_id).or_insert(Entry { account_id, live: recorded, saved: recorded });
+        let entry = self.sessions.entry(session_id).or_insert(Entry { account_id, live: recorded, saved: recorded, moved_at: None });
         entry.live = entry.live.max(recorded);
         entry.saved = entry.saved.max(recorded);
     }
@@ -77,7 +81,11 @@ impl Ledger {
         let mut online_accounts = std::collections::HashSet::new();
         for a in active {
             let kernel = reading.devices.get(&a.ip).copied().unwrap_or_default();
+            let before = self.live(a.session_id);
             self.raise(a.session_id, a.account_id, kernel);
+            if before.is_some_and(|before| self.live(a.session_id) != Some(before)) {
+                observed.moved.push(a.session_id);
+            }
             online_accounts.insert(a.account_id);
         }
         let is_active: std::collections::HashSet<i64> = active.iter().map(|a| a.session_id).collect();
@@ -104,8 +112,24 @@ impl Ledger {
             account_id,
             live: Traffic::default(),
             saved: Traffic::default(),
+            moved_at: None,
         });
         entry.live = entry.live.max(kernel);
+    }
+
+    /// These sessions' counters grew at `now` (from `Observed::moved`).
+    pub fn mark_moved(&mut self, session_ids: &[i64], now: i64) {
+        for id in session_ids {
+            if let Some(entry) = self.sessions.get_mut(id) {
+                entry.moved_at = Some(now);
+            }
+        }
+    }
+
+    /// Whether a session's counters grew at `since` or later: its device is using its
+    /// address now.
+    pub fn moved_since(&self, session_id: i64, since: i64) -> bool {
+        self.sessions.get(&session_id).and_then(|e| e.moved_at).is_some_and(|at| at >= since)
     }
 
     /// Sessions whose end is recorded: stop tracking them.
@@ -238,6 +262,19 @@ mod tests {
         l.observe(&reading(&[(1, t(5, 6))], &[]), &active(&[(1, 7)]));
         let o = l.observe(&reading(&[], &[]), &active(&[]));
         assert_eq!(o.ended, vec![Ended { session_id: 1, total: t(5, 6) }]);
+    }
+
+    #[test]
+    fn a_session_whose_counters_grow_is_seen_moving() {
+        let mut l = Ledger::default();
+        l.track(1, 7, t(10, 10));
+        l.track(2, 8, t(10, 10));
+        let o = l.observe(&reading(&[(1, t(10, 20)), (2, t(10, 10))], &[]), &active(&[(1, 7), (2, 8)]));
+        assert_eq!(o.moved, vec![1], "only the one whose counters grew");
+        l.mark_moved(&o.moved, 100);
+        assert!(l.moved_since(1, 100) && !l.moved_since(1, 101));
+        assert!(!l.moved_since(2, 0), "never seen moving");
+        assert!(!l.moved_since(9, 0), "not tracked");
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use hotspotd::access::Refusal;
 use hotspotd::netaddr::MacAddr;
-use hotspotd::firewall::Traffic;
 use hotspotd::sessions::records::{self, Client, Credential, LoginRecord, Selection};
 use hotspotd::sessions::{Cut, Target};
 use hotspotd::store::sessions::{EndMethod, EndReason};
@@ -54,17 +53,12 @@ fn voucher(code: &str) -> Credential {
     Credential::Voucher(code.into())
 }
 
-/// Nothing counted since the last checkpoint (no kernel here).
-fn no_live(_: i64) -> Option<Traffic> {
-    None
-}
-
 fn login(conn: &mut Connection, client: Client, credential: &Credential, now: i64) -> Result<LoginRecord, Refusal> {
-    records::login(conn, client, credential, now, &no_live).unwrap()
+    records::login(conn, client, credential, now, &()).unwrap()
 }
 
 fn end(conn: &mut Connection, selection: Selection, method: EndMethod, reason: EndReason, now: i64) -> Vec<Cut> {
-    records::end_sessions(conn, selection, method, reason, now, &no_live).unwrap().unwrap()
+    records::end_sessions(conn, selection, method, reason, now, &()).unwrap().unwrap()
 }
 
 fn local_ip(cut: &Cut) -> String {

@@ -61,6 +61,9 @@ pub enum Refusal {
     DataExhausted,
     Suspended,
     DeviceLimit { max_devices: u32 },
+    /// Another device online is using this device's address (a spoofed or conflicting
+    /// address): the device must get an address of its own.
+    AddressInUse,
 }
 
 impl Refusal {
@@ -76,6 +79,7 @@ impl Refusal {
             Refusal::DataExhausted => "data_exhausted",
             Refusal::Suspended => "suspended",
             Refusal::DeviceLimit { .. } => "device_limit",
+            Refusal::AddressInUse => "address_in_use",
         }
     }
 }

@@ -137,6 +137,9 @@ pub fn refusal(refusal: &Refusal) -> String {
         Refusal::Expired { .. } => "Your package has expired. Buy a new package to get back online.".into(),
         Refusal::DataExhausted => "You have used all the data in your package. Buy a new package to continue.".into(),
         Refusal::Suspended => "This account is suspended. Please ask the staff.".into(),
+        Refusal::AddressInUse => {
+            "Another device is using this device's address. Turn Wi-Fi off and on to get an address of its own, then try again.".into()
+        }
         Refusal::DeviceLimit { max_devices } => format!(
             "Device limit reached: this package allows {max_devices} device{} at a time. Log out on another device first.",
             if *max_devices == 1 { "" } else { "s" }

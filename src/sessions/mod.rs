@@ -51,6 +51,27 @@ impl SharedLedger {
     }
 }
 
+/// How long a device's counters must have stood still before its address may be taken by
+/// another device's login (see `records::login`): a few usage polls.
+const ADDRESS_IDLE_SECS: i64 = 60;
+
+/// The ledger as the database transactions see it (`records::Live`).
+struct LedgerView {
+    ledger: SharedLedger,
+    clock: Arc<dyn Clock>,
+}
+
+impl records::Live for LedgerView {
+    fn totals(&self, session_id: i64) -> Option<crate::firewall::Traffic> {
+        self.ledger.with(|l| l.live(session_id))
+    }
+
+    fn in_use(&self, session_id: i64) -> bool {
+        let since = self.clock.now() - ADDRESS_IDLE_SECS;
+        self.ledger.with(|l| l.moved_since(session_id, since))
+    }
+}
+
 /// Shared by the portal, the jobs, the usage task and the control socket. Cheap to clone.
 #[derive(Clone)]
 pub struct Sessions {
@@ -105,10 +126,9 @@ impl Sessions {
         self.blocking(|fw| fw.read_usage()).await
     }
 
-    /// The live totals of a session, for a transaction that ends it.
-    fn live_totals(&self) -> impl Fn(i64) -> Option<crate::firewall::Traffic> + Send + 'static {
-        let ledger = self.ledger.clone();
-        move |session_id| ledger.with(|l| l.live(session_id))
+    /// What the ledger knows, for a transaction on the store thread.
+    fn live(&self) -> LedgerView {
+        LedgerView { ledger: self.ledger.clone(), clock: self.clock.clone() }
     }
 
     /// What the kernel is told for local grants: the recorded figures plus what was counted
@@ -265,8 +285,8 @@ impl Sessions {
     pub async fn login(&self, client: Client, credential: Credential) -> Result<LoginRecord, SessionError> {
         // `now` is read on the database thread, in order with any clock shift (see `follow_wall_clock`).
         let clock = self.clock.clone();
-        let totals = self.live_totals();
-        let record = self.store.call(move |conn| records::login(conn, client, &credential, clock.now(), &totals)).await?;
+        let live = self.live();
+        let record = self.store.call(move |conn| records::login(conn, client, &credential, clock.now(), &live)).await?;
         let record = record.map_err(SessionError::Refused)?;
         if let Err(e) = self.apply(vec![record.grant.clone()], record.cut.clone(), true).await {
             // Do not leave a session the kernel does not know about: end it and say so.
@@ -297,10 +317,10 @@ impl Sessions {
                 Err(e) => log::warn!("could not read the last usage of the sessions ending: {}", crate::error_chain(&e)),
             }
             let clock = self.clock.clone();
-            let totals = self.live_totals();
+            let live = self.live();
             let ended = self
                 .store
-                .call(move |conn| records::end_sessions(conn, selection, method, reason, clock.now(), &totals))
+                .call(move |conn| records::end_sessions(conn, selection, method, reason, clock.now(), &live))
                 .await?;
             let Some(cut) = ended else {
                 drop(_guard);

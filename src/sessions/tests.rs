@@ -261,3 +261,45 @@ fn without_a_nas_control_the_database_still_ends_the_session() {
         assert_eq!(active, 0);
     });
 }
+
+/// A voucher for a one-device, one-hour package.
+async fn voucher(s: &Setup) -> String {
+    s.sessions
+        .store()
+        .call(|conn| {
+            let new = NewPackage { name: "Hour".into(), price: 10, duration_secs: 3600, data_limit_bytes: None, down_kbps: None, up_kbps: None, max_devices: 1 };
+            let id = catalog::add_package(conn, &new, NOW)?;
+            Ok(catalog::create_vouchers(conn, id, 1, None, NOW)?.remove(0))
+        })
+        .await
+        .unwrap()
+}
+
+/// A usage poll in which device 1's counters read `down` bytes.
+async fn poll(s: &Setup, down: u64) {
+    s.firewall.0.lock().unwrap().counters.insert(client(1).ip, Traffic { up: 100, down });
+    let reading = s.sessions.read_usage().await.unwrap();
+    s.sessions.settle(&reading).await.unwrap();
+}
+
+#[test]
+fn a_device_cannot_take_the_address_of_a_device_that_is_using_it() {
+    runtime().block_on(async {
+        let s = setup("spoof");
+        let victim = voucher(&s).await;
+        s.sessions.login(client(1), Credential::Voucher(victim)).await.unwrap();
+        poll(&s, 1_000).await;
+        poll(&s, 5_000).await; // the victim is browsing
+        // Another device (its own MAC, the victim's address) logs in with a voucher of its own.
+        let spoofer = Client { ip: client(1).ip, mac: client(2).mac };
+        let code = voucher(&s).await;
+        let refused = s.sessions.login(spoofer, Credential::Voucher(code.clone())).await;
+        assert!(matches!(refused, Err(SessionError::Refused(Refusal::AddressInUse))), "{refused:?}");
+        assert!(s.sessions.status(client(1)).await.unwrap().is_some(), "the victim is still online");
+        // An address whose device has gone quiet (its lease handed to a new device) is taken over.
+        *s.clock.0.lock().unwrap() = NOW + ADDRESS_IDLE_SECS + 1;
+        poll(&s, 5_000).await;
+        s.sessions.login(spoofer, Credential::Voucher(code)).await.unwrap();
+        assert!(s.sessions.status(client(1)).await.unwrap().is_none(), "the old holder's session was replaced");
+    });
+}

@@ -69,7 +69,12 @@ impl Sessions {
     /// sessions that have ended. Returns the accounts the kernel has cut at their cap.
     pub(super) async fn settle(&self, reading: &UsageReading) -> Result<Vec<i64>, SessionError> {
         let active = self.store.call(|conn| store::usage::active_sessions(conn)).await?;
-        let observed = self.ledger.with(|ledger| ledger.observe(reading, &active));
+        let now = self.now();
+        let observed = self.ledger.with(|ledger| {
+            let observed = ledger.observe(reading, &active);
+            ledger.mark_moved(&observed.moved, now);
+            observed
+        });
         self.record(observed.ended).await?;
         Ok(observed.exhausted_accounts)
     }

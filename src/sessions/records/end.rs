@@ -4,8 +4,7 @@
 
 use rusqlite::Connection;
 
-use super::{cuts, Cut};
-use crate::firewall::Traffic;
+use super::{cuts, Cut, Live};
 use crate::netaddr::MacAddr;
 use crate::store::outbox::{self, Event};
 use crate::store::sessions::{self as rows, EndMethod, EndReason, SessionRecord};
@@ -36,7 +35,7 @@ impl Selection {
 }
 
 /// Ends the selected sessions in one transaction and returns what their enforcers must be
-/// told. `totals` gives each session's live byte totals (the kernel's last count, read just
+/// told. `live` gives each session's live byte totals (the kernel's last count, read just
 /// before); the larger of those and the last checkpoint is recorded. Ending an account for
 /// its cap when it has none returns `None`: the kernel's quota is out of step with the
 /// database (the caller rebuilds the table).
@@ -46,7 +45,7 @@ pub fn end_sessions(
     method: EndMethod,
     reason: EndReason,
     now: i64,
-    totals: &dyn Fn(i64) -> Option<Traffic>,
+    live: &dyn Live,
 ) -> Result<Option<Vec<Cut>>, StoreError> {
     let tx = conn.transaction()?;
     if let Selection::Exhausted { account_id } = selection {
@@ -57,7 +56,7 @@ pub fn end_sessions(
     }
     let mut gone = Vec::new();
     for session in selection.sessions(&tx, now)? {
-        if end_one(&tx, &session, method, reason, now, totals)? {
+        if end_one(&tx, &session, method, reason, now, live)? {
             gone.push(session);
         }
     }
@@ -81,13 +80,13 @@ pub(super) fn end_one(
     method: EndMethod,
     reason: EndReason,
     now: i64,
-    totals: &dyn Fn(i64) -> Option<Traffic>,
+    live: &dyn Live,
 ) -> Result<bool, StoreError> {
     if !rows::end_session(conn, session, method, reason, now)? {
         return Ok(false);
     }
-    let live = totals(session.id).unwrap_or_default();
-    let total = usage::close(conn, session.id, session.user_id, live, now)?;
+    let counted = live.totals(session.id).unwrap_or_default();
+    let total = usage::close(conn, session.id, session.user_id, counted, now)?;
     let event = Event::SessionEnded {
         session_id: session.id,
         account_id: session.user_id,

@@ -25,6 +25,26 @@ use crate::store::outbox::{self, Event};
 use crate::store::sessions::{self as rows, AuthAttempt, AuthOutcome, EndMethod, EndReason, Enforcer, SessionRecord};
 use crate::store::StoreError;
 
+/// What only the daemon's memory knows about running sessions (its usage ledger), for the
+/// transactions that end or replace them.
+pub trait Live {
+    /// The session's byte totals as last counted (`None`: not tracked).
+    fn totals(&self, session_id: i64) -> Option<Traffic>;
+    /// Whether the session's device moved traffic lately, i.e. it is using its address now.
+    fn in_use(&self, session_id: i64) -> bool;
+}
+
+/// Nothing live: no kernel counts (tests, and a command run without the daemon).
+impl Live for () {
+    fn totals(&self, _: i64) -> Option<Traffic> {
+        None
+    }
+
+    fn in_use(&self, _: i64) -> bool {
+        false
+    }
+}
+
 /// The device asking, as the portal identified it (source IP + neighbour table MAC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Client {
@@ -75,17 +95,17 @@ pub struct LoginRecord {
 
 /// Checks a credential and, if the rules allow, records the device's session.
 /// `Ok(Err(refusal))` is a refused login (logged in `auth_log`); nothing else changed.
-/// `totals` gives the live totals of sessions the login ends (another account's session on
-/// this device).
+/// `live` gives the live totals of sessions the login ends (another account's session on
+/// this device) and whether another device is using this address.
 pub fn login(
     conn: &mut Connection,
     client: Client,
     credential: &Credential,
     now: i64,
-    totals: &dyn Fn(i64) -> Option<Traffic>,
+    live: &dyn Live,
 ) -> Result<Result<LoginRecord, Refusal>, StoreError> {
     let tx = conn.transaction()?;
-    let outcome = login_in(&tx, client, credential, now, totals)?;
+    let outcome = login_in(&tx, client, credential, now, live)?;
     match &outcome {
         Ok(_) => {
             log_attempt(&tx, client, credential, AuthOutcome::Accepted, None, now)?;
@@ -180,14 +200,21 @@ fn login_in(
     client: Client,
     credential: &Credential,
     now: i64,
-    totals: &dyn Fn(i64) -> Option<Traffic>,
+    live: &dyn Live,
 ) -> Result<Result<LoginRecord, Refusal>, StoreError> {
+    let mac = client.mac.to_string();
+    let ip = client.ip.to_string();
+    // Another device whose session holds this address and that is moving traffic on it now:
+    // this device took its address (a spoofer, or an address conflict). Replacing that
+    // session would let anyone with a voucher cut someone else off; the address is handed
+    // over only once its old holder has gone quiet (a lease given to a new device).
+    if rows::active_for_device(conn, &mac, &ip)?.iter().any(|s| s.mac != mac && s.ip == ip && live.in_use(s.id)) {
+        return Ok(Err(Refusal::AddressInUse));
+    }
     let record = match resolve_account(conn, credential, client.mac, now)? {
         Ok(record) => record,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let mac = client.mac.to_string();
-    let ip = client.ip.to_string();
     let online: Vec<access::DeviceSession> = rows::active_for_user(conn, record.account.user_id)?
         .iter()
         .filter_map(|s| Some(access::DeviceSession { session_id: s.id, mac: s.mac.parse().ok()? }))
@@ -216,7 +243,7 @@ fn login_in(
             }
             continue;
         }
-        if end::end_one(conn, &other, EndMethod::Login, EndReason::Replaced, now, totals)? {
+        if end::end_one(conn, &other, EndMethod::Login, EndReason::Replaced, now, live)? {
             gone.push(other);
         }
     }
