@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use crate::clock::{self, Checkpoint, Clock, Timeline};
 use crate::config::{Config, FirewallKind};
-use crate::firewall::{Firewall, NftFirewall, NoFirewall, Policy};
+use crate::firewall::{Firewall, FirewallWorker, NftFirewall, NoFirewall, Policy};
 use crate::http_client::HttpClient;
 use crate::jobs::kinds::JobContext;
 use crate::jobs::scheduler::{self, Intervals};
@@ -38,6 +38,8 @@ pub enum DaemonError {
     Store(#[from] StoreError),
     #[error("cannot start the database thread")]
     StoreThread(#[source] std::io::Error),
+    #[error("cannot start the firewall threads")]
+    FirewallThreads(#[source] std::io::Error),
     #[error("cannot install the firewall rules")]
     Firewall(#[source] SessionError),
     #[error("cannot listen on {addr} (is another hotspotd running? check `option listen`)")]
@@ -75,7 +77,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     resume_timeline(&mut conn, &timeline, &boot_id)?;
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
     let clock: Arc<dyn Clock> = timeline.clone();
-    let sessions = Sessions::new(store.clone(), firewall_of(&config), clock.clone(), Usage::default());
+    let firewall = FirewallWorker::start(firewall_of(&config)).map_err(DaemonError::FirewallThreads)?;
+    let sessions = Sessions::new(store.clone(), firewall, clock.clone(), Usage::default());
     let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
     let jobs = Jobs::new();
     let payments = Payments::new(

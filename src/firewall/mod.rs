@@ -6,18 +6,21 @@
 //! Backends: `nft` (our own table `inet hotspotd`, the only code that writes nft syntax, with
 //! `tc` shaping for speed limits) and `none` (enforces and counts nothing; logs each change,
 //! for the demo and development). Calls block (they run `nft`/`tc`, each within a deadline,
-//! `command.rs`): async callers use `spawn_blocking`.
+//! `command.rs`): the daemon makes them on the firewall's own threads (`worker.rs`), never
+//! on the blocking pool that upstream HTTP uses.
 
 mod command;
 mod nft;
 mod nft_usage;
 mod none;
 mod tc;
+pub mod worker;
 
 pub use tc::describe as describe_shaping;
 
 pub use nft::NftFirewall;
 pub use none::NoFirewall;
+pub use worker::FirewallWorker;
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;

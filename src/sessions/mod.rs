@@ -3,7 +3,7 @@
 //! between the two leaves the database right, and the next start rebuilds the table from it.
 //!
 //! `records` holds the database transactions (shared with the CLI); this file runs them on
-//! the store thread and the firewall calls on the blocking pool, and turns what the database
+//! the store thread and the firewall calls on the firewall's threads, and turns what the database
 //! holds into what the kernel is told, adding the live usage only memory knows (`usage`).
 
 pub mod records;
@@ -14,7 +14,7 @@ pub use records::{Client, ClientStatus, Credential, DeviceAccess, LoginRecord};
 
 use crate::access::Refusal;
 use crate::clock::{Checkpoint, Clock, Timeline};
-use crate::firewall::{Authorised, Firewall, FirewallError, Quota, Revoked, UsageReading};
+use crate::firewall::{Authorised, Firewall, FirewallError, FirewallWorker, Quota, Revoked, UsageReading};
 use crate::store::sessions::EndMethod;
 use crate::store::{self, Store, StoreError};
 use crate::usage::ledger::Ended;
@@ -36,7 +36,7 @@ pub enum SessionError {
 #[derive(Clone)]
 pub struct Sessions {
     store: Store,
-    firewall: Arc<dyn Firewall>,
+    firewall: FirewallWorker,
     /// Serialises firewall changes so batches apply in the order they were decided, and a
     /// revoke's last reading and its batch happen with nothing in between. Async: it is held
     /// across the database call that records that reading.
@@ -46,7 +46,7 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    pub fn new(store: Store, firewall: Arc<dyn Firewall>, clock: Arc<dyn Clock>, usage: Usage) -> Sessions {
+    pub fn new(store: Store, firewall: FirewallWorker, clock: Arc<dyn Clock>, usage: Usage) -> Sessions {
         Sessions { store, firewall, firewall_lock: Arc::new(tokio::sync::Mutex::new(())), clock, usage }
     }
 
@@ -62,20 +62,27 @@ impl Sessions {
         self.clock.now()
     }
 
-    /// Runs a firewall call on the blocking pool (the caller holds the lock if it must).
+    /// Runs a firewall call on the firewall's change thread, after those queued before it
+    /// (the caller holds the lock if it must).
     async fn blocking<T, F>(&self, f: F) -> Result<T, SessionError>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Firewall) -> Result<T, FirewallError> + Send + 'static,
     {
-        let firewall = self.firewall.clone();
-        tokio::task::spawn_blocking(move || f(firewall.as_ref()))
-            .await
-            .map_err(|_| SessionError::FirewallTask)?
-            .map_err(SessionError::from)
+        self.firewall.change(f).await.map_err(|_| SessionError::FirewallTask)?.map_err(SessionError::from)
     }
 
-    /// Runs a firewall call on the blocking pool, one at a time.
+    /// Runs a listing on the firewall's reading thread: it waits for no change, and no
+    /// change waits for it.
+    async fn reading<T, F>(&self, f: F) -> Result<T, SessionError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Firewall) -> Result<T, FirewallError> + Send + 'static,
+    {
+        self.firewall.read(f).await.map_err(|_| SessionError::FirewallTask)?.map_err(SessionError::from)
+    }
+
+    /// Runs a firewall call on the change thread, one at a time.
     async fn with_firewall<T, F>(&self, f: F) -> Result<T, SessionError>
     where
         T: Send + 'static,
@@ -334,7 +341,7 @@ impl Sessions {
 
     /// Re-installs our table if something removed it (e.g. `nft flush ruleset`).
     pub async fn ensure_installed(&self) -> Result<bool, SessionError> {
-        if self.with_firewall(|fw| fw.is_installed()).await? {
+        if self.reading(|fw| fw.is_installed()).await? {
             return Ok(false);
         }
         let count = self.restore().await?;
@@ -358,11 +365,7 @@ impl Sessions {
     /// A listing changes nothing, so it does not wait for (or hold up) a login's batch: a
     /// reading taken while one applies sees the table before or after it, either is fine.
     pub async fn read_usage(&self) -> Result<UsageReading, SessionError> {
-        let firewall = self.firewall.clone();
-        tokio::task::spawn_blocking(move || firewall.read_usage())
-            .await
-            .map_err(|_| SessionError::FirewallTask)?
-            .map_err(SessionError::from)
+        self.reading(|fw| fw.read_usage()).await
     }
 
     /// Takes a reading in: live figures for active sessions, final totals recorded for
