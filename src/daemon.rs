@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::clock::{self, Checkpoint, Clock, Timeline};
 use crate::config::{Config, FirewallKind};
 use crate::firewall::{Firewall, FirewallWorker, NftFirewall, NoFirewall, Policy};
+use crate::http_client::share::{Share, SMS_CALLS};
 use crate::http_client::HttpClient;
 use crate::jobs::kinds::JobContext;
 use crate::jobs::scheduler::{self, Intervals};
@@ -113,6 +114,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let job_context = JobContext {
         sessions: sessions.clone(),
         sms: sms::gateway(&config.sms, http).map(Arc::from),
+        sms_calls: Share::new("SMS", SMS_CALLS),
         country_code: config.country_code.clone(),
         portal_url: config.portal_url.clone().unwrap_or_default(),
         usage_detail: config.usage_detail,

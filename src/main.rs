@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use hotspotd::cli::{self, Command};
 use hotspotd::clock::{Clock, SystemClock};
 use hotspotd::config::{self, Config};
+use hotspotd::http_client::share;
 use hotspotd::{daemon, demo, error_chain, logging, portal::text};
 
 fn main() -> ExitCode {
@@ -66,11 +67,12 @@ fn run(config: Config, demo_mode: bool) -> Result<(), String> {
             println!("  {code}  {} ({}, {})", package.name, text::price(package.price, &package.currency), text::duration(package.duration_secs));
         }
     }
-    // One thread is enough for a router's one or two cores; SQLite and nft run on a small,
-    // capped blocking pool so they never stall the portal.
+    // One thread is enough for a router's one or two cores. SQLite and nft/tc have threads
+    // of their own; the blocking pool is for upstream HTTP only, sized to the services'
+    // shares, so a call that has its permit never waits for a thread.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .max_blocking_threads(4)
+        .max_blocking_threads(share::BLOCKING_THREADS)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(daemon::run(config)).map_err(|e| error_chain(&e))

@@ -4,25 +4,38 @@
 //! and enqueues `CreateHotspotUser` in one transaction, so a payment is credited at most
 //! once, whatever is replayed, forged or interrupted.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
 
-use super::mpesa::{callback, Decline, MpesaApi, MpesaError, PushAccepted, QueryOutcome, StkPush};
+use super::mpesa::{callback, Decline, MpesaApi, MpesaError, PushAccepted, QueryOutcome, StkPush, LOCAL_CODE};
 use crate::clock::Clock;
 use crate::config::MpesaConfig;
 use crate::credentials;
+use crate::http_client::share::{Share, ShareError, MPESA_CALLS};
 use crate::jobs::worker::Jobs;
 use crate::jobs::{queue, JobKind};
 use crate::phone::Phone;
 use crate::sessions::Client;
-use crate::store::payments::{self, NewPayment, PaymentRecord};
+use crate::store::payments::{self, Awaiting, NewPayment, PaymentRecord};
 use crate::store::{accounts, catalog, Store, StoreError};
 
-/// Payments queried per poll.
-const POLL_BATCH: u32 = 32;
+/// Pending payments the poller looks at per round (oldest first); it asks about the
+/// `POLL_BATCH` of them asked least recently. Beyond this many pending prompts (a flood the
+/// portal's prompt limits refuse), newer ones wait for older ones to end.
+const POLL_CANDIDATES: u32 = 1000;
+/// Payments asked about per round, least recently asked first (never asked: first of all).
+const POLL_BATCH: usize = 16;
+/// Queries under way at once, within the M-Pesa share (`MPESA_CALLS`): one stays free for
+/// payers' prompts.
+const POLL_PARALLEL: usize = 2;
+/// How long a payer's prompt waits for a free M-Pesa permit before the portal answers that
+/// M-Pesa is unavailable (rather than hanging behind slow calls).
+const PUSH_PERMIT_WAIT: Duration = Duration::from_secs(2);
 /// A payment row whose prompt was never sent (daemon died in between) is failed after this.
 const UNSENT_GRACE_SECS: i64 = 60;
 /// A payment whose result cannot be learned (Daraja unreachable) is given up after this.
@@ -80,6 +93,11 @@ pub struct Payments {
     /// When Daraja last could not be reached (`None`: it answered since). A mutex, not an
     /// atomic: 32-bit mips has no 64-bit atomics.
     unreachable_at: Arc<std::sync::Mutex<Option<i64>>>,
+    /// M-Pesa's share of the upstream threads: prompts and queries together.
+    mpesa_calls: Share,
+    /// When the poller last asked about each pending payment (memory only: a write per
+    /// query would wear the flash). The poller asks the least recently asked first.
+    asked: Arc<Mutex<HashMap<i64, Instant>>>,
 }
 
 impl Payments {
@@ -100,6 +118,8 @@ impl Payments {
             jobs,
             poll_now: Arc::new(Notify::new()),
             unreachable_at: Arc::default(),
+            mpesa_calls: Share::new("M-Pesa", MPESA_CALLS),
+            asked: Arc::default(),
         }
     }
 
@@ -172,10 +192,14 @@ impl Payments {
             },
         };
         let mpesa = self.mpesa.clone();
-        let pushed = tokio::task::spawn_blocking(move || mpesa.stk_push(&push))
-            .await
-            .unwrap_or_else(|_| Err(MpesaError::Protocol("the M-Pesa task stopped".into())));
-        self.note_reachability(&pushed);
+        let pushed = match self.mpesa_calls.call(Some(PUSH_PERMIT_WAIT), move || mpesa.stk_push(&push)).await {
+            Ok(pushed) => {
+                self.note_reachability(&pushed);
+                pushed
+            }
+            // Daraja was not asked: says nothing about whether it can be reached.
+            Err(e) => Err(share_failure(e)),
+        };
         match pushed {
             Ok(PushAccepted { checkout_request_id, merchant_request_id }) => {
                 self.store
@@ -247,6 +271,7 @@ impl Payments {
         match verdict {
             Ok(payment_id) => {
                 log::info!("payment {payment_id}: callback received; confirming by query");
+                self.lock_asked().remove(&payment_id); // asked first in the next round
                 self.poll_now.notify_one();
                 CallbackVerdict::Accepted
             }
@@ -257,80 +282,115 @@ impl Payments {
         }
     }
 
-    /// Queries every pending payment once; credits, declines or times them out.
+    fn lock_asked(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Instant>> {
+        self.asked.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One round: fails prompts never sent, then asks about the `POLL_BATCH` pending
+    /// payments asked least recently (`POLL_PARALLEL` at a time), and credits, declines or
+    /// times them out. Fair: however many stale prompts wait, each pending payment is asked
+    /// in turn, and a new one (or one a callback names) first. Dropping the future abandons
+    /// the queries under way (their threads finish on their own; nothing is half-written).
     pub async fn poll_once(&self) {
         let now = self.clock.now();
-        let timeout = self.config.payment_timeout.as_secs() as i64;
         let pending = match self
             .store
             .call(move |conn| {
                 for id in payments::never_sent(conn, now - UNSENT_GRACE_SECS)? {
                     payments::mark_failed(conn, id, false, "interrupted", None, None, now)?;
                 }
-                payments::awaiting_result(conn, POLL_BATCH)
+                payments::awaiting_result(conn, POLL_CANDIDATES)
             })
             .await
         {
             Ok(pending) => pending,
             Err(e) => return log::error!("payments: {}", crate::error_chain(&e)),
         };
-        for payment in pending {
-            let Some(checkout) = payment.checkout_request_id.clone() else { continue };
-            let mpesa = self.mpesa.clone();
-            let answer = tokio::task::spawn_blocking(move || mpesa.stk_query(&checkout))
-                .await
-                .unwrap_or_else(|_| Err(MpesaError::Protocol("the M-Pesa task stopped".into())));
-            self.note_reachability(&answer);
-            let id = payment.id;
-            let outcome = match answer {
-                // Daraja itself says nobody answered the prompt in time.
-                Ok(QueryOutcome::Pending) | Err(MpesaError::Rejected { .. } | MpesaError::Protocol(_))
-                    if now - payment.created_at >= timeout =>
-                {
-                    self.store
-                        .call(move |conn| payments::mark_failed(conn, id, false, "timeout", None, Some("no answer in time"), now))
-                        .await
-                        .map(|_| "timed out")
-                }
-                // Daraja unreachable: the payer may have paid just before the uplink went down.
-                // Keep asking (the answer comes when the uplink returns); give up after a day.
-                Err(MpesaError::Unreachable(_) | MpesaError::Busy { .. }) if now - payment.created_at >= UNCONFIRMED_GIVE_UP_SECS => {
-                    self.store
-                        .call(move |conn| payments::mark_failed(conn, id, false, "unconfirmed", None, Some("M-Pesa unreachable for a day"), now))
-                        .await
-                        .map(|_| "given up: M-Pesa unreachable for a day")
-                }
-                Ok(QueryOutcome::Pending) => continue,
-                Err(e) => {
-                    log::debug!("payment {id}: query failed, will retry: {}", crate::error_chain(&e));
-                    continue;
-                }
-                Ok(QueryOutcome::Finished { result_code: 0, result_desc }) => {
-                    let credited = self.store.call(move |conn| confirm(conn, id, &result_desc, now)).await;
-                    if matches!(credited, Ok(true)) {
-                        self.jobs.notify();
-                    }
-                    credited.map(|_| "confirmed")
-                }
-                Ok(QueryOutcome::Finished { result_code, result_desc }) => {
-                    let decline = Decline::from_result_code(result_code);
-                    let code = result_code.to_string();
-                    self.store
-                        .call(move |conn| {
-                            payments::mark_failed(conn, id, decline == Decline::Cancelled, decline_word(decline), Some(&code), Some(&result_desc), now)
-                        })
-                        .await
-                        .map(|_| "declined")
-                }
-            };
-            match outcome {
-                Ok(what) => log::info!("payment {id}: {what}"),
-                Err(e) => log::error!("payment {id}: {}", crate::error_chain(&e)),
+        let mut due = self.least_recently_asked(pending).into_iter();
+        let mut asking = JoinSet::new();
+        loop {
+            while asking.len() < POLL_PARALLEL {
+                let Some(payment) = due.next() else { break };
+                self.lock_asked().insert(payment.id, Instant::now());
+                asking.spawn(self.clone().ask(payment));
+            }
+            if asking.join_next().await.is_none() {
+                break;
             }
         }
     }
 
-    /// Polls until `stopped`: every `poll_interval`, and at once when woken.
+    /// The `POLL_BATCH` of `pending` asked least recently (never asked first, then by id);
+    /// forgets payments no longer pending.
+    fn least_recently_asked(&self, mut pending: Vec<Awaiting>) -> Vec<Awaiting> {
+        let mut asked = self.lock_asked();
+        let ids: std::collections::HashSet<i64> = pending.iter().map(|p| p.id).collect();
+        asked.retain(|id, _| ids.contains(id));
+        pending.sort_by_key(|p| (asked.get(&p.id).copied(), p.id));
+        pending.truncate(POLL_BATCH);
+        pending
+    }
+
+    /// Asks Daraja about one payment and acts on the answer.
+    async fn ask(self, payment: Awaiting) {
+        let mpesa = self.mpesa.clone();
+        let checkout = payment.checkout_request_id;
+        let answer = match self.mpesa_calls.call(None, move || mpesa.stk_query(&checkout)).await {
+            Ok(answer) => {
+                self.note_reachability(&answer);
+                answer
+            }
+            Err(e) => Err(share_failure(e)),
+        };
+        let now = self.clock.now();
+        let timeout = self.config.payment_timeout.as_secs() as i64;
+        let id = payment.id;
+        let outcome = match answer {
+            // Daraja itself says nobody answered the prompt in time.
+            Ok(QueryOutcome::Pending) | Err(MpesaError::Rejected { .. } | MpesaError::Protocol(_))
+                if now - payment.created_at >= timeout =>
+            {
+                self.store
+                    .call(move |conn| payments::mark_failed(conn, id, false, "timeout", None, Some("no answer in time"), now))
+                    .await
+                    .map(|_| "timed out")
+            }
+            // Daraja unreachable: the payer may have paid just before the uplink went down.
+            // Keep asking (the answer comes when the uplink returns); give up after a day.
+            Err(MpesaError::Unreachable(_) | MpesaError::Busy { .. }) if now - payment.created_at >= UNCONFIRMED_GIVE_UP_SECS => {
+                self.store
+                    .call(move |conn| payments::mark_failed(conn, id, false, "unconfirmed", None, Some("M-Pesa unreachable for a day"), now))
+                    .await
+                    .map(|_| "given up: M-Pesa unreachable for a day")
+            }
+            Ok(QueryOutcome::Pending) => return,
+            Err(e) => return log::debug!("payment {id}: query failed, will retry: {}", crate::error_chain(&e)),
+            Ok(QueryOutcome::Finished { result_code: 0, result_desc }) => {
+                let credited = self.store.call(move |conn| confirm(conn, id, &result_desc, now)).await;
+                if matches!(credited, Ok(true)) {
+                    self.jobs.notify();
+                }
+                credited.map(|_| "confirmed")
+            }
+            Ok(QueryOutcome::Finished { result_code, result_desc }) => {
+                let decline = Decline::from_result_code(result_code);
+                let code = result_code.to_string();
+                self.store
+                    .call(move |conn| {
+                        payments::mark_failed(conn, id, decline == Decline::Cancelled, decline_word(decline), Some(&code), Some(&result_desc), now)
+                    })
+                    .await
+                    .map(|_| "declined")
+            }
+        };
+        match outcome {
+            Ok(what) => log::info!("payment {id}: {what}"),
+            Err(e) => log::error!("payment {id}: {}", crate::error_chain(&e)),
+        }
+    }
+
+    /// Polls until `stopped`: every `poll_interval`, and at once when woken. A stop in the
+    /// middle of a round ends it at once: queries under way are not waited for.
     pub async fn run_poller(self, mut stopped: watch::Receiver<bool>) {
         let interval: Duration = self.config.poll_interval;
         loop {
@@ -339,8 +399,20 @@ impl Payments {
                 _ = self.poll_now.notified() => {}
                 _ = stopped.changed() => return,
             }
-            self.poll_once().await;
+            tokio::select! {
+                _ = self.poll_once() => {}
+                _ = stopped.changed() => return,
+            }
         }
+    }
+}
+
+/// An M-Pesa call the share did not run, as the flow's error: busy (every permit in use)
+/// reads as "M-Pesa is busy", which the portal shows as unavailable.
+fn share_failure(e: ShareError) -> MpesaError {
+    match e {
+        ShareError::Busy { .. } => MpesaError::Busy { code: LOCAL_CODE.into(), message: e.to_string() },
+        ShareError::Stopped { .. } => MpesaError::Protocol(e.to_string()),
     }
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use super::worker::Jobs;
 use super::{JobError, JobKind};
+use crate::http_client::share::Share;
 use crate::sessions::Sessions;
 use crate::sms::SmsGateway;
 use crate::store::StoreError;
@@ -22,6 +23,8 @@ pub struct JobContext {
     pub sessions: Sessions,
     /// `None`: no SMS provider configured.
     pub sms: Option<Arc<dyn SmsGateway>>,
+    /// SMS's share of the upstream threads (`http_client::share`).
+    pub sms_calls: Share,
     /// Country calling code for stored phone numbers.
     pub country_code: String,
     /// Portal address put in credential messages (may be empty).

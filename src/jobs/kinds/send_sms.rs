@@ -47,9 +47,7 @@ pub async fn run(ctx: &JobContext, credential_id: i64) -> Result<(), JobError> {
         .map(|a| text::duration(access::remaining(&a.account, now).secs))
         .unwrap_or_default();
     let message = sms::credentials_message(&credential.username, &password, &valid_for, &ctx.portal_url);
-    let sent = tokio::task::spawn_blocking(move || gateway.send(&phone, &message))
-        .await
-        .map_err(|_| JobError::Retry("the SMS task stopped".into()))?;
+    let sent = ctx.sms_calls.call(None, move || gateway.send(&phone, &message)).await.map_err(|e| JobError::Retry(e.to_string()))?;
     match sent {
         Ok(receipt) => {
             finish("sent").await?;
