@@ -3,9 +3,21 @@
 //! ticker, usage, jobs, scheduler, payment poller) until SIGTERM or SIGINT. On stop it saves
 //! usage and leaves the nftables table in place, so authorised clients keep access while it
 //! restarts.
+//!
+//! Threads: the runtime's one thread (every task), the store's thread (SQLite), the
+//! firewall's two (changes, readings: `firewall::worker`), and the blocking pool, which only
+//! upstream HTTP uses, each service within its share (`http_client::share`). So a dead or
+//! slow uplink never delays a login or a cut-off.
+//!
+//! Stopping (within `STOP_BUDGET`, under procd's 10 s): every task is told; each finishes
+//! the work in hand (the usage task takes a last reading if the kernel answers within 2 s,
+//! then writes the checkpoint); those still busy after `TASKS_GRACE` (waiting on an upstream
+//! call or a hung tool) are aborted; once the last `Store` handle is gone the store thread
+//! finishes its queue and is joined. Blocking upstream calls cannot be cancelled: `main`
+//! shuts the runtime down without waiting for them.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -32,6 +44,15 @@ const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
 const EXPIRY_TICK: Duration = Duration::from_secs(1);
 /// How often we check that our nft table is still there (re-installed if not).
 const TABLE_CHECK_EVERY_TICKS: u32 = 10;
+/// After a stop signal, how long tasks may take to finish the work in hand before they are
+/// aborted. Long enough for the portal's grace (3 s) and the last usage reading (2 s); only a
+/// task waiting on an upstream call or a hung tool is still busy then.
+const TASKS_GRACE: Duration = Duration::from_secs(4);
+/// From the stop signal to the end of `run`, the store thread's last writes included
+/// (procd kills at 10 s; `main` adds a moment for the runtime's shutdown).
+const STOP_BUDGET: Duration = Duration::from_secs(7);
+/// How often the store thread is checked for having finished, at the very end.
+const STORE_JOIN_POLL: Duration = Duration::from_millis(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -144,16 +165,38 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         _ = &mut poller_task => Err(DaemonError::TaskDied("payment poller")),
     };
     log::info!("stopping; authorised clients keep access until hotspotd is back");
+    let stopping = Instant::now();
     let _ = stop.send(true);
-    for task in [portal_task, ticker_task, usage_task, worker_task, scheduler_task, poller_task] {
-        let _ = task.await;
+    let tasks = [
+        ("usage", usage_task),
+        ("portal", portal_task),
+        ("session ticker", ticker_task),
+        ("job worker", worker_task),
+        ("job scheduler", scheduler_task),
+        ("payment poller", poller_task),
+    ];
+    let grace_ends = tokio::time::Instant::now() + TASKS_GRACE;
+    for (name, mut task) in tasks {
+        if tokio::time::timeout_at(grace_ends, &mut task).await.is_err() {
+            log::warn!("the {name} task was still busy {TASKS_GRACE:?} after the stop (an upstream call or a hung tool); stopped it");
+            task.abort();
+            let _ = task.await;
+        }
     }
-    // The store thread ends once every handle is gone; wait so the last writes are on disk.
-    // A connection still open past the grace period keeps a handle; don't wait for it long.
-    let joined = tokio::time::timeout(Duration::from_secs(3), tokio::task::spawn_blocking(move || store_thread.join())).await;
-    if joined.is_err() {
+    // The tasks held every other handle: with this one gone the store thread runs what is
+    // queued and ends. Polled, not joined on a blocking thread: those may all be waiting on
+    // upstream calls.
+    drop(store);
+    let store_deadline = stopping + STOP_BUDGET;
+    while !store_thread.is_finished() && Instant::now() < store_deadline {
+        tokio::time::sleep(STORE_JOIN_POLL).await;
+    }
+    if store_thread.is_finished() {
+        let _ = store_thread.join();
+    } else {
         log::warn!("the database thread was still busy at exit (every transaction is atomic)");
     }
+    log::info!("stopped in {:.0} ms", stopping.elapsed().as_secs_f64() * 1e3);
     outcome
 }
 
@@ -194,17 +237,25 @@ async fn tick(sessions: Sessions, timeline: Arc<Timeline>, boot_id: Arc<str>, mu
             _ = interval.tick() => {}
             _ = stopped.changed() => return,
         }
-        if let Err(e) = sessions.follow_wall_clock(timeline.clone(), boot_id.clone()).await {
-            log::error!("cannot follow the wall clock: {}", crate::error_chain(&e));
-        }
-        if let Err(e) = sessions.expire_due().await {
-            log::error!("expiry check failed: {}", crate::error_chain(&e));
-        }
         ticks = ticks.wrapping_add(1);
-        if ticks % TABLE_CHECK_EVERY_TICKS == 0 {
-            if let Err(e) = sessions.ensure_installed().await {
-                log::error!("firewall check failed: {}", crate::error_chain(&e));
+        let work = async {
+            if let Err(e) = sessions.follow_wall_clock(timeline.clone(), boot_id.clone()).await {
+                log::error!("cannot follow the wall clock: {}", crate::error_chain(&e));
             }
+            if let Err(e) = sessions.expire_due().await {
+                log::error!("expiry check failed: {}", crate::error_chain(&e));
+            }
+            if ticks % TABLE_CHECK_EVERY_TICKS == 0 {
+                if let Err(e) = sessions.ensure_installed().await {
+                    log::error!("firewall check failed: {}", crate::error_chain(&e));
+                }
+            }
+        };
+        // A stop does not wait for a firewall call under way (it is atomic in the kernel,
+        // and the next start rebuilds the table from the database anyway).
+        tokio::select! {
+            _ = work => {}
+            _ = stopped.changed() => return,
         }
     }
 }

@@ -221,7 +221,11 @@ pub async fn serve(
     let connections = Arc::new(Semaphore::new(settings.max_connections));
     let per_client = Arc::new(PerClient::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Owned, not detached: what is still open after the grace is closed here (a request
+    // waiting on M-Pesa must not outlive the daemon's stop). At most `max_connections`.
+    let mut open = tokio::task::JoinSet::new();
     loop {
+        while open.try_join_next().is_some() {}
         let permit = tokio::select! {
             permit = connections.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
@@ -255,7 +259,7 @@ pub async fn serve(
             .max_buf_size(MAX_HEAD_BYTES)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
-        tokio::spawn(async move {
+        open.spawn(async move {
             let _permit = permit;
             let Some(_slot) = per_client.take(peer.ip()) else {
                 log::debug!("{peer}: too many connections from one client");
@@ -266,8 +270,9 @@ pub async fn serve(
     }
     drop(listener);
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
-        log::warn!("portal: some connections were still open at shutdown");
+        log::warn!("portal: some connections were still open at shutdown; closing them");
     }
+    open.shutdown().await;
 }
 
 /// The address the portal answers on, for log lines.
