@@ -411,7 +411,10 @@ impl Payments {
 /// reads as "M-Pesa is busy", which the portal shows as unavailable.
 fn share_failure(e: ShareError) -> MpesaError {
     match e {
-        ShareError::Busy { .. } => MpesaError::Busy { code: LOCAL_CODE.into(), message: e.to_string() },
+        ShareError::Busy { permits, waited, .. } => MpesaError::Busy {
+            code: LOCAL_CODE.into(),
+            message: format!("{permits} calls already under way, none finished within {waited:?}"),
+        },
         ShareError::Stopped { .. } => MpesaError::Protocol(e.to_string()),
     }
 }
