@@ -16,11 +16,13 @@
 //! finishes its queue and is joined. Blocking upstream calls cannot be cancelled: `main`
 //! shuts the runtime down without waiting for them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::clock::{self, Checkpoint, Clock, Timeline};
 use crate::config::{Config, FirewallKind};
@@ -148,40 +150,32 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     };
     let usage_intervals = usage::Intervals { poll: config.usage_poll_interval, checkpoint: config.usage_checkpoint_interval };
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
-    let mut portal_task = tokio::spawn(portal::serve(listener, portal, settings, stopped.clone()));
-    let mut ticker_task = tokio::spawn(tick(sessions.clone(), timeline.clone(), boot_id.clone(), stopped.clone()));
-    let mut usage_task = tokio::spawn(usage::run(sessions, timeline, boot_id, usage_intervals, stopped.clone()));
-    let mut worker_task = tokio::spawn(worker::run(job_context.clone(), jobs.clone(), stopped.clone()));
-    let mut scheduler_task = tokio::spawn(scheduler::run(job_context, jobs.clone(), intervals, stopped.clone()));
-    let mut poller_task = tokio::spawn(payments.run_poller(stopped));
+    // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
+    // those still busy after the grace are aborted.
+    let mut tasks = JoinSet::new();
+    let mut names = HashMap::new();
+    names.insert(tasks.spawn(portal::serve(listener, portal, settings, stopped.clone())).id(), "portal");
+    names.insert(tasks.spawn(tick(sessions.clone(), timeline.clone(), boot_id.clone(), stopped.clone())).id(), "session ticker");
+    names.insert(tasks.spawn(usage::run(sessions, timeline, boot_id, usage_intervals, stopped.clone())).id(), "usage");
+    names.insert(tasks.spawn(worker::run(job_context.clone(), jobs.clone(), stopped.clone())).id(), "job worker");
+    names.insert(tasks.spawn(scheduler::run(job_context, jobs.clone(), intervals, stopped.clone())).id(), "job scheduler");
+    names.insert(tasks.spawn(payments.run_poller(stopped)).id(), "payment poller");
 
     let outcome = tokio::select! {
         signal = stop_signal() => signal.map_err(DaemonError::Signals),
-        _ = &mut portal_task => Err(DaemonError::TaskDied("portal")),
-        _ = &mut ticker_task => Err(DaemonError::TaskDied("session ticker")),
-        _ = &mut usage_task => Err(DaemonError::TaskDied("usage")),
-        _ = &mut worker_task => Err(DaemonError::TaskDied("job worker")),
-        _ = &mut scheduler_task => Err(DaemonError::TaskDied("job scheduler")),
-        _ = &mut poller_task => Err(DaemonError::TaskDied("payment poller")),
+        Some(ended) = tasks.join_next_with_id() => Err(DaemonError::TaskDied(names.remove(&task_id(&ended)).unwrap_or("unknown"))),
     };
     log::info!("stopping; authorised clients keep access until hotspotd is back");
     let stopping = Instant::now();
     let _ = stop.send(true);
-    let tasks = [
-        ("usage", usage_task),
-        ("portal", portal_task),
-        ("session ticker", ticker_task),
-        ("job worker", worker_task),
-        ("job scheduler", scheduler_task),
-        ("payment poller", poller_task),
-    ];
     let grace_ends = tokio::time::Instant::now() + TASKS_GRACE;
-    for (name, mut task) in tasks {
-        if tokio::time::timeout_at(grace_ends, &mut task).await.is_err() {
-            log::warn!("the {name} task was still busy {TASKS_GRACE:?} after the stop (an upstream call or a hung tool); stopped it");
-            task.abort();
-            let _ = task.await;
-        }
+    while let Ok(Some(ended)) = tokio::time::timeout_at(grace_ends, tasks.join_next_with_id()).await {
+        names.remove(&task_id(&ended));
+    }
+    if !tasks.is_empty() {
+        let busy: Vec<_> = names.into_values().collect();
+        log::warn!("still busy {TASKS_GRACE:?} after the stop (an upstream call or a hung tool), stopped: {}", busy.join(", "));
+        tasks.shutdown().await;
     }
     // The tasks held every other handle: with this one gone the store thread runs what is
     // queued and ends. Polled, not joined on a blocking thread: those may all be waiting on
@@ -198,6 +192,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     log::info!("stopped in {:.0} ms", stopping.elapsed().as_secs_f64() * 1e3);
     outcome
+}
+
+/// Which task of the set ended (returned, panicked or was aborted).
+fn task_id(ended: &Result<(tokio::task::Id, ()), tokio::task::JoinError>) -> tokio::task::Id {
+    match ended {
+        Ok((id, ())) => *id,
+        Err(e) => e.id(),
+    }
 }
 
 /// Waits for SIGTERM (procd, kill) or SIGINT (Ctrl-C).
