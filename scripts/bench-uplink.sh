@@ -44,7 +44,7 @@ for _ in $(seq 1 "$ROUNDS"); do
   cut+=("$(sed -n 's/^dead uplink: short package cut \([-+0-9.]*\) s.*/\1/p' <<<"$out")")
   recorded+=("$(sed -n 's/^dead uplink: short package cut .*recorded ended \([-+0-9.]*\) s.*/\1/p' <<<"$out")")
   payers+=("$(sed -n 's/^dead uplink: \(.* answers to payers.*\)/\1/p' <<<"$out")")
-  grep -q "test result: ok" <<<"$out" || echo "round failed: $(grep -m1 -E 'panicked|delayed|late|waited' <<<"$out" || echo '?')" >&2
+  grep -q "test result: ok" <<<"$out" || echo "round failed: $(grep -m1 -E 'delayed|late|waited|never|must' <<<"$out" || echo '?')" >&2
 done
 
 numbers() { printf '%s\n' "$@" | grep . || true; }
