@@ -16,7 +16,6 @@
 //! finishes its queue and is joined. Blocking upstream calls cannot be cancelled: `main`
 //! shuts the runtime down without waiting for them.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -153,27 +152,28 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
     // those still busy after the grace are aborted.
     let mut tasks = JoinSet::new();
-    let mut names = HashMap::new();
-    names.insert(tasks.spawn(portal::serve(listener, portal, settings, stopped.clone())).id(), "portal");
-    names.insert(tasks.spawn(tick(sessions.clone(), timeline.clone(), boot_id.clone(), stopped.clone())).id(), "session ticker");
-    names.insert(tasks.spawn(usage::run(sessions, timeline, boot_id, usage_intervals, stopped.clone())).id(), "usage");
-    names.insert(tasks.spawn(worker::run(job_context.clone(), jobs.clone(), stopped.clone())).id(), "job worker");
-    names.insert(tasks.spawn(scheduler::run(job_context, jobs.clone(), intervals, stopped.clone())).id(), "job scheduler");
-    names.insert(tasks.spawn(payments.run_poller(stopped)).id(), "payment poller");
+    let mut names = vec![
+        (tasks.spawn(portal::serve(listener, portal, settings, stopped.clone())).id(), "portal"),
+        (tasks.spawn(tick(sessions.clone(), timeline.clone(), boot_id.clone(), stopped.clone())).id(), "session ticker"),
+        (tasks.spawn(usage::run(sessions, timeline, boot_id, usage_intervals, stopped.clone())).id(), "usage"),
+        (tasks.spawn(worker::run(job_context.clone(), jobs.clone(), stopped.clone())).id(), "job worker"),
+        (tasks.spawn(scheduler::run(job_context, jobs.clone(), intervals, stopped.clone())).id(), "job scheduler"),
+        (tasks.spawn(payments.run_poller(stopped)).id(), "payment poller"),
+    ];
 
     let outcome = tokio::select! {
         signal = stop_signal() => signal.map_err(DaemonError::Signals),
-        Some(ended) = tasks.join_next_with_id() => Err(DaemonError::TaskDied(names.remove(&task_id(&ended)).unwrap_or("unknown"))),
+        Some(ended) = tasks.join_next_with_id() => Err(DaemonError::TaskDied(ended_task(&mut names, &ended))),
     };
     log::info!("stopping; authorised clients keep access until hotspotd is back");
     let stopping = Instant::now();
     let _ = stop.send(true);
     let grace_ends = tokio::time::Instant::now() + TASKS_GRACE;
     while let Ok(Some(ended)) = tokio::time::timeout_at(grace_ends, tasks.join_next_with_id()).await {
-        names.remove(&task_id(&ended));
+        ended_task(&mut names, &ended);
     }
     if !tasks.is_empty() {
-        let busy: Vec<_> = names.into_values().collect();
+        let busy: Vec<_> = names.into_iter().map(|(_, name)| name).collect();
         log::warn!("still busy {TASKS_GRACE:?} after the stop (an upstream call or a hung tool), stopped: {}", busy.join(", "));
         tasks.shutdown().await;
     }
@@ -194,11 +194,15 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     outcome
 }
 
-/// Which task of the set ended (returned, panicked or was aborted).
-fn task_id(ended: &Result<(tokio::task::Id, ()), tokio::task::JoinError>) -> tokio::task::Id {
-    match ended {
+/// The name of the task that ended (returned, panicked or was aborted), taken off `names`.
+fn ended_task(names: &mut Vec<(tokio::task::Id, &'static str)>, ended: &Result<(tokio::task::Id, ()), tokio::task::JoinError>) -> &'static str {
+    let id = match ended {
         Ok((id, ())) => *id,
         Err(e) => e.id(),
+    };
+    match names.iter().position(|(task, _)| *task == id) {
+        Some(at) => names.swap_remove(at).1,
+        None => "unknown",
     }
 }
 

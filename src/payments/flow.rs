@@ -4,13 +4,11 @@
 //! and enqueues `CreateHotspotUser` in one transaction, so a payment is credited at most
 //! once, whatever is replayed, forged or interrupted.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::{watch, Notify};
-use tokio::task::JoinSet;
 
 use super::mpesa::{callback, Decline, MpesaApi, MpesaError, PushAccepted, QueryOutcome, StkPush, LOCAL_CODE};
 use crate::clock::Clock;
@@ -24,15 +22,10 @@ use crate::sessions::Client;
 use crate::store::payments::{self, Awaiting, NewPayment, PaymentRecord};
 use crate::store::{accounts, catalog, Store, StoreError};
 
-/// Pending payments the poller looks at per round (oldest first); it asks about the
-/// `POLL_BATCH` of them asked least recently. Beyond this many pending prompts (a flood the
-/// portal's prompt limits refuse), newer ones wait for older ones to end.
-const POLL_CANDIDATES: u32 = 1000;
-/// Payments asked about per round, least recently asked first (never asked: first of all).
-const POLL_BATCH: usize = 16;
-/// Queries under way at once, within the M-Pesa share (`MPESA_CALLS`): one stays free for
-/// payers' prompts.
-const POLL_PARALLEL: usize = 2;
+/// Payments asked about per round: those to ask first, then the next ones of the sweep.
+const POLL_BATCH: u32 = 16;
+// Queries under way at once: two (`poll_once`), within the M-Pesa share (`MPESA_CALLS`, 3), so
+// one stays free for payers' prompts.
 /// How long a payer's prompt waits for a free M-Pesa permit before the portal answers that
 /// M-Pesa is unavailable (rather than hanging behind slow calls).
 const PUSH_PERMIT_WAIT: Duration = Duration::from_secs(2);
@@ -95,9 +88,20 @@ pub struct Payments {
     unreachable_at: Arc<std::sync::Mutex<Option<i64>>>,
     /// M-Pesa's share of the upstream threads: prompts and queries together.
     mpesa_calls: Share,
-    /// When the poller last asked about each pending payment (memory only: a write per
-    /// query would wear the flash). The poller asks the least recently asked first.
-    asked: Arc<Mutex<HashMap<i64, Instant>>>,
+    /// Where the poller's round-robin over pending payments stands.
+    turn: Arc<Mutex<PollTurn>>,
+}
+
+/// The poller's round-robin, in memory (a write per query would wear the flash): it sweeps
+/// the pending payments in id order, a batch a round, going on after the one it asked last
+/// and starting over after the newest, so each is asked once per sweep however many there
+/// are. A new prompt, or one a callback names, is asked first, before the sweep goes on.
+#[derive(Debug, Default)]
+struct PollTurn {
+    /// The last payment the sweep asked about.
+    after_id: i64,
+    /// Payments to ask about in the next round before the sweep (at most `POLL_BATCH`).
+    first: Vec<i64>,
 }
 
 impl Payments {
@@ -119,7 +123,7 @@ impl Payments {
             poll_now: Arc::new(Notify::new()),
             unreachable_at: Arc::default(),
             mpesa_calls: Share::new("M-Pesa", MPESA_CALLS),
-            asked: Arc::default(),
+            turn: Arc::default(),
         }
     }
 
@@ -206,6 +210,7 @@ impl Payments {
                     .call(move |conn| payments::set_checkout(conn, payment_id, &checkout_request_id, &merchant_request_id, now))
                     .await?;
                 log::info!("payment {payment_id}: prompt sent for KES {amount}");
+                self.ask_first(payment_id);
                 self.poll_now.notify_one();
                 Ok(payment_id)
             }
@@ -271,7 +276,7 @@ impl Payments {
         match verdict {
             Ok(payment_id) => {
                 log::info!("payment {payment_id}: callback received; confirming by query");
-                self.lock_asked().remove(&payment_id); // asked first in the next round
+                self.ask_first(payment_id);
                 self.poll_now.notify_one();
                 CallbackVerdict::Accepted
             }
@@ -282,59 +287,75 @@ impl Payments {
         }
     }
 
-    fn lock_asked(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Instant>> {
-        self.asked.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock_turn(&self) -> std::sync::MutexGuard<'_, PollTurn> {
+        self.turn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// One round: fails prompts never sent, then asks about the `POLL_BATCH` pending
-    /// payments asked least recently (`POLL_PARALLEL` at a time), and credits, declines or
-    /// times them out. Fair: however many stale prompts wait, each pending payment is asked
-    /// in turn, and a new one (or one a callback names) first. Dropping the future abandons
-    /// the queries under way (their threads finish on their own; nothing is half-written).
+    /// Has the next round ask about `payment_id` before its sweep.
+    fn ask_first(&self, payment_id: i64) {
+        let mut turn = self.lock_turn();
+        if turn.first.len() < POLL_BATCH as usize && !turn.first.contains(&payment_id) {
+            turn.first.push(payment_id);
+        }
+    }
+
+    /// One round: fails prompts never sent, then asks about up to `POLL_BATCH` pending
+    /// payments, two at a time (those to ask first, then the next ones of the round-robin, see
+    /// `PollTurn`), and credits, declines or times them out. Fair: however many stale prompts
+    /// wait, each pending payment is asked in turn. Dropping the future abandons the queries
+    /// under way (their threads finish on their own; nothing is half-written).
     pub async fn poll_once(&self) {
         let now = self.clock.now();
-        let pending = match self
+        let (first, after_id) = {
+            let mut turn = self.lock_turn();
+            (std::mem::take(&mut turn.first), turn.after_id)
+        };
+        let ids = first.clone();
+        let due = self
             .store
             .call(move |conn| {
                 for id in payments::never_sent(conn, now - UNSENT_GRACE_SECS)? {
                     payments::mark_failed(conn, id, false, "interrupted", None, None, now)?;
                 }
-                payments::awaiting_result(conn, POLL_CANDIDATES)
+                let mut due = Vec::new();
+                for id in ids {
+                    let Some(p) = payments::get(conn, id)? else { continue };
+                    if let (Some(checkout_request_id), "pending") = (p.checkout_request_id, p.status.as_str()) {
+                        due.push(Awaiting { id, checkout_request_id, created_at: p.created_at });
+                    }
+                }
+                let rest = POLL_BATCH.saturating_sub(due.len() as u32);
+                let mut swept = payments::awaiting_result(conn, after_id, i64::MAX, rest)?;
+                if (swept.len() as u32) < rest {
+                    // Past the newest: start over from the oldest.
+                    swept.extend(payments::awaiting_result(conn, 0, after_id, rest - swept.len() as u32)?);
+                }
+                Ok((due, swept))
             })
-            .await
-        {
-            Ok(pending) => pending,
+            .await;
+        let (mut due, swept) = match due {
+            Ok(due) => due,
             Err(e) => return log::error!("payments: {}", crate::error_chain(&e)),
         };
-        let mut due = self.least_recently_asked(pending).into_iter();
-        let mut asking = JoinSet::new();
-        loop {
-            while asking.len() < POLL_PARALLEL {
-                let Some(payment) = due.next() else { break };
-                self.lock_asked().insert(payment.id, Instant::now());
-                asking.spawn(self.clone().ask(payment));
-            }
-            if asking.join_next().await.is_none() {
-                break;
+        if let Some(last) = swept.last() {
+            self.lock_turn().after_id = last.id;
+        }
+        due.extend(swept.into_iter().filter(|p| !first.contains(&p.id)));
+        let mut due = due.iter();
+        while let Some(one) = due.next() {
+            match due.next() {
+                Some(two) => {
+                    tokio::join!(self.ask(one), self.ask(two));
+                }
+                None => self.ask(one).await,
             }
         }
     }
 
-    /// The `POLL_BATCH` of `pending` asked least recently (never asked first, then by id);
-    /// forgets payments no longer pending.
-    fn least_recently_asked(&self, mut pending: Vec<Awaiting>) -> Vec<Awaiting> {
-        let mut asked = self.lock_asked();
-        let ids: std::collections::HashSet<i64> = pending.iter().map(|p| p.id).collect();
-        asked.retain(|id, _| ids.contains(id));
-        pending.sort_by_key(|p| (asked.get(&p.id).copied(), p.id));
-        pending.truncate(POLL_BATCH);
-        pending
-    }
-
     /// Asks Daraja about one payment and acts on the answer.
-    async fn ask(self, payment: Awaiting) {
+    async fn ask(&self, payment: &Awaiting) {
         let mpesa = self.mpesa.clone();
-        let checkout = payment.checkout_request_id;
+        let checkout = payment.checkout_request_id.clone();
         let answer = match self.mpesa_calls.call(None, move || mpesa.stk_query(&checkout)).await {
             Ok(answer) => {
                 self.note_reachability(&answer);
