@@ -22,10 +22,10 @@ use crate::sessions::Client;
 use crate::store::payments::{self, Awaiting, NewPayment, PaymentRecord};
 use crate::store::{accounts, catalog, Store, StoreError};
 
-/// Payments asked about per round: those to ask first, then the next ones of the sweep.
+/// Payments asked about per round: those to ask first, then the next ones of the sweep. They
+/// are asked two at a time (`poll_once`), within M-Pesa's share (`MPESA_CALLS`, 3), so one
+/// call stays free for payers' prompts.
 const POLL_BATCH: u32 = 16;
-// Queries under way at once: two (`poll_once`), within the M-Pesa share (`MPESA_CALLS`, 3), so
-// one stays free for payers' prompts.
 /// How long a payer's prompt waits for a free M-Pesa permit before the portal answers that
 /// M-Pesa is unavailable (rather than hanging behind slow calls).
 const PUSH_PERMIT_WAIT: Duration = Duration::from_secs(2);
