@@ -3,18 +3,32 @@
 //! socket, session ticker, usage, jobs, recurring work, payment poller) until SIGTERM or
 //! SIGINT. On stop it saves usage and leaves the nftables table in place, so authorised
 //! clients keep access while it restarts.
+//!
+//! Threads: the runtime's one thread (every task), the store's thread (SQLite), the
+//! firewall's two (changes, readings: `firewall::worker`), and the blocking pool, which only
+//! upstream HTTP uses, each service within its share (`http_client::share`). So a dead or
+//! slow uplink never delays a login or a cut-off.
+//!
+//! Stopping (within `STOP_BUDGET`, under procd's 10 s): every task is told; each finishes
+//! the work in hand (the usage task takes a last reading if the kernel answers within 2 s,
+//! then writes the checkpoint); those still busy after `TASKS_GRACE` (waiting on an upstream
+//! call or a hung tool) are aborted; once the last `Store` handle is gone the store thread
+//! finishes its queue and is joined. Blocking upstream calls cannot be cancelled: `main`
+//! shuts the runtime down without waiting for them.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::admin::{Admin, SystemInfo};
 use crate::clock::{self, Checkpoint, Clock, Timeline};
 use crate::config::{Config, FirewallKind};
 use crate::control;
-use crate::firewall::{Firewall, NftFirewall, NoFirewall, Policy};
+use crate::firewall::{Firewall, FirewallWorker, NftFirewall, NoFirewall, Policy};
+use crate::http_client::share::{Share, SMS_CALLS};
 use crate::http_client::HttpClient;
 use crate::jobs::worker::{self, Jobs};
 use crate::jobs::JobContext;
@@ -32,6 +46,15 @@ const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
 const EXPIRY_TICK: Duration = Duration::from_secs(1);
 /// How often we check that our nft table is still there (re-installed if not).
 const TABLE_CHECK_EVERY_TICKS: u32 = 10;
+/// After a stop signal, how long tasks may take to finish the work in hand before they are
+/// aborted. Long enough for the portal's grace (3 s) and the last usage reading (2 s); only a
+/// task waiting on an upstream call or a hung tool is still busy then.
+const TASKS_GRACE: Duration = Duration::from_secs(4);
+/// From the stop signal to the end of `run`, the store thread's last writes included
+/// (procd kills at 10 s; `main` adds a moment for the runtime's shutdown).
+const STOP_BUDGET: Duration = Duration::from_secs(7);
+/// How often the store thread is checked for having finished, at the very end.
+const STORE_JOIN_POLL: Duration = Duration::from_millis(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -39,6 +62,8 @@ pub enum DaemonError {
     Store(#[from] StoreError),
     #[error("cannot start the database thread")]
     StoreThread(#[source] std::io::Error),
+    #[error("cannot start the firewall threads")]
+    FirewallThreads(#[source] std::io::Error),
     #[error("cannot install the firewall rules")]
     Firewall(#[source] SessionError),
     #[error("cannot listen on {addr} (is another hotspotd running? check `option listen`)")]
@@ -83,10 +108,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     resume_timeline(&mut conn, &timeline, &boot_id)?;
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
     let clock: Arc<dyn Clock> = timeline.clone();
-    let sessions = Sessions::new(store.clone(), firewall_of(&config), clock.clone());
+    let firewall = FirewallWorker::start(firewall_of(&config)).map_err(DaemonError::FirewallThreads)?;
+    let sessions = Sessions::new(store.clone(), firewall, clock.clone());
     let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
     let jobs = Jobs::new();
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let payments = Payments::new(
         store.clone(),
         Arc::from(mpesa::backend(&config.mpesa, http.clone())),
@@ -121,6 +147,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         sessions: sessions.clone(),
         jobs: jobs.clone(),
         sms: sms::gateway(&config.sms, http).map(Arc::from),
+        sms_calls: Share::new("SMS", SMS_CALLS),
         country_code: config.country_code.clone(),
         portal_url: config.portal_url.clone().unwrap_or_default(),
     };
@@ -129,36 +156,62 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let usage_intervals = usage_task::Intervals { poll: config.usage_poll_interval, checkpoint: config.usage_checkpoint_interval };
     let admin = Admin::new(sessions.clone(), jobs.clone(), SystemInfo { config: Arc::new(config.clone()), daemon_started: Some(started) });
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
-    let mut portal_task = tokio::spawn(portal::serve(listener, portal, settings, stopped.clone()));
-    let mut control_task = tokio::spawn(control::server::serve(control_socket, admin, stopped.clone()));
-    let mut ticker_task = tokio::spawn(tick(sessions.clone(), timeline.clone(), boot_id.clone(), stopped.clone()));
-    let mut schedule_task = tokio::spawn(schedule::run(sessions.clone(), retention, intervals, stopped.clone()));
-    let mut usage_task = tokio::spawn(usage_task::run(sessions, timeline, boot_id, usage_intervals, stopped.clone()));
-    let mut worker_task = tokio::spawn(worker::run(job_context, stopped.clone()));
-    let mut poller_task = tokio::spawn(payments.run_poller(stopped));
+    // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
+    // those still busy after the grace are aborted.
+    let mut tasks = JoinSet::new();
+    let mut names = vec![
+        (tasks.spawn(portal::serve(listener, portal, settings, stopped.clone())).id(), "portal"),
+        (tasks.spawn(control::server::serve(control_socket, admin, stopped.clone())).id(), "control socket"),
+        (tasks.spawn(tick(sessions.clone(), timeline.clone(), boot_id.clone(), stopped.clone())).id(), "session ticker"),
+        (tasks.spawn(schedule::run(sessions.clone(), retention, intervals, stopped.clone())).id(), "recurring work"),
+        (tasks.spawn(usage_task::run(sessions, timeline, boot_id, usage_intervals, stopped.clone())).id(), "usage"),
+        (tasks.spawn(worker::run(job_context, stopped.clone())).id(), "job worker"),
+        (tasks.spawn(payments.run_poller(stopped)).id(), "payment poller"),
+    ];
 
     let outcome = tokio::select! {
         signal = stop_signal() => signal.map_err(DaemonError::Signals),
-        _ = &mut portal_task => Err(DaemonError::TaskDied("portal")),
-        _ = &mut control_task => Err(DaemonError::TaskDied("control socket")),
-        _ = &mut ticker_task => Err(DaemonError::TaskDied("session ticker")),
-        _ = &mut usage_task => Err(DaemonError::TaskDied("usage")),
-        _ = &mut worker_task => Err(DaemonError::TaskDied("job worker")),
-        _ = &mut schedule_task => Err(DaemonError::TaskDied("recurring work")),
-        _ = &mut poller_task => Err(DaemonError::TaskDied("payment poller")),
+        Some(ended) = tasks.join_next_with_id() => Err(DaemonError::TaskDied(ended_task(&mut names, &ended))),
     };
     log::info!("stopping; authorised clients keep access until hotspotd is back");
+    let stopping = Instant::now();
     let _ = stop.send(true);
-    for task in [portal_task, control_task, ticker_task, usage_task, worker_task, schedule_task, poller_task] {
-        let _ = task.await;
+    let grace_ends = tokio::time::Instant::now() + TASKS_GRACE;
+    while let Ok(Some(ended)) = tokio::time::timeout_at(grace_ends, tasks.join_next_with_id()).await {
+        ended_task(&mut names, &ended);
     }
-    // The store thread ends once every handle is gone; wait so the last writes are on disk.
-    // A connection still open past the grace period keeps a handle; don't wait for it long.
-    let joined = tokio::time::timeout(Duration::from_secs(3), tokio::task::spawn_blocking(move || store_thread.join())).await;
-    if joined.is_err() {
+    if !tasks.is_empty() {
+        let busy: Vec<_> = names.into_iter().map(|(_, name)| name).collect();
+        log::warn!("still busy {TASKS_GRACE:?} after the stop (an upstream call or a hung tool), stopped: {}", busy.join(", "));
+        tasks.shutdown().await;
+    }
+    // The tasks held every other handle: with this one gone the store thread runs what is
+    // queued and ends. Polled, not joined on a blocking thread: those may all be waiting on
+    // upstream calls.
+    drop(store);
+    let store_deadline = stopping + STOP_BUDGET;
+    while !store_thread.is_finished() && Instant::now() < store_deadline {
+        tokio::time::sleep(STORE_JOIN_POLL).await;
+    }
+    if store_thread.is_finished() {
+        let _ = store_thread.join();
+    } else {
         log::warn!("the database thread was still busy at exit (every transaction is atomic)");
     }
+    log::info!("stopped in {:.0} ms", stopping.elapsed().as_secs_f64() * 1e3);
     outcome
+}
+
+/// The name of the task that ended (returned, panicked or was aborted), taken off `names`.
+fn ended_task(names: &mut Vec<(tokio::task::Id, &'static str)>, ended: &Result<(tokio::task::Id, ()), tokio::task::JoinError>) -> &'static str {
+    let id = match ended {
+        Ok((id, ())) => *id,
+        Err(e) => e.id(),
+    };
+    match names.iter().position(|(task, _)| *task == id) {
+        Some(at) => names.swap_remove(at).1,
+        None => "unknown",
+    }
 }
 
 /// Waits for SIGTERM (procd, kill) or SIGINT (Ctrl-C).
@@ -198,17 +251,25 @@ async fn tick(sessions: Sessions, timeline: Arc<Timeline>, boot_id: Arc<str>, mu
             _ = interval.tick() => {}
             _ = stopped.changed() => return,
         }
-        if let Err(e) = sessions.follow_wall_clock(timeline.clone(), boot_id.clone()).await {
-            log::error!("cannot follow the wall clock: {}", crate::error_chain(&e));
-        }
-        if let Err(e) = sessions.expire_due().await {
-            log::error!("expiry check failed: {}", crate::error_chain(&e));
-        }
         ticks = ticks.wrapping_add(1);
-        if ticks % TABLE_CHECK_EVERY_TICKS == 0 {
-            if let Err(e) = sessions.ensure_installed().await {
-                log::error!("firewall check failed: {}", crate::error_chain(&e));
+        let work = async {
+            if let Err(e) = sessions.follow_wall_clock(timeline.clone(), boot_id.clone()).await {
+                log::error!("cannot follow the wall clock: {}", crate::error_chain(&e));
             }
+            if let Err(e) = sessions.expire_due().await {
+                log::error!("expiry check failed: {}", crate::error_chain(&e));
+            }
+            if ticks % TABLE_CHECK_EVERY_TICKS == 0 {
+                if let Err(e) = sessions.ensure_installed().await {
+                    log::error!("firewall check failed: {}", crate::error_chain(&e));
+                }
+            }
+        };
+        // A stop does not wait for a firewall call under way (it is atomic in the kernel,
+        // and the next start rebuilds the table from the database anyway).
+        tokio::select! {
+            _ = work => {}
+            _ = stopped.changed() => return,
         }
     }
 }

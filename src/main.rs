@@ -3,11 +3,17 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use hotspotd::cli::{self, Command};
 use hotspotd::clock::{Clock, SystemClock};
 use hotspotd::config::{self, Config};
+use hotspotd::http_client::share;
 use hotspotd::{daemon, demo, error_chain, logging, portal::text};
+
+/// How long the runtime's last tasks get once the daemon has stopped (blocking upstream calls
+/// are not waited for at all).
+const RUNTIME_SHUTDOWN: Duration = Duration::from_millis(100);
 
 fn main() -> ExitCode {
     let invocation = match cli::parse(std::env::args_os().skip(1)) {
@@ -67,12 +73,17 @@ fn run(config: Config, demo_mode: bool) -> Result<(), String> {
             println!("  {code}  {} ({}, {})", package.name, text::price(package.price, &package.currency), text::duration(package.duration_secs));
         }
     }
-    // One thread is enough for a router's one or two cores; SQLite and nft run on a small,
-    // capped blocking pool so they never stall the portal.
+    // One thread is enough for a router's one or two cores. SQLite and nft/tc have threads
+    // of their own; the blocking pool is for upstream HTTP only, sized to the services'
+    // shares, so a call that has its permit never waits for a thread.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .max_blocking_threads(4)
+        .max_blocking_threads(share::BLOCKING_THREADS)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(daemon::run(config)).map_err(|e| error_chain(&e))
+    let result = runtime.block_on(daemon::run(config));
+    // Upstream calls still under way (a dead uplink: up to their 20 s timeout) cannot be
+    // cancelled; what had to reach the database is committed by now. Don't wait for them.
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
+    result.map_err(|e| error_chain(&e))
 }

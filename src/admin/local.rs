@@ -10,6 +10,7 @@ use super::{Admin, AdminError, Reply, Request, SystemInfo};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::daemon::firewall_of;
+use crate::firewall::FirewallWorker;
 use crate::jobs::worker::Jobs;
 use crate::sessions::Sessions;
 use crate::store::{self, Store, StoreError};
@@ -20,6 +21,8 @@ pub enum LocalError {
     Store(#[from] StoreError),
     #[error("cannot start the database thread")]
     StoreThread(#[source] std::io::Error),
+    #[error("cannot start the firewall threads")]
+    FirewallThreads(#[source] std::io::Error),
     #[error("cannot start the runtime")]
     Runtime(#[source] std::io::Error),
     #[error(transparent)]
@@ -31,7 +34,8 @@ pub fn execute(config: &Config, request: Request) -> Result<Reply, LocalError> {
     let conn = store::open(&config.database)?;
     let (store, thread) = Store::start(conn).map_err(LocalError::StoreThread)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LocalError::Runtime)?;
-    let sessions = Sessions::new(store, firewall_of(config), Arc::new(SystemClock));
+    let firewall = FirewallWorker::start(firewall_of(config)).map_err(LocalError::FirewallThreads)?;
+    let sessions = Sessions::new(store, firewall, Arc::new(SystemClock));
     let admin = Admin::new(sessions, Jobs::new(), SystemInfo { config: Arc::new(config.clone()), daemon_started: None });
     let reply = runtime.block_on(admin.execute(request));
     drop(admin);

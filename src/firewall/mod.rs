@@ -5,19 +5,22 @@
 //!
 //! Backends: `nft` (our own table `inet hotspotd`, the only code that writes nft syntax, with
 //! `tc` shaping for speed limits) and `none` (enforces and counts nothing; logs each change,
-//! for the demo and development). Calls block (they run `nft`/`tc`): async callers use
-//! `spawn_blocking`.
+//! for the demo and development). Calls block (they run `nft`/`tc`, each within a deadline,
+//! `command.rs`): the daemon makes them on the firewall's own threads (`worker.rs`), never
+//! on the blocking pool that upstream HTTP uses.
 
 mod command;
 mod nft;
 pub mod nft_usage;
 mod none;
 mod tc;
+pub mod worker;
 
 pub use tc::describe as describe_shaping;
 
 pub use nft::NftFirewall;
 pub use none::NoFirewall;
+pub use worker::FirewallWorker;
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -146,6 +149,18 @@ pub enum FirewallError {
         #[source]
         source: std::io::Error,
     },
+    #[error("`{program}` did not finish within {after:.1?}; killed")]
+    TimedOut { program: String, after: std::time::Duration },
+    #[error("cannot exchange data with `{program}`")]
+    Pipe {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{program}` wrote more than {limit_bytes} bytes; killed")]
+    Oversized { program: String, limit_bytes: usize },
+    #[error("nft accepted the table but `table inet {table}` is not there afterwards (another tool removed it?)")]
+    NotInstalled { table: &'static str },
     #[error("nft rejected the change: {stderr}")]
     Rejected { stderr: String },
     #[error("tc rejected the speed limits: {stderr} (are kmod-sched-core and kmod-ifb installed?)")]

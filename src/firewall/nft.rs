@@ -32,6 +32,7 @@
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
+use std::time::Duration;
 
 use crate::netaddr::MacAddr;
 
@@ -74,18 +75,24 @@ impl NftFirewall {
         log::error!("speed limits are NOT enforced: {}", crate::error_chain(&e));
     }
 
-    fn run(&self, args: &[&str], script: Option<&str>) -> Result<String, FirewallError> {
-        command::run(&self.program, args, script).map_err(|failure| match failure {
-            Failure::Spawn(e) => e,
+    /// Runs nft, killed after `limit` (see `command` for each kind's deadline).
+    fn run(&self, args: &[&str], script: Option<&str>, limit: Duration) -> Result<String, FirewallError> {
+        command::run(&self.program, args, script, limit).map_err(|failure| match failure {
+            Failure::Run(e) => e,
             Failure::Refused(stderr) => FirewallError::Rejected { stderr },
         })
     }
 }
 
 impl Firewall for NftFirewall {
+    /// Loads the whole table, then checks that it is there (as talpid-core does after its
+    /// batch): nft exiting 0 is not proof, another tool may flush the rule set in between.
     fn install(&self, clients: &[Authorised]) -> Result<(), FirewallError> {
         let script = table_script(&self.policy, clients)?;
-        self.run(&["-f", "-"], Some(&script))?;
+        self.run(&["-f", "-"], Some(&script), command::TABLE)?;
+        if !self.is_installed()? {
+            return Err(FirewallError::NotInstalled { table: TABLE });
+        }
         self.shaper.install(clients).unwrap_or_else(Self::shaping_failed);
         Ok(())
     }
@@ -94,25 +101,31 @@ impl Firewall for NftFirewall {
         if authorise.is_empty() && revoke.is_empty() {
             return Ok(());
         }
-        self.run(&["-f", "-"], Some(&update_script(authorise, revoke)))?;
+        self.run(&["-f", "-"], Some(&update_script(authorise, revoke)), command::CHANGE)?;
         let revoked: Vec<_> = revoke.iter().map(|r| r.device.ip).collect();
         self.shaper.update(authorise, &revoked).unwrap_or_else(Self::shaping_failed);
         Ok(())
     }
 
+    /// From the listing of the inet tables (exit status 0 and our table's line), never from
+    /// the words of an error message.
     fn is_installed(&self) -> Result<bool, FirewallError> {
-        let tables = self.run(&["list", "tables", "inet"], None)?;
+        let tables = self.run(&["list", "tables", "inet"], None, command::LISTING)?;
         Ok(tables.lines().any(|l| l.trim() == format!("table inet {TABLE}")))
     }
 
     fn read_usage(&self) -> Result<UsageReading, FirewallError> {
         let mut listing = String::new();
         for query in USAGE_QUERIES {
-            match self.run(&["-j", "-f", "-"], Some(query)) {
+            match self.run(&["-j", "-f", "-"], Some(query), command::LISTING) {
                 Ok(text) => listing.push_str(&text),
-                // No table (yet, or flushed by someone): nothing counted; the table check restores it.
-                Err(FirewallError::Rejected { stderr }) if stderr.contains("No such file or directory") => {
-                    return Ok(UsageReading::default())
+                // Refused: if our table is gone (not yet installed, or flushed by someone),
+                // nothing is counted and the table check restores it; otherwise it is an error.
+                Err(FirewallError::Rejected { stderr }) => {
+                    return match self.is_installed()? {
+                        false => Ok(UsageReading::default()),
+                        true => Err(FirewallError::Rejected { stderr }),
+                    };
                 }
                 Err(e) => return Err(e),
             }

@@ -25,7 +25,6 @@
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 use super::command::{self, Failure};
@@ -218,10 +217,10 @@ impl Shaper {
     /// and finds out which leaf the kernel has.
     fn set_up_base(&self) -> Result<Leaf, FirewallError> {
         self.teardown();
-        run_ip(&["link", "add", IFB, "type", "ifb"]).or_else(|e| match &e {
-            FirewallError::ShaperRejected { stderr } if stderr.contains("File exists") => Ok(()),
-            _ => Err(e),
-        })?;
+        // Whether it exists is read from sysfs, not from the words of ip's refusal.
+        if !std::path::Path::new("/sys/class/net").join(IFB).exists() {
+            run_ip(&["link", "add", IFB, "type", "ifb"])?;
+        }
         // mirred drops what it sends to an ifb that is down: up before the redirect.
         run_ip(&["link", "set", IFB, "up"])?;
         let dev = &self.interface;
@@ -249,25 +248,27 @@ impl Shaper {
 
 /// How speed limits stand on `interface`, in words for `hotspotd status`.
 pub fn describe(interface: &str) -> String {
-    match Command::new("tc").args(["class", "show", "dev", interface]).stdin(Stdio::null()).output() {
-        Err(_) => "cannot be enforced: tc is not installed (opkg install tc-tiny kmod-sched-core kmod-ifb)".into(),
-        Ok(out) => {
-            let text = String::from_utf8_lossy(&out.stdout);
-            let ack = format!("class htb 1:{ACK_CLASS:x} ");
-            let classes = text.lines().filter(|l| l.starts_with("class htb 1:") && !l.starts_with(&ack)).count();
-            if text.contains(&ack) {
-                format!("HTB on {interface} and {IFB}: {classes} device classes for download")
-            } else {
-                "not in use (no device with a speed limit online since the daemon started)".into()
-            }
+    let text = match command::run("tc", &["class", "show", "dev", interface], None, command::LISTING) {
+        Err(Failure::Run(FirewallError::Spawn { .. })) => {
+            return "cannot be enforced: tc is not installed (opkg install tc-tiny kmod-sched-core kmod-ifb)".into()
         }
+        Err(Failure::Run(e)) => return format!("cannot be checked: {}", crate::error_chain(&e)),
+        Err(Failure::Refused(_)) => String::new(),
+        Ok(text) => text,
+    };
+    let ack = format!("class htb 1:{ACK_CLASS:x} ");
+    let classes = text.lines().filter(|l| l.starts_with("class htb 1:") && !l.starts_with(&ack)).count();
+    if text.contains(&ack) {
+        format!("HTB on {interface} and {IFB}: {classes} device classes for download")
+    } else {
+        "not in use (no device with a speed limit online since the daemon started)".into()
     }
 }
 
-/// Runs a shaping tool; a refusal is a `ShaperRejected`.
-fn run(program: &str, args: &[&str], script: Option<&str>) -> Result<(), FirewallError> {
-    command::run(program, args, script).map(drop).map_err(|failure| match failure {
-        Failure::Spawn(e) => e,
+/// Runs a shaping tool, killed after `limit`; a refusal is a `ShaperRejected`.
+fn run(program: &str, args: &[&str], script: Option<&str>, limit: std::time::Duration) -> Result<(), FirewallError> {
+    command::run(program, args, script, limit).map(drop).map_err(|failure| match failure {
+        Failure::Run(e) => e,
         Failure::Refused(stderr) => FirewallError::ShaperRejected { stderr },
     })
 }
@@ -278,11 +279,11 @@ fn run_tc(script: &str, force: bool) -> Result<(), FirewallError> {
         return Ok(());
     }
     let args: &[&str] = if force { &["-force", "-batch", "-"] } else { &["-batch", "-"] };
-    run("tc", args, Some(script))
+    run("tc", args, Some(script), command::SHAPING)
 }
 
 fn run_ip(args: &[&str]) -> Result<(), FirewallError> {
-    run("ip", args, None)
+    run("ip", args, None, command::LINK)
 }
 
 #[cfg(test)]

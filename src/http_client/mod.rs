@@ -1,11 +1,14 @@
 //! Blocking HTTP(S) client for the upstream services (Daraja, SMS gateways, later the
-//! central server), over `ureq`. Calls block: the daemon makes them on the blocking pool,
-//! never on the runtime thread. Every call has timeouts, follows no redirects, and reads at
+//! central server), over `ureq`. Calls block: the daemon makes them on the blocking pool
+//! through each service's `share::Share` (bounded concurrency), never on the runtime thread
+//! nor on the firewall's or store's threads. Every call has timeouts, follows no redirects, and reads at
 //! most `MAX_BODY_BYTES` of the answer. Any status is returned as data: callers decide what
 //! a 4xx or 5xx means for their service.
 //!
 //! TLS (cargo feature `https`, `tls.rs`) trusts the router's CA bundle rather than a copy
 //! compiled into the binary; a build without it (`plain.rs`) speaks plain HTTP only.
+
+pub mod share;
 
 #[cfg(not(feature = "https"))]
 #[path = "plain.rs"]

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use kinds::{CreateHotspotUser, DisconnectHotspotUser, SendCredentialsSms};
 
+use crate::http_client::share::{Share, ShareError};
 use crate::sessions::{SessionError, Sessions};
 use crate::sms::{SmsError, SmsGateway};
 use crate::store::StoreError;
@@ -129,6 +130,8 @@ pub struct JobContext {
     pub jobs: worker::Jobs,
     /// `None`: no SMS provider configured.
     pub sms: Option<Arc<dyn SmsGateway>>,
+    /// SMS's share of the upstream threads (`http_client::share`).
+    pub sms_calls: Share,
     /// Country calling code for stored phone numbers.
     pub country_code: String,
     /// Portal address put in credential messages (may be empty).
@@ -144,6 +147,8 @@ pub enum JobError {
     Session(#[from] SessionError),
     #[error(transparent)]
     Sms(#[from] SmsError),
+    #[error(transparent)]
+    Upstream(#[from] ShareError),
     /// What the job names is not there (a bad payload, or deleted by hand).
     #[error("there is no {what} {id}")]
     Gone { what: &'static str, id: i64 },
@@ -157,8 +162,6 @@ pub enum JobError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("the {0} task stopped")]
-    TaskStopped(&'static str),
 }
 
 impl JobError {
@@ -167,7 +170,7 @@ impl JobError {
         match self {
             JobError::Gone { .. } | JobError::Premise(_) | JobError::Unreadable { .. } => true,
             JobError::Sms(e) => e.is_permanent(),
-            JobError::Store(_) | JobError::Session(_) | JobError::TaskStopped(_) => false,
+            JobError::Store(_) | JobError::Session(_) | JobError::Upstream(_) => false,
         }
     }
 }

@@ -8,13 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 
 use super::limits::{self, PromptLimits, PromptRefusal, RecentPrompt};
-use super::mpesa::{callback, Decline, MpesaApi, MpesaError, PushAccepted, QueryOutcome, StkPush};
+use super::mpesa::{callback, Decline, MpesaApi, MpesaError, PushAccepted, StkPush, LOCAL_CODE};
+use super::poller::PollTurn;
 use crate::clock::Clock;
 use crate::config::MpesaConfig;
 use crate::credentials;
+use crate::http_client::share::{Share, ShareError, MPESA_CALLS};
 use crate::jobs::worker::Jobs;
 use crate::jobs::{queue, CreateHotspotUser};
 use crate::phone::Phone;
@@ -22,12 +24,9 @@ use crate::sessions::Client;
 use crate::store::payments::{self, NewPayment, PaymentFailure, PaymentRecord, PaymentStatus, PromptsOf};
 use crate::store::{accounts, catalog, Store, StoreError};
 
-/// Payments queried per poll.
-const POLL_BATCH: u32 = 32;
-/// A payment row whose prompt was never sent (daemon died in between) is failed after this.
-const UNSENT_GRACE_SECS: i64 = 60;
-/// A payment whose result cannot be learned (Daraja unreachable) is given up after this.
-const UNCONFIRMED_GIVE_UP_SECS: i64 = 24 * 3600;
+/// How long a payer's prompt waits for a free M-Pesa permit before the portal answers that
+/// M-Pesa is unavailable (rather than hanging behind slow calls).
+const PUSH_PERMIT_WAIT: Duration = Duration::from_secs(2);
 /// After Daraja was unreachable, the portal says so (and hides the form) for this long.
 const UNAVAILABLE_NOTICE_SECS: i64 = 120;
 
@@ -82,17 +81,21 @@ pub struct PaymentView {
 /// Shared by the portal and the poller. Cheap to clone.
 #[derive(Clone)]
 pub struct Payments {
-    store: Store,
-    mpesa: Arc<dyn MpesaApi>,
-    config: Arc<MpesaConfig>,
-    country_code: Arc<str>,
-    clock: Arc<dyn Clock>,
-    jobs: Jobs,
+    pub(super) store: Store,
+    pub(super) mpesa: Arc<dyn MpesaApi>,
+    pub(super) config: Arc<MpesaConfig>,
+    pub(super) country_code: Arc<str>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) jobs: Jobs,
     /// Wakes the poller (a new prompt, a callback).
-    poll_now: Arc<Notify>,
+    pub(super) poll_now: Arc<Notify>,
     /// When Daraja last could not be reached (`None`: it answered since). A mutex, not an
     /// atomic: 32-bit mips has no 64-bit atomics.
     unreachable_at: Arc<std::sync::Mutex<Option<i64>>>,
+    /// M-Pesa's share of the upstream threads: prompts and queries together.
+    pub(super) mpesa_calls: Share,
+    /// Where the poller's round-robin over pending payments stands (`poller`).
+    pub(super) turn: Arc<std::sync::Mutex<PollTurn>>,
 }
 
 impl Payments {
@@ -113,6 +116,8 @@ impl Payments {
             jobs,
             poll_now: Arc::new(Notify::new()),
             unreachable_at: Arc::default(),
+            mpesa_calls: Share::new("M-Pesa", MPESA_CALLS),
+            turn: Arc::default(),
         }
     }
 
@@ -131,7 +136,7 @@ impl Payments {
     }
 
     /// Notes whether Daraja answered (any answer, even a refusal) or could not be reached.
-    fn note_reachability<T>(&self, result: &Result<T, MpesaError>) {
+    pub(super) fn note_reachability<T>(&self, result: &Result<T, MpesaError>) {
         let mut at = self.unreachable_at.lock().unwrap_or_else(|p| p.into_inner());
         *at = match result {
             Err(MpesaError::Unreachable(_)) => Some(self.clock.now()),
@@ -214,16 +219,21 @@ impl Payments {
             },
         };
         let mpesa = self.mpesa.clone();
-        let pushed = tokio::task::spawn_blocking(move || mpesa.stk_push(&push))
-            .await
-            .unwrap_or_else(|_| Err(MpesaError::Protocol("the M-Pesa task stopped".into())));
-        self.note_reachability(&pushed);
+        let pushed = match self.mpesa_calls.call(Some(PUSH_PERMIT_WAIT), move || mpesa.stk_push(&push)).await {
+            Ok(pushed) => {
+                self.note_reachability(&pushed);
+                pushed
+            }
+            // Daraja was not asked: says nothing about whether it can be reached.
+            Err(e) => Err(share_failure(e)),
+        };
         match pushed {
             Ok(PushAccepted { checkout_request_id, merchant_request_id }) => {
                 self.store
                     .call(move |conn| payments::set_checkout(conn, payment_id, &checkout_request_id, &merchant_request_id, now))
                     .await?;
                 log::info!("payment {payment_id}: prompt sent for KES {amount}");
+                self.ask_first(payment_id);
                 self.poll_now.notify_one();
                 Ok(Started { id: payment_id, view_token })
             }
@@ -292,6 +302,7 @@ impl Payments {
         match verdict {
             Ok(payment_id) => {
                 log::info!("payment {payment_id}: callback received; confirming by query");
+                self.ask_first(payment_id);
                 self.poll_now.notify_one();
                 CallbackVerdict::Accepted
             }
@@ -301,91 +312,17 @@ impl Payments {
             }
         }
     }
+}
 
-    /// Queries every pending payment once; credits, declines or times them out.
-    pub async fn poll_once(&self) {
-        let now = self.clock.now();
-        let timeout = self.config.payment_timeout.as_secs() as i64;
-        let pending = match self
-            .store
-            .call(move |conn| {
-                for id in payments::never_sent(conn, now - UNSENT_GRACE_SECS)? {
-                    payments::mark_failed(conn, id, PaymentFailure::Interrupted, None, None, now)?;
-                }
-                payments::awaiting_result(conn, POLL_BATCH)
-            })
-            .await
-        {
-            Ok(pending) => pending,
-            Err(e) => return log::error!("payments: {}", crate::error_chain(&e)),
-        };
-        for payment in pending {
-            let Some(checkout) = payment.checkout_request_id.clone() else { continue };
-            let mpesa = self.mpesa.clone();
-            let answer = tokio::task::spawn_blocking(move || mpesa.stk_query(&checkout))
-                .await
-                .unwrap_or_else(|_| Err(MpesaError::Protocol("the M-Pesa task stopped".into())));
-            self.note_reachability(&answer);
-            let id = payment.id;
-            let outcome = match answer {
-                // Daraja itself says nobody answered the prompt in time.
-                Ok(QueryOutcome::Pending) | Err(MpesaError::Rejected { .. } | MpesaError::Protocol(_))
-                    if now - payment.created_at >= timeout =>
-                {
-                    self.store
-                        .call(move |conn| payments::mark_failed(conn, id, PaymentFailure::Timeout, None, Some("no answer in time"), now))
-                        .await
-                        .map(|_| "timed out")
-                }
-                // Daraja unreachable: the payer may have paid just before the uplink went down.
-                // Keep asking (the answer comes when the uplink returns); give up after a day.
-                Err(MpesaError::Unreachable(_) | MpesaError::Busy { .. }) if now - payment.created_at >= UNCONFIRMED_GIVE_UP_SECS => {
-                    self.store
-                        .call(move |conn| payments::mark_failed(conn, id, PaymentFailure::Unconfirmed, None, Some("M-Pesa unreachable for a day"), now))
-                        .await
-                        .map(|_| "given up: M-Pesa unreachable for a day")
-                }
-                Ok(QueryOutcome::Pending) => continue,
-                Err(e) => {
-                    log::debug!("payment {id}: query failed, will retry: {}", crate::error_chain(&e));
-                    continue;
-                }
-                Ok(QueryOutcome::Finished { result_code: 0, result_desc }) => {
-                    let credited = self.store.call(move |conn| confirm(conn, id, &result_desc, now)).await;
-                    if matches!(credited, Ok(true)) {
-                        self.jobs.notify();
-                    }
-                    credited.map(|_| "confirmed")
-                }
-                Ok(QueryOutcome::Finished { result_code, result_desc }) => {
-                    let decline = Decline::from_result_code(result_code);
-                    let code = result_code.to_string();
-                    self.store
-                        .call(move |conn| {
-                            payments::mark_failed(conn, id, failure_of(decline), Some(&code), Some(&result_desc), now)
-                        })
-                        .await
-                        .map(|_| "declined")
-                }
-            };
-            match outcome {
-                Ok(what) => log::info!("payment {id}: {what}"),
-                Err(e) => log::error!("payment {id}: {}", crate::error_chain(&e)),
-            }
-        }
-    }
-
-    /// Polls until `stopped`: every `poll_interval`, and at once when woken.
-    pub async fn run_poller(self, mut stopped: watch::Receiver<bool>) {
-        let interval: Duration = self.config.poll_interval;
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = self.poll_now.notified() => {}
-                _ = stopped.changed() => return,
-            }
-            self.poll_once().await;
-        }
+/// An M-Pesa call the share did not run, as the flow's error: busy (every permit in use)
+/// reads as "M-Pesa is busy", which the portal shows as unavailable.
+pub(super) fn share_failure(e: ShareError) -> MpesaError {
+    match e {
+        ShareError::Busy { permits, waited, .. } => MpesaError::Busy {
+            code: LOCAL_CODE.into(),
+            message: format!("{permits} calls already under way, none finished within {waited:?}"),
+        },
+        ShareError::Stopped { .. } => MpesaError::Protocol(e.to_string()),
     }
 }
 

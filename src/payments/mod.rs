@@ -5,5 +5,6 @@
 pub mod flow;
 pub mod limits;
 pub mod mpesa;
+mod poller;
 
 pub use flow::{CallbackVerdict, PayError, PaymentView, Payments, Started};

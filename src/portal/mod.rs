@@ -267,7 +267,11 @@ pub async fn serve(
         started: Instant::now(),
     });
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Owned, not detached: what is still open after the grace is closed here (a request
+    // waiting on M-Pesa must not outlive the daemon's stop). At most `max_connections`.
+    let mut open = tokio::task::JoinSet::new();
     loop {
+        while open.try_join_next().is_some() {}
         // Always accept: a connection waiting in the kernel's queue behind slow ones would
         // wait for them; here it is taken, or told at once that it cannot be.
         let (stream, peer) = tokio::select! {
@@ -305,7 +309,7 @@ pub async fn serve(
             .max_buf_size(MAX_HEAD_BYTES)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
-        tokio::spawn(async move {
+        open.spawn(async move {
             let _held = held;
             tokio::select! {
                 ended = tokio::time::timeout(CONNECTION_LIFETIME, connection) => {
@@ -319,8 +323,9 @@ pub async fn serve(
     }
     drop(listener);
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
-        log::warn!("portal: some connections were still open at shutdown");
+        log::warn!("portal: some connections were still open at shutdown; closing them");
     }
+    open.shutdown().await;
 }
 
 /// The address the portal answers on, for log lines.

@@ -7,9 +7,10 @@
 //!
 //! `records/` holds the database transactions; `enforcement.rs` the types that say who is
 //! told what; `usage_task.rs` the task that reads the kernel's counters and checkpoints them.
-//! This file runs the transactions on the store thread and the firewall calls off the
-//! runtime thread, and turns what the database holds into what the enforcers are told,
-//! adding the live usage only memory knows (the `ledger`).
+//! This file runs the transactions on the store thread and the firewall calls on the
+//! firewall's own threads (`firewall::worker`: changes, and the readings taken in order with
+//! them, on one; listings on the other), and turns what the database holds into what the
+//! enforcers are told, adding the live usage only memory knows (the `ledger`).
 
 pub mod enforcement;
 pub mod records;
@@ -22,7 +23,7 @@ pub use records::{Client, ClientStatus, Credential, LoginRecord, Selection};
 
 use crate::access::Refusal;
 use crate::clock::{Checkpoint, Clock, Timeline};
-use crate::firewall::{Authorised, Firewall, FirewallError, Revoked, UsageReading};
+use crate::firewall::{Authorised, Firewall, FirewallError, FirewallWorker, Revoked, UsageReading};
 use crate::ledger::{Ended, Ledger};
 use crate::netaddr::MacAddr;
 use crate::store::sessions::{EndMethod, EndReason};
@@ -76,7 +77,7 @@ impl records::Live for LedgerView {
 #[derive(Clone)]
 pub struct Sessions {
     store: Store,
-    firewall: Arc<dyn Firewall>,
+    firewall: FirewallWorker,
     /// Dynamic authorisation of sessions a NAS enforces (`None`: no NAS is configured).
     nas: Option<Arc<dyn NasControl>>,
     /// Serialises enforcement changes so they apply in the order they were decided, and so
@@ -88,7 +89,7 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    pub fn new(store: Store, firewall: Arc<dyn Firewall>, clock: Arc<dyn Clock>) -> Sessions {
+    pub fn new(store: Store, firewall: FirewallWorker, clock: Arc<dyn Clock>) -> Sessions {
         Sessions { store, firewall, nas: None, lock: Arc::default(), clock, ledger: SharedLedger::default() }
     }
 
@@ -106,23 +107,36 @@ impl Sessions {
         self.clock.now()
     }
 
-    /// Runs a firewall call off the runtime thread (the caller holds the lock if it must).
+    /// Runs a firewall call on the firewall's change thread, after those queued before it
+    /// (the caller holds the lock if it must).
     async fn blocking<T, F>(&self, f: F) -> Result<T, SessionError>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Firewall) -> Result<T, FirewallError> + Send + 'static,
     {
-        let firewall = self.firewall.clone();
-        tokio::task::spawn_blocking(move || f(firewall.as_ref()))
-            .await
-            .map_err(|_| SessionError::FirewallTask)?
-            .map_err(SessionError::from)
+        self.firewall.change(f).await.map_err(|_| SessionError::FirewallTask)?.map_err(SessionError::from)
     }
 
-    /// What the kernel has counted so far. A listing changes nothing, so it does not wait for
-    /// (or hold up) a change: a reading taken while one applies sees the table before or
-    /// after it, either is fine.
+    /// Runs a listing on the firewall's reading thread: it waits for no change, and no
+    /// change waits for it.
+    async fn reading<T, F>(&self, f: F) -> Result<T, SessionError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Firewall) -> Result<T, FirewallError> + Send + 'static,
+    {
+        self.firewall.read(f).await.map_err(|_| SessionError::FirewallTask)?.map_err(SessionError::from)
+    }
+
+    /// What the kernel has counted so far (the usage poll). A listing changes nothing, so it
+    /// does not wait for (or hold up) a change: a reading taken while one applies sees the
+    /// table before or after it, either is fine.
     pub async fn read_usage(&self) -> Result<UsageReading, SessionError> {
+        self.reading(|fw| fw.read_usage()).await
+    }
+
+    /// The kernel's counts in order with the changes: taken under the lock just before
+    /// sessions end, so no change slips between the reading and the removal.
+    async fn read_usage_in_order(&self) -> Result<UsageReading, SessionError> {
         self.blocking(|fw| fw.read_usage()).await
     }
 
@@ -243,7 +257,7 @@ impl Sessions {
         if revoked.is_empty() {
             return;
         }
-        let reading = match self.read_usage().await {
+        let reading = match self.read_usage_in_order().await {
             Ok(reading) => reading,
             Err(e) => return log::warn!("could not read the last usage of the devices going offline: {}", crate::error_chain(&e)),
         };
@@ -310,7 +324,7 @@ impl Sessions {
     pub async fn end(&self, selection: Selection, method: EndMethod, reason: EndReason) -> Result<Vec<Cut>, SessionError> {
         let result = {
             let _guard = self.lock.lock().await;
-            match self.read_usage().await {
+            match self.read_usage_in_order().await {
                 Ok(reading) => {
                     self.settle(&reading).await?;
                 }
@@ -432,7 +446,7 @@ impl Sessions {
         // Sessions whose time is up are recorded as ended; the new table simply leaves them out.
         Box::pin(self.expire_due()).await?;
         let _guard = self.lock.lock().await;
-        let old = self.read_usage().await?;
+        let old = self.read_usage_in_order().await?;
         let checkpointed = self.store.call(|conn| store::usage::checkpointed(conn)).await?;
         self.ledger.with(|ledger| {
             for (session_id, account_id, recorded) in checkpointed {
@@ -479,16 +493,12 @@ impl Sessions {
 
     /// Whether our firewall rules are in place (for the status report).
     pub async fn firewall_installed(&self) -> Result<bool, SessionError> {
-        self.blocking(|fw| fw.is_installed()).await
+        self.reading(|fw| fw.is_installed()).await
     }
 
     /// Re-installs our table if something removed it (e.g. `nft flush ruleset`).
     pub async fn ensure_installed(&self) -> Result<bool, SessionError> {
-        let installed = {
-            let _guard = self.lock.lock().await;
-            self.blocking(|fw| fw.is_installed()).await?
-        };
-        if installed {
+        if self.reading(|fw| fw.is_installed()).await? {
             return Ok(false);
         }
         let count = self.restore().await?;

@@ -99,7 +99,8 @@ fn setup(name: &str) -> Setup {
     let firewall = FakeFirewall::default();
     let nas = FakeNas::default();
     let clock = Arc::new(FixedClock(Mutex::new(NOW)));
-    let sessions = Sessions::new(store, Arc::new(firewall.clone()), clock.clone()).with_nas(Arc::new(nas.clone()));
+    let worker = crate::firewall::FirewallWorker::start(Arc::new(firewall.clone())).unwrap();
+    let sessions = Sessions::new(store, worker, clock.clone()).with_nas(Arc::new(nas.clone()));
     Setup { dir, sessions, firewall, nas, clock }
 }
 

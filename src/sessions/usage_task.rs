@@ -30,7 +30,12 @@ pub struct Intervals {
     pub checkpoint: Duration,
 }
 
-/// The usage task; returns once `stopped` turns true, after a last reading and checkpoint.
+/// How long the last reading at a stop may take: the checkpoint after it matters more, and the
+/// daemon must be gone within procd's 10 s.
+const LAST_READING_WAIT: Duration = Duration::from_secs(2);
+
+/// The usage task; returns once `stopped` turns true, after a last reading (if the kernel
+/// answers within `LAST_READING_WAIT`) and checkpoint.
 pub async fn run(sessions: Sessions, timeline: Arc<Timeline>, boot_id: Arc<str>, intervals: Intervals, mut stopped: watch::Receiver<bool>) {
     let mut poll = tokio::time::interval(intervals.poll);
     let mut checkpoint = tokio::time::interval(intervals.checkpoint);
@@ -40,8 +45,12 @@ pub async fn run(sessions: Sessions, timeline: Arc<Timeline>, boot_id: Arc<str>,
     loop {
         tokio::select! {
             _ = poll.tick() => {
-                if let Err(e) = poll_once(&sessions).await {
-                    log::error!("usage reading failed: {}", crate::error_chain(&e));
+                // A stop does not wait for a reading under way (a listing may hang until its deadline).
+                tokio::select! {
+                    polled = poll_once(&sessions) => if let Err(e) = polled {
+                        log::error!("usage reading failed: {}", crate::error_chain(&e));
+                    },
+                    _ = stopped.changed() => break,
                 }
             }
             _ = checkpoint.tick() => {
@@ -49,18 +58,18 @@ pub async fn run(sessions: Sessions, timeline: Arc<Timeline>, boot_id: Arc<str>,
                     log::error!("usage checkpoint failed: {}", crate::error_chain(&e));
                 }
             }
-            _ = stopped.changed() => {
-                let last = async {
-                    poll_once(&sessions).await?;
-                    save(&sessions, &timeline, &boot_id).await
-                };
-                match last.await {
-                    Ok(rows) => log::info!("usage saved for {rows} sessions"),
-                    Err(e) => log::error!("last usage checkpoint failed: {}", crate::error_chain(&e)),
-                }
-                return;
-            }
+            _ = stopped.changed() => break,
         }
+    }
+    // A last reading if the kernel answers in time, then the checkpoint in any case.
+    match tokio::time::timeout(LAST_READING_WAIT, poll_once(&sessions)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => log::warn!("last usage reading failed: {}", crate::error_chain(&e)),
+        Err(_) => log::warn!("no last usage reading within {LAST_READING_WAIT:?}; saving what the previous one counted"),
+    }
+    match save(&sessions, &timeline, &boot_id).await {
+        Ok(rows) => log::info!("usage saved for {rows} sessions"),
+        Err(e) => log::error!("last usage checkpoint failed: {}", crate::error_chain(&e)),
     }
 }
 

@@ -200,14 +200,24 @@ pub fn set_checkout(conn: &Connection, id: i64, checkout: &str, merchant: &str, 
     Ok(())
 }
 
-/// Pending payments whose prompt was sent, oldest first (to query).
-pub fn awaiting_result(conn: &Connection, limit: u32) -> Result<Vec<PaymentRecord>, StoreError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM payments WHERE status = 'pending' AND checkout_request_id IS NOT NULL
-         ORDER BY id LIMIT ?1"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([limit], from_row)?;
+/// A pending payment whose prompt was sent: what the poller needs to ask about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Awaiting {
+    pub id: i64,
+    pub checkout_request_id: String,
+    pub created_at: i64,
+}
+
+/// Pending payments whose prompt was sent with `after_id < id <= up_to`, in id order, at most
+/// `limit` (to query).
+pub fn awaiting_result(conn: &Connection, after_id: i64, up_to: i64, limit: u32) -> Result<Vec<Awaiting>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, checkout_request_id, created_at FROM payments
+         WHERE status = 'pending' AND checkout_request_id IS NOT NULL AND id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![after_id, up_to, limit], |r| {
+        Ok(Awaiting { id: r.get(0)?, checkout_request_id: r.get(1)?, created_at: r.get(2)? })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -28,13 +28,15 @@
 //!
 //! Files: this one (topology, daemon, teardown), `client.rs` (curl, TCP, ping from a
 //! namespace), `portal.rs` (user-level checks: login, online/captive, nft sets), `usage.rs`
-//! (moving bytes, kernel counters, the daemon's database). Std only, except `portal.rs` and
+//! (moving bytes, kernel counters, the daemon's database), `daraja.rs` (the fake Daraja on the
+//! internet host). Std only, except `portal.rs` and
 //! `usage.rs`, which use serde_json and rusqlite from hotspotd's own [dependencies]: no
 //! dev-dependencies.
 
 #![allow(dead_code)]
 
 mod client;
+pub mod daraja;
 pub mod portal;
 pub mod usage;
 
@@ -214,6 +216,28 @@ impl Lab {
     /// Run a command inside the router namespace.
     pub fn router_exec(&self, argv: &[&str]) -> Output {
         netns_exec(&self.router, argv)
+    }
+
+    /// Run a command inside the internet host's namespace.
+    pub fn internet_exec(&self, argv: &[&str]) -> Output {
+        netns_exec(&self.internet, argv)
+    }
+
+    /// Drops every packet sent to these TCP ports of the internet host (an nft table in its
+    /// namespace): a service there is as unreachable as over a dead uplink, and every call
+    /// to it waits for its timeout instead of being refused at once.
+    pub fn blackhole(&self, ports: &[u16]) {
+        let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+        let chain = "{ type filter hook input priority 0 ; }";
+        let rule = format!("tcp dport {{ {list} }} drop");
+        for argv in [
+            vec!["nft", "add", "table", "inet", "blackhole"],
+            vec!["nft", "add", "chain", "inet", "blackhole", "input", chain],
+            vec!["nft", "add", "rule", "inet", "blackhole", "input", &rule],
+        ] {
+            let out = self.internet_exec(&argv);
+            assert!(out.status.success(), "{}: {}", argv.join(" "), String::from_utf8_lossy(&out.stderr));
+        }
     }
 
     /// `nft -j list table inet hotspotd` in the router; panics if the table is missing.

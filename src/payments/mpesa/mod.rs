@@ -55,7 +55,8 @@ impl StkPush {
     }
 }
 
-/// The `code` of a `Rejected` raised by hotspotd itself, before any request was sent.
+/// The `code` of an error raised by hotspotd itself, before any request was sent: a
+/// `Rejected` prompt, or `Busy` when M-Pesa's share of upstream calls is in use.
 pub const LOCAL_CODE: &str = "hotspotd";
 
 /// Daraja accepted the request and is prompting the payer.
