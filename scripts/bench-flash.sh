@@ -10,7 +10,7 @@
 # size to an "internet" namespace every second, so every device's counters change between
 # any two checkpoints (the worst case for flash: a real phone is often idle, and an idle
 # device writes nothing). Every periodic interval is divided by --speedup (usage checkpoint
-# 60 s -> 5 s, expiry check, sync and clean-up jobs likewise), so --minutes of real time is
+# 60 s -> 5 s, expiry check and clean-up likewise), so --minutes of real time is
 # --minutes x --speedup minutes of the daemon's life. The figure is the daemon's
 # /proc/PID/io write_bytes over the run (SQLite's database, WAL and shared-memory writes;
 # the log goes to tmpfs), scaled to one hour. Needs root, nft, ip, python3, curl.
@@ -84,7 +84,6 @@ config hotspotd 'main'
 	option log_level 'warn'
 	option usage_checkpoint_interval '$CHECKPOINT'
 	option expiry_check_interval '${BENCH_EXPIRY:-$(secs 60 5)}'
-	option sync_interval '${BENCH_SYNC:-$(secs 300 10)}'
 	option cleanup_interval '$(secs 21600 60)'
 CONFIG
 hs() { "$BIN" --config "$WORK/hotspotd.config" "$@"; }

@@ -39,10 +39,14 @@ fn nft_table_has_the_contract_sets() {
         names
     };
     // Exactly these sets, maps, quotas and chains: nothing missing, nothing left over.
-    assert_eq!(named("set"), ["clients", "clients_ip", "dn_bytes", "up_bytes", "walled_garden"], "{table}");
+    assert_eq!(named("set"), ["clients", "clients_ip", "dn_bytes", "dns_limit", "up_bytes", "walled_garden"], "{table}");
     assert_eq!(named("map"), ["cap"], "{table}");
     assert_eq!(named("quota"), [format!("cap_{account}")], "{table}");
-    assert_eq!(named("chain"), ["client_receives", "client_sends", "forward", "from_clients", "prerouting", "to_clients"], "{table}");
+    assert_eq!(
+        named("chain"),
+        ["client_receives", "client_sends", "dns_from_clients", "forward", "from_clients", "input", "prerouting", "to_clients"],
+        "{table}"
+    );
 
     // Sets and the map: type, flags, per-element counters.
     let clients = object("set", "clients");
@@ -58,6 +62,9 @@ fn nft_table_has_the_contract_sets() {
         set
     };
     let (up, down) = (counted("up_bytes"), counted("dn_bytes"));
+    let dns = object("set", "dns_limit");
+    // (nft 1.0.6 lists the `dynamic` flag only as the set's update rule, below.)
+    assert_eq!((&dns["type"], &dns["timeout"], &dns["size"]), (&json!("ether_addr"), &json!(60), &json!(4096)), "{dns}");
     let cap = object("map", "cap");
     assert_eq!((&cap["type"], &cap["map"]), (&json!("ipv4_addr"), &json!("quota")), "{cap}");
     let quota = object("quota", &format!("cap_{account}"));
@@ -83,6 +90,8 @@ fn nft_table_has_the_contract_sets() {
     assert_eq!((&chain["type"], &chain["hook"], &chain["prio"], &chain["policy"]), (&json!("nat"), &json!("prerouting"), &json!(-105), &json!("accept")), "{chain}");
     let chain = object("chain", "forward");
     assert_eq!((&chain["type"], &chain["hook"], &chain["prio"], &chain["policy"]), (&json!("filter"), &json!("forward"), &json!(-5), &json!("accept")), "{chain}");
+    let chain = object("chain", "input");
+    assert_eq!((&chain["type"], &chain["hook"], &chain["prio"], &chain["policy"]), (&json!("filter"), &json!("input"), &json!(-5), &json!("accept")), "{chain}");
     let rules = |chain: &str| -> Vec<String> {
         items.iter().filter_map(|i| i.get("rule")).filter(|r| r["chain"] == chain).map(|r| r["expr"].to_string()).collect()
     };
@@ -107,4 +116,8 @@ fn nft_table_has_the_contract_sets() {
     has_rule("to_clients", &[r#"[{"counter":"#, r#"{"drop":null}"#]);
     has_rule("client_receives", &[r#""data":"@cap""#, r#""field":"daddr""#, r#"{"drop":null}"#]);
     has_rule("client_receives", &[r#""right":"@dn_bytes"}"#, r#"{"accept":null}"#]);
+    // DNS to the router from devices not logged in is limited per MAC; theirs is not.
+    has_rule("input", &[from_lan, r#""right":53}"#, r#"{"jump":{"target":"dns_from_clients"}}"#]);
+    has_rule("dns_from_clients", &[r#""right":"@clients"}"#, r#"{"return":null}"#]);
+    has_rule("dns_from_clients", &[r#""set":"@dns_limit""#, r#"{"drop":null}"#]);
 }

@@ -165,8 +165,8 @@ pub enum FirewallError {
     Rejected { stderr: String },
     #[error("tc rejected the speed limits: {stderr} (are kmod-sched-core and kmod-ifb installed?)")]
     ShaperRejected { stderr: String },
-    #[error("cannot understand nft's listing of the counters: {0}")]
-    Listing(String),
+    #[error("cannot understand nft's listing of the counters")]
+    Listing(#[source] nft_usage::ListingError),
     #[error("interface name `{0}` is not valid (letters, digits, `.`, `-`, `_`; at most 15)")]
     BadInterface(String),
 }

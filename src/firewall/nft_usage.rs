@@ -61,10 +61,19 @@ struct Quota {
 }
 
 /// Parses one or more concatenated listing documents.
-pub fn parse(text: &str) -> Result<UsageReading, String> {
+/// Why a listing could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ListingError {
+    #[error("not nft's JSON")]
+    Json(#[source] serde_json::Error),
+    #[error("set {set} has an element without an address and a counter")]
+    Element { set: String },
+}
+
+pub fn parse(text: &str) -> Result<UsageReading, ListingError> {
     let mut reading = UsageReading::default();
     for listing in serde_json::Deserializer::from_str(text).into_iter::<Listing>() {
-        let listing = listing.map_err(|e| e.to_string())?;
+        let listing = listing.map_err(ListingError::Json)?;
         for item in listing.nftables {
             if let Some(set) = item.set {
                 let upload = match set.name.as_str() {
@@ -74,7 +83,7 @@ pub fn parse(text: &str) -> Result<UsageReading, String> {
                 };
                 for e in set.elem {
                     let Element::Counted { elem } = e else {
-                        return Err(format!("set {} has an element without an address and a counter", set.name));
+                        return Err(ListingError::Element { set: set.name });
                     };
                     let traffic = reading.devices.entry(elem.val).or_default();
                     if upload {
