@@ -14,25 +14,9 @@
 # to compare: a busy run it cannot stop within 10 s is reported as such). Needs root, ip, nft,
 # curl, python3.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ROUNDS=5
-while (($#)); do
-  case "$1" in
-    --rounds) ROUNDS=$2; shift 2 ;;
-    *) echo "usage: scripts/bench-shutdown.sh [--rounds N]" >&2; exit 2 ;;
-  esac
-done
-[[ $(id -u) -eq 0 ]] || { echo "bench-shutdown: run as root (network namespaces, nft)" >&2; exit 1; }
-for tool in ip nft curl python3; do
-  command -v "$tool" >/dev/null || { echo "bench-shutdown: missing $tool" >&2; exit 1; }
-done
-
-BIN=${HOTSPOTD_BIN:-}
-if [[ -z "$BIN" ]]; then
-  (cd "$ROOT" && cargo build --release --locked -q)
-  BIN="$ROOT/target/release/hotspotd"
-fi
-(cd "$ROOT" && cargo test --locked -q --test shutdown --no-run 2>/dev/null)
+# shellcheck source=scripts/bench-common.sh
+source "$(dirname "$0")/bench-common.sh"
+bench_setup bench-shutdown shutdown "$@"
 WORK=$(mktemp -d)
 PID=
 cleanup() {
@@ -40,11 +24,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-# min / median / max of the numbers on stdin, or "-" when there are none.
-summary() {
-  sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } printf "%.0f / %.0f / %.0f ms (%d runs)\n", v[1], v[int((NR + 1) / 2)], v[NR], NR }'
-}
 
 idle=()
 for _ in $(seq 1 "$ROUNDS"); do
@@ -82,6 +61,6 @@ for _ in $(seq 1 "$ROUNDS"); do
 done
 
 echo "SIGTERM → exited, min / median / max ($BIN; machine: $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
-printf '  idle: %s\n' "$(printf '%s\n' "${idle[@]}" | summary)"
-printf '  busy: %s\n' "$( (printf '%s\n' "${busy[@]+"${busy[@]}"}" | grep . || true) | summary)"
+printf '  idle: %s\n' "$(numbers "${idle[@]}" | summary '%.0f ms')"
+printf '  busy: %s\n' "$(numbers "${busy[@]+"${busy[@]}"}" | summary '%.0f ms')"
 ((failed == 0)) || echo "  busy: $failed runs did not stop within 10 s (killed)"

@@ -12,30 +12,9 @@
 # It runs against the release binary; HOTSPOTD_BIN=PATH measures another build (an older
 # one to compare). Needs root, ip, nft, curl, python3.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ROUNDS=5
-while (($#)); do
-  case "$1" in
-    --rounds) ROUNDS=$2; shift 2 ;;
-    *) echo "usage: scripts/bench-uplink.sh [--rounds N]" >&2; exit 2 ;;
-  esac
-done
-[[ $(id -u) -eq 0 ]] || { echo "bench-uplink: run as root (network namespaces, nft)" >&2; exit 1; }
-for tool in ip nft curl python3; do
-  command -v "$tool" >/dev/null || { echo "bench-uplink: missing $tool" >&2; exit 1; }
-done
-
-BIN=${HOTSPOTD_BIN:-}
-if [[ -z "$BIN" ]]; then
-  (cd "$ROOT" && cargo build --release --locked -q)
-  BIN="$ROOT/target/release/hotspotd"
-fi
-(cd "$ROOT" && cargo test --locked -q --test uplink_dead --no-run 2>/dev/null)
-
-# min / median / max of the numbers on stdin, each printed with format $1, or "-".
-summary() {
-  sort -g | awk -v fmt="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } printf fmt " / " fmt " / " fmt " (%d runs)\n", v[1], v[int((NR + 1) / 2)], v[NR], NR }'
-}
+# shellcheck source=scripts/bench-common.sh
+source "$(dirname "$0")/bench-common.sh"
+bench_setup bench-uplink uplink_dead "$@"
 
 online=() cut=() recorded=() payers=()
 for _ in $(seq 1 "$ROUNDS"); do
@@ -47,7 +26,6 @@ for _ in $(seq 1 "$ROUNDS"); do
   grep -q "test result: ok" <<<"$out" || echo "round failed: $(grep -m1 -E 'delayed|late|waited|never|must' <<<"$out" || echo '?')" >&2
 done
 
-numbers() { printf '%s\n' "$@" | grep . || true; }
 echo "dead uplink, min / median / max ($BIN; machine: $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
 echo "  voucher click → online:     $(numbers "${online[@]}" | summary '%.0f ms')"
 echo "  15 s package cut by kernel: $(numbers "${cut[@]}" | summary '%+.2f s') from click + 15 s"

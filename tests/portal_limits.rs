@@ -3,58 +3,17 @@
 //! 4xx, a client that sends its headers too slowly is cut off, and a flood of slow
 //! connections from one address does not stop another client from being served.
 
+mod device;
+
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-    addr: SocketAddr,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use device::Daemon;
 
 fn start(name: &str, extra: &str) -> Daemon {
-    let dir = std::env::temp_dir().join(format!("hotspotd-limits-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let config = dir.join("hotspotd.config");
-    std::fs::write(
-        &config,
-        format!(
-            "config hotspotd 'main'\n\toption interface 'lo'\n\toption listen '{addr}'\n\t\
-             option database '{}'\n\toption firewall 'none'\n{extra}",
-            dir.join("hotspotd.db").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
-        .args(["--config", config.to_str().unwrap(), "run"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let daemon = Daemon { child, dir, addr };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "the portal did not start on {addr}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    daemon
+    Daemon::start(&format!("limits-{name}"), extra)
 }
 
 /// Sends raw bytes and returns the whole answer (the server closes or times out).

@@ -16,15 +16,15 @@
 //! followed at once by the client closing its side (hyper then answers 400/408 or closes);
 //! a complete one carries `Connection: close` unless a mutation removed it.
 
+mod device;
 mod mutations;
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use device::Daemon;
 use mutations::{looks_complete, mutate, read_responses, shown, Rng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpSocket;
@@ -37,66 +37,17 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the daemon may take to close a connection whose client closed its side.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-struct Daemon {
-    child: Child,
-    dir: PathBuf,
-    config: PathBuf,
-    addr: SocketAddr,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn cli(config: &PathBuf, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_hotspotd")).arg("--config").arg(config).args(args).output().unwrap();
-    assert!(out.status.success(), "hotspotd {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The daemon with a package, vouchers (returned) and an account made with the CLI first.
+/// The daemon (tests/device) with a package, vouchers (returned) and an account.
 fn start() -> (Daemon, Vec<String>) {
-    let dir = std::env::temp_dir().join(format!("hotspotd-mutations-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let config = dir.join("hotspotd.config");
-    std::fs::write(
-        &config,
-        format!(
-            "config hotspotd 'main'\n\toption interface 'lo'\n\toption listen '{addr}'\n\toption database '{}'\n\t\
-             option firewall 'none'\n\toption header_timeout '2'\n\toption login_attempts '1000'\n\
-             config mpesa 'mpesa'\n\toption enabled '1'\n\toption mode 'demo'\n\
-             config sms 'sms'\n\toption provider 'webhook'\n\toption base_url 'http://127.0.0.1:9/sms'\n",
-            dir.join("hotspotd.db").display()
-        ),
-    )
-    .unwrap();
-    let package = cli(&config, &["package", "add", "--name", "Hour", "--price", "10", "--duration", "3600"]).trim().to_owned();
-    let vouchers: Vec<String> = cli(&config, &["voucher", "create", "--package", &package, "--count", "3"]).split_whitespace().map(String::from).collect();
-    cli(&config, &["user", "add", "--package", &package, "--username", "amina", "--password", "pa55word", "--phone", "0712345678"]);
-    let child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
-        .arg("--config")
-        .arg(&config)
-        .arg("run")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("daemon.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let daemon = Daemon { child, dir, config, addr };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "the portal did not start on {addr}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let daemon = Daemon::start(
+        "mutations",
+        "\toption header_timeout '2'\n\toption login_attempts '1000'\n\
+         config mpesa 'mpesa'\n\toption enabled '1'\n\toption mode 'demo'\n\
+         config sms 'sms'\n\toption provider 'webhook'\n\toption base_url 'http://127.0.0.1:9/sms'\n",
+    );
+    let package = daemon.cli(&["package", "add", "--name", "Hour", "--price", "10", "--duration", "3600"]).trim().to_owned();
+    let vouchers: Vec<String> = daemon.cli(&["voucher", "create", "--package", &package, "--count", "3"]).split_whitespace().map(String::from).collect();
+    daemon.cli(&["user", "add", "--package", &package, "--username", "amina", "--password", "pa55word", "--phone", "0712345678"]);
     (daemon, vouchers)
 }
 
@@ -314,7 +265,7 @@ fn ten_thousand_mutated_requests_get_clean_answers_and_the_daemon_keeps_serving(
 
     // The daemon is still there, no handler panicked (hyper would only have dropped that
     // connection), and it serves a newcomer: the splash page, and a voucher login.
-    assert!(daemon.child.try_wait().unwrap().is_none(), "the daemon died during the run (seed {seed})");
+    assert!(daemon.is_running(), "the daemon died during the run (seed {seed})");
     let log = std::fs::read_to_string(daemon.dir.join("daemon.log")).unwrap_or_default();
     assert!(!log.contains("panicked"), "a request made the daemon panic (seed {seed}):\n{log}");
     let fresh = Ipv4Addr::new(127, 0, 0, 251);
@@ -324,6 +275,6 @@ fn ten_thousand_mutated_requests_get_clean_answers_and_the_daemon_keeps_serving(
     let (status, answer) = plain(addr, fresh, request("POST", "/api/hotspot/login", &host, "", &format!(r#"{{"voucher":"{}"}}"#, vouchers[2])));
     assert_eq!(status, 200, "voucher login after the run: {answer}");
     assert!(answer.contains("\"ok\":true"), "{answer}");
-    let clients = cli(&daemon.config, &["clients"]);
+    let clients = daemon.cli(&["clients"]);
     assert!(clients.contains("127.0.0.251"), "the CLI does not list the device that just logged in: {clients}");
 }

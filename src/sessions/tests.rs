@@ -132,21 +132,24 @@ async fn capped_account(s: &Setup) -> i64 {
     s.sessions.login(client(1), Credential::Voucher(code)).await.unwrap().grant.account_id
 }
 
-/// A session of the same account that a NAS enforces (as RADIUS accounting will create them).
-async fn nas_session(s: &Setup, account_id: i64) -> String {
+/// Session `n` of the account that a NAS enforces (as RADIUS accounting will create them);
+/// its Acct-Session-Id.
+async fn nas_session(s: &Setup, account_id: i64, n: u8) -> String {
+    let acct_session_id = format!("MT-8100000{n}");
+    let id = acct_session_id.clone();
     s.sessions
         .store()
         .call(move |conn| {
             conn.execute(
                 "INSERT INTO sessions (user_id, mac, ip, nas, acct_session_id, started_at, expires_at)
-                 VALUES (?1, '02:00:00:00:00:09', '192.168.88.20', 'till-1', 'MT-81000001', ?2, ?3)",
-                rusqlite::params![account_id, NOW, NOW + 3600],
+                 VALUES (?1, ?2, ?3, 'till-1', ?4, ?5, ?6)",
+                rusqlite::params![account_id, format!("02:00:00:00:00:a{n}"), format!("192.168.88.2{n}"), id, NOW, NOW + 3600],
             )?;
             Ok(())
         })
         .await
         .unwrap();
-    "MT-81000001".into()
+    acct_session_id
 }
 
 fn nas_calls(s: &Setup) -> Vec<NasCall> {
@@ -162,7 +165,7 @@ fn top_ups_kicks_and_caps_reach_whoever_enforces_the_session() {
     runtime().block_on(async {
         let s = setup("route");
         let account = capped_account(&s).await;
-        let nas_id = nas_session(&s, account).await;
+        let nas_id = nas_session(&s, account, 1).await;
         assert!(nas_calls(&s).is_empty());
 
         // A top-up: the local device is re-authorised in the kernel, the NAS gets a CoA.
@@ -174,12 +177,12 @@ fn top_ups_kicks_and_caps_reach_whoever_enforces_the_session() {
 
         // The operator kicks the NAS device: the NAS is told, the kernel is not touched.
         let before = s.firewall.0.lock().unwrap().revoked.len();
-        assert_eq!(s.sessions.kick("02:00:00:00:00:09".parse().unwrap(), EndMethod::Cli).await.unwrap(), 1);
+        assert_eq!(s.sessions.kick("02:00:00:00:00:a1".parse().unwrap(), EndMethod::Cli).await.unwrap(), 1);
         assert_eq!(nas_calls(&s), [NasCall::Disconnect(nas_id)]);
         assert_eq!(s.firewall.0.lock().unwrap().revoked.len(), before);
 
         // The cap: every session of the account ends, each through its own enforcer.
-        let second = nas_session_again(&s, account).await;
+        let second = nas_session(&s, account, 2).await;
         s.sessions.end_exhausted(account).await.unwrap();
         assert_eq!(nas_calls(&s), [NasCall::Disconnect(second)]);
         let revoked = s.firewall.0.lock().unwrap().revoked.clone();
@@ -188,28 +191,12 @@ fn top_ups_kicks_and_caps_reach_whoever_enforces_the_session() {
     });
 }
 
-async fn nas_session_again(s: &Setup, account_id: i64) -> String {
-    s.sessions
-        .store()
-        .call(move |conn| {
-            conn.execute(
-                "INSERT INTO sessions (user_id, mac, ip, nas, acct_session_id, started_at, expires_at)
-                 VALUES (?1, '02:00:00:00:00:0a', '192.168.88.21', 'till-1', 'MT-81000002', ?2, ?3)",
-                rusqlite::params![account_id, NOW, NOW + 3600],
-            )?;
-            Ok(())
-        })
-        .await
-        .unwrap();
-    "MT-81000002".into()
-}
-
 #[test]
 fn expiry_ends_nas_sessions_through_their_nas() {
     runtime().block_on(async {
         let s = setup("expiry");
         let account = capped_account(&s).await;
-        let nas_id = nas_session(&s, account).await;
+        let nas_id = nas_session(&s, account, 1).await;
         *s.clock.0.lock().unwrap() = NOW + 3600;
         assert_eq!(s.sessions.expire_due().await.unwrap(), 2);
         assert_eq!(nas_calls(&s), [NasCall::Disconnect(nas_id)]);
@@ -251,8 +238,8 @@ fn without_a_nas_control_the_database_still_ends_the_session() {
         let mut s = setup("nonas");
         s.sessions.nas = None;
         let account = capped_account(&s).await;
-        nas_session(&s, account).await;
-        assert_eq!(s.sessions.kick("02:00:00:00:00:09".parse().unwrap(), EndMethod::Cli).await.unwrap(), 1);
+        nas_session(&s, account, 1).await;
+        assert_eq!(s.sessions.kick("02:00:00:00:00:a1".parse().unwrap(), EndMethod::Cli).await.unwrap(), 1);
         let active: i64 = s
             .sessions
             .store()

@@ -90,6 +90,11 @@ impl Daemon {
         self.child.id()
     }
 
+    /// Whether the daemon process is still running (it did not crash).
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().map(|status| status.is_none()).unwrap_or(false)
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("daemon.log")).unwrap_or_default()
     }
