@@ -152,9 +152,16 @@ pub enum JobError {
     /// What the job names is not there (a bad payload, or deleted by hand).
     #[error("there is no {what} {id}")]
     Gone { what: &'static str, id: i64 },
-    /// The job's premise does not hold (e.g. a payment that is not confirmed).
-    #[error("{0}")]
-    Premise(String),
+    /// An account is made only for a confirmed payment.
+    #[error("payment {payment} is {status}, not confirmed")]
+    NotConfirmed { payment: i64, status: crate::store::payments::PaymentStatus },
+    /// The credentials' phone number cannot receive an SMS.
+    #[error("`{phone}` is not a phone number SMS can reach")]
+    BadPhone {
+        phone: String,
+        #[source]
+        source: crate::phone::BadPhone,
+    },
     /// The payload could not be read (written by a newer hotspotd, or edited by hand).
     #[error("unreadable job payload {payload}")]
     Unreadable {
@@ -168,7 +175,7 @@ impl JobError {
     /// Retrying cannot help: move to `failed_jobs` now.
     pub fn is_permanent(&self) -> bool {
         match self {
-            JobError::Gone { .. } | JobError::Premise(_) | JobError::Unreadable { .. } => true,
+            JobError::Gone { .. } | JobError::NotConfirmed { .. } | JobError::BadPhone { .. } | JobError::Unreadable { .. } => true,
             JobError::Sms(e) => e.is_permanent(),
             JobError::Store(_) | JobError::Session(_) | JobError::Upstream(_) => false,
         }

@@ -75,7 +75,7 @@ fn account_for(conn: &mut Connection, payment_id: i64, now: i64) -> Result<Paid,
     let tx = conn.transaction().map_err(StoreError::from)?;
     let payment = payments::get(&tx, payment_id)?.ok_or(JobError::Gone { what: "payment", id: payment_id })?;
     if payment.status != PaymentStatus::Confirmed {
-        return Err(JobError::Premise(format!("payment {payment_id} is {}, not confirmed", payment.status)));
+        return Err(JobError::NotConfirmed { payment: payment_id, status: payment.status });
     }
     let mut fresh = None;
     let user_id = match payment.user_id {

@@ -55,9 +55,12 @@ impl SendCredentialsSms {
             return finish(CredentialStatus::Failed).await;
         };
         let phone_text = credential.phone.clone().unwrap_or_default();
-        let Ok(phone) = Phone::parse(&phone_text, &ctx.country_code) else {
-            finish(CredentialStatus::Failed).await?;
-            return Err(JobError::Premise(format!("`{phone_text}` is not a phone number SMS can reach")));
+        let phone = match Phone::parse(&phone_text, &ctx.country_code) {
+            Ok(phone) => phone,
+            Err(source) => {
+                finish(CredentialStatus::Failed).await?;
+                return Err(JobError::BadPhone { phone: phone_text, source });
+            }
         };
         let valid_for = account.map(|a| text::duration(access::remaining(&a.account, now).secs)).unwrap_or_default();
         let message = sms::credentials_message(&credential.username, &password, &valid_for, &ctx.portal_url);
