@@ -322,7 +322,7 @@ impl Sessions {
     /// each session is recorded with every byte it moved, in the one transaction that ends
     /// it; then its enforcer is told. Returns what was ended.
     pub async fn end(&self, selection: Selection, method: EndMethod, reason: EndReason) -> Result<Vec<Cut>, SessionError> {
-        let result = {
+        let (cut, applied) = {
             let _guard = self.lock.lock().await;
             match self.read_usage_in_order().await {
                 Ok(reading) => {
@@ -345,12 +345,12 @@ impl Sessions {
             };
             let ids: Vec<i64> = cut.iter().map(|c| c.session_id).collect();
             self.ledger.with(|ledger| ledger.settled(&ids));
-            self.apply_locked(Vec::new(), cut.clone()).await.map(|()| cut)
+            let applied = self.apply_locked(Vec::new(), cut.clone()).await;
+            (cut, applied)
         };
-        match result {
-            Ok(cut) => Ok(cut),
-            Err(e) => self.rebuild_if_rejected(Err(e)).await.map(|()| Vec::new()),
-        }
+        // The sessions have ended whatever the firewall said; a table nft refused is rebuilt
+        // from the database, which no longer lets them through.
+        self.rebuild_if_rejected(applied).await.map(|()| cut)
     }
 
     /// Ends this device's session from the portal (the account's entitlement stays).
