@@ -57,7 +57,7 @@ pub struct NasLimits {
 
 #[derive(Debug, thiserror::Error)]
 pub enum NasError {
-    #[error("NAS `{0}` is not configured (is its `config nas` section gone?)")]
+    #[error("NAS `{0}` is unknown here (is its `config nas` section gone?)")]
     UnknownNas(String),
     #[error("NAS `{nas}` did not answer")]
     NoAnswer {

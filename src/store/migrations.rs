@@ -111,7 +111,7 @@ mod tests {
             "INSERT INTO jobs (queue, kind, payload, unique_key, run_at, created_at) VALUES
                  ('default', 'SyncRadiusAccounting', '{\"kind\":\"SyncRadiusAccounting\"}', 'SyncRadiusAccounting', 0, 0),
                  ('high', 'SendCredentialsSms', '{\"kind\":\"SendCredentialsSms\",\"credential_id\":1}', 'sms:1', 0, 0);
-             INSERT INTO settings (key, value) VALUES ('sync_status', 'not configured');",
+             INSERT INTO settings (key, value) VALUES ('sync_status', 'checked at 1800000000: nothing sent');",
         )
         .unwrap();
         migrate(&mut conn).unwrap();
