@@ -8,7 +8,7 @@
 //! - 403 InvalidPhoneNumber, 404 UnsupportedNumberType, 406 UserInBlacklist,
 //!   409 DoNotDisturbRejection: about this number; retrying cannot help → permanent.
 //! - 402 InvalidSenderId → permanent: `sms.sender` is not approved for the account (or for
-//!   the payer's network), and every retry would send the same sender until the operator
+//!   the payer's network), and every retry sends the same sender again until the operator
 //!   changes it. Failing now shows the cause in `hotspotd jobs` instead of after hours of
 //!   retries.
 //! - 401 RiskHold → transient: Africa's Talking holds the account for review; nothing is
