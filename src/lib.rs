@@ -15,6 +15,7 @@
 //! - `firewall`: the nftables table `inet hotspotd` and tc speed limits (or `none`).
 //! - `portal`: the captive portal HTTP server (splash, status, JSON API, RFC 8908).
 //! - `payments`: M-Pesa STK push and the payment → account flow.
+//! - `radius`: the RADIUS codec, server for NAS devices, Disconnect/CoA client and central-server client.
 //! - `sms`: credential delivery (Africa's Talking, Twilio, webhook).
 //! - `daemon`: `hotspotd run` — starts the tasks above and stops them on SIGTERM.
 //! - `cli`: parsing the command line and showing operations' answers as text or JSON.
@@ -41,6 +42,7 @@ pub mod netaddr;
 pub mod payments;
 pub mod phone;
 pub mod portal;
+pub mod radius;
 pub mod schedule;
 pub mod sessions;
 pub mod sms;
