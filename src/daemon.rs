@@ -154,7 +154,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let intervals = Intervals { check_expired: config.expiry_check_interval, clean: config.cleanup_interval };
     let retention = Retention { usage_detail: config.usage_detail, usage_keep: config.usage_keep };
     let usage_intervals = usage_task::Intervals { poll: config.usage_poll_interval, checkpoint: config.usage_checkpoint_interval };
-    let admin = Admin::new(sessions.clone(), jobs.clone(), SystemInfo { config: Arc::new(config.clone()), daemon_started: Some(started) });
+    let admin = Admin::new(sessions.clone(), jobs.clone(), SystemInfo { config: Arc::new(config.clone()), daemon_started: Some(started), radius: None });
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
     // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
     // those still busy after the grace are aborted.

@@ -120,6 +120,8 @@ pub struct SystemInfo {
     pub config: Arc<Config>,
     /// Set in the daemon: when it started (its uptime is reported).
     pub daemon_started: Option<Instant>,
+    /// Set in the daemon when it serves RADIUS: the server's counters.
+    pub radius: Option<Arc<crate::radius::server::Stats>>,
 }
 
 /// The operations, over the sessions and jobs of one process (the daemon's, or a command's

@@ -49,6 +49,9 @@ pub struct StatusReport {
     pub sms: String,
     /// Events waiting in the sync outbox.
     pub sync_backlog: i64,
+    /// The RADIUS server's sockets and counters (`None`: not serving RADIUS, or the daemon
+    /// is not running).
+    pub radius: Option<crate::radius::server::Status>,
 }
 
 pub async fn report(admin: &Admin) -> Result<StatusReport, AdminError> {
@@ -111,6 +114,7 @@ pub async fn report(admin: &Admin) -> Result<StatusReport, AdminError> {
                 mpesa_base_url: config.mpesa.base_url.clone(),
                 sms: format!("{:?}", config.sms.provider).to_lowercase(),
                 sync_backlog: outbox::backlog(conn)?,
+                radius: None,
             })
         })
         .await?;
@@ -119,6 +123,7 @@ pub async fn report(admin: &Admin) -> Result<StatusReport, AdminError> {
         report.daemon_pid = Some(std::process::id());
         report.daemon_uptime_secs = Some(started.elapsed().as_secs());
     }
+    report.radius = admin.system.radius.as_ref().map(|stats| stats.status());
     Ok(report)
 }
 

@@ -178,5 +178,33 @@ fn status(r: &StatusReport, out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "m-pesa:        {mpesa}")?;
     writeln!(out, "sms:           {}", r.sms)?;
     writeln!(out, "sync:          {} events recorded for a central server (none is configured in this version)", r.sync_backlog)?;
+    if let Some(radius) = &r.radius {
+        radius_status(radius, out)?;
+    }
     Ok(())
+}
+
+/// The RADIUS server's lines: where it listens, what it answered, what it dropped and why.
+fn radius_status(r: &crate::radius::server::Status, out: &mut Vec<u8>) -> io::Result<()> {
+    let c = &r.counters;
+    writeln!(out, "radius:        udp {} (auth), {} (accounting), {} NAS", r.auth, r.accounting, r.nases)?;
+    writeln!(
+        out,
+        "               {} accepted, {} rejected, {} accounting recorded, {} retransmissions answered again",
+        c.accepted, c.rejected, c.accounting_recorded, c.duplicates
+    )?;
+    let causes = [
+        (c.dropped_unknown_nas, "unknown NAS address"),
+        (c.dropped_bad_authenticator, "wrong secret"),
+        (c.dropped_message_authenticator, "no or bad Message-Authenticator"),
+        (c.dropped_malformed, "malformed"),
+        (c.dropped_queue_full, "NAS queue full"),
+        (c.dropped_not_recorded, "database error"),
+    ];
+    let dropped: Vec<String> = causes.iter().filter(|(n, _)| *n > 0).map(|(n, why)| format!("{n} {why}")).collect();
+    if dropped.is_empty() {
+        writeln!(out, "               dropped: none")
+    } else {
+        writeln!(out, "               dropped: {}", dropped.join(", "))
+    }
 }

@@ -15,6 +15,7 @@ pub mod das;
 pub mod dialect;
 pub mod dictionary;
 pub mod packet;
+pub mod server;
 
 use std::net::IpAddr;
 
