@@ -37,13 +37,15 @@ pub async fn user_add(
     let hash = credentials::hash_password(&password).map_err(random)?;
     let now = admin.sessions.now();
     let name = username.clone();
+    let sealable = password.clone();
     admin
         .sessions
         .store()
         .call(move |conn| {
             let tx = conn.transaction()?;
             let package = catalog::get_package(&tx, package_id)?.ok_or(StoreError::UnknownPackage(package_id))?;
-            accounts::create_account(&tx, &name, Some(&hash), phone.as_deref(), &package, AccountSource::Admin, now)?;
+            let user_id = accounts::create_account(&tx, &name, Some(&hash), phone.as_deref(), &package, AccountSource::Admin, now)?;
+            accounts::seal_password(&tx, user_id, &sealable, false)?;
             tx.commit()?;
             Ok(())
         })

@@ -238,11 +238,34 @@ pub fn pending_password_hash(conn: &Connection, user_id: i64) -> Result<Option<S
 /// The reset password was used: it becomes the password, and the old one is retired.
 pub fn promote_pending_password(conn: &Connection, user_id: i64, now: i64) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE hotspot_users SET password_hash = pending_password_hash, pending_password_hash = NULL, updated_at = ?2
+        "UPDATE hotspot_users SET password_hash = pending_password_hash, pending_password_hash = NULL,
+             password_sealed = pending_password_sealed, pending_password_sealed = NULL, updated_at = ?2
          WHERE id = ?1 AND pending_password_hash IS NOT NULL",
         params![user_id, now],
     )?;
     Ok(())
+}
+
+/// Keeps a password recoverable for RADIUS CHAP, sealed with the process's key
+/// (`credentials::sealed`; nothing is stored without a key). `pending`: the reset password
+/// waiting for its first use.
+pub fn seal_password(conn: &Connection, user_id: i64, password: &str, pending: bool) -> Result<(), StoreError> {
+    let Some(sealed) = crate::credentials::sealed::seal(password) else { return Ok(()) };
+    let sql = if pending {
+        "UPDATE hotspot_users SET pending_password_sealed = ?2 WHERE id = ?1"
+    } else {
+        "UPDATE hotspot_users SET password_sealed = ?2 WHERE id = ?1"
+    };
+    conn.execute(sql, params![user_id, sealed])?;
+    Ok(())
+}
+
+/// The account's sealed password and sealed pending (reset) password, for CHAP.
+pub fn sealed_passwords(conn: &Connection, user_id: i64) -> Result<(Option<String>, Option<String>), StoreError> {
+    Ok(conn
+        .query_row("SELECT password_sealed, pending_password_sealed FROM hotspot_users WHERE id = ?1", [user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None)))
 }
 
 /// Credentials waiting to be delivered by SMS (plaintext until sent or expired).

@@ -4,10 +4,11 @@
 
 use rusqlite::Connection;
 
-use super::{cuts, Cut, Live};
+use super::{cuts, target_of, Cut, Live, Target};
+use crate::jobs::{queue, DisconnectNasSession};
 use crate::netaddr::MacAddr;
 use crate::store::outbox::{self, Event};
-use crate::store::sessions::{self as rows, EndMethod, EndReason, SessionRecord};
+use crate::store::sessions::{self as rows, EndMethod, EndReason, NasResult, SessionRecord};
 use crate::store::{accounts, usage, StoreError};
 
 /// Which sessions a change ends.
@@ -73,7 +74,9 @@ pub fn end_sessions(
 }
 
 /// Ends one active session inside the caller's transaction, with its final totals, its
-/// audit row and its outbox event. `false` if it had ended already.
+/// audit row and its outbox event. `false` if it had ended already. A NAS session that we
+/// end (anything but its NAS reporting the end) is recorded as a RADIUS disconnect, and the
+/// Disconnect-Request to its NAS is queued in the same transaction.
 pub(super) fn end_one(
     conn: &Connection,
     session: &SessionRecord,
@@ -82,8 +85,17 @@ pub(super) fn end_one(
     now: i64,
     live: &dyn Live,
 ) -> Result<bool, StoreError> {
+    let nas = match target_of(session) {
+        Some(Target::Nas(nas)) if method != EndMethod::Nas => Some(nas),
+        _ => None,
+    };
+    let method = if nas.is_some() { EndMethod::RadiusDisconnect } else { method };
     if !rows::end_session(conn, session, method, reason, now)? {
         return Ok(false);
+    }
+    if let Some(nas) = nas {
+        rows::set_nas_result(conn, session.id, NasResult::Pending, None)?;
+        queue::enqueue(conn, DisconnectNasSession::of(&nas, session.id), now)?;
     }
     let counted = live.totals(session.id).unwrap_or_default();
     let total = usage::close(conn, session.id, session.user_id, counted, now)?;
