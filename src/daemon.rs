@@ -1,6 +1,6 @@
 //! `hotspotd run`: opens the database, brings stored deadlines onto the daemon's clock,
 //! restores the firewall from the database, and runs the fixed set of tasks (portal, control
-//! socket, session ticker, usage, jobs, recurring work, payment poller) until SIGTERM or
+//! socket, session ticker, usage, jobs, recurring work, payment poller, RADIUS server) until SIGTERM or
 //! SIGINT. On stop it saves usage and leaves the nftables table in place, so authorised
 //! clients keep access while it restarts.
 //!
@@ -35,7 +35,8 @@ use crate::jobs::worker::{self, Jobs};
 use crate::jobs::JobContext;
 use crate::payments::{mpesa, Payments};
 use crate::portal::{self, Portal, PortalSettings};
-// use crate::radius::das::DasClient;
+use crate::radius::das::DasClient;
+use crate::radius::server::{self as radius_server, Server as RadiusServer};
 use crate::schedule::{self, Intervals, Retention};
 use crate::sessions::{usage_task, SessionError, Sessions};
 use crate::sms;
@@ -76,6 +77,8 @@ pub enum DaemonError {
     },
     #[error(transparent)]
     Control(#[from] control::server::BindError),
+    #[error(transparent)]
+    Radius(#[from] crate::radius::server::ServerError),
     #[error("cannot install the signal handlers")]
     Signals(#[source] std::io::Error),
     #[error("the {0} task stopped unexpectedly")]
@@ -117,7 +120,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let jobs = Jobs::new();
     let mut sessions = Sessions::new(store.clone(), firewall, clock.clone());
     if let Some(radius) = &config.radius {
-        // sessions = sessions.with_nas(Arc::new(DasClient::new(radius.nases.clone())), jobs.clone());
+        sessions = sessions.with_nas(Arc::new(DasClient::new(radius.nases.clone())), jobs.clone());
     }
     let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
     let started = Instant::now();
@@ -139,6 +142,19 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         .await
         .map_err(|source| DaemonError::Listen { addr: config.listen, source })?;
     log::info!("portal listening on {}", portal::describe(config.listen));
+    let radius = match &config.radius {
+        Some(r) => {
+            let settings = radius_server::Settings {
+                listen: r.listen,
+                auth_port: r.auth_port,
+                acct_port: r.acct_port,
+                interim_interval: r.interim_interval,
+                nases: r.nases.clone(),
+            };
+            Some(RadiusServer::bind(settings, sessions.clone()).await?)
+        }
+        None => None,
+    };
 
     let settings = PortalSettings {
         portal_url: config.portal_url.clone(),
@@ -162,7 +178,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let intervals = Intervals { check_expired: config.expiry_check_interval, clean: config.cleanup_interval };
     let retention = Retention { usage_detail: config.usage_detail, usage_keep: config.usage_keep };
     let usage_intervals = usage_task::Intervals { poll: config.usage_poll_interval, checkpoint: config.usage_checkpoint_interval };
-    let admin = Admin::new(sessions.clone(), jobs.clone(), SystemInfo { config: Arc::new(config.clone()), daemon_started: Some(started), radius: None });
+    let admin = Admin::new(sessions.clone(), jobs.clone(), SystemInfo { config: Arc::new(config.clone()), daemon_started: Some(started), radius: radius.as_ref().map(RadiusServer::stats) });
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
     // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
     // those still busy after the grace are aborted.
@@ -174,8 +190,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         (tasks.spawn(schedule::run(sessions.clone(), retention, intervals, stopped.clone())).id(), "recurring work"),
         (tasks.spawn(usage_task::run(sessions, timeline, boot_id, usage_intervals, stopped.clone())).id(), "usage"),
         (tasks.spawn(worker::run(job_context, stopped.clone())).id(), "job worker"),
-        (tasks.spawn(payments.run_poller(stopped)).id(), "payment poller"),
+        (tasks.spawn(payments.run_poller(stopped.clone())).id(), "payment poller"),
     ];
+    if let Some(radius) = radius {
+        names.push((tasks.spawn(radius.run(stopped)).id(), "RADIUS server"));
+    }
 
     let outcome = tokio::select! {
         signal = stop_signal() => signal.map_err(DaemonError::Signals),
