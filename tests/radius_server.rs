@@ -340,3 +340,83 @@ fn the_same_request_twice_gets_the_same_reply_not_a_new_decision() {
     let c = r.counters();
     assert_eq!((c["accepted"].as_u64(), c["rejected"].as_u64(), c["duplicates"].as_u64()), (Some(1), Some(1), Some(1)), "{c}");
 }
+
+#[test]
+fn a_flooding_nas_does_not_starve_the_others() {
+    let flood = NasEntry::new("flood", "127.0.0.61", "flood-secret-1", "generic");
+    let mut r = Radius::start("radius-flood", &[GENERIC, flood], "");
+    let codes = r.vouchers(5, &["--devices", "5"]);
+    let (auth, acct) = (r.auth_addr(), r.acct_addr());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The flood: Access-Requests for codes that do not exist (each one a decision and an
+    // auth_log row) and Interim-Updates, all valid, as fast as one socket sends them, no
+    // answer ever read.
+    let flooder = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let auth_socket = raw_socket(&flood, auth);
+            let acct_socket = raw_socket(&flood, acct);
+            let mut sent = 0u64;
+            let mut n = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n = n.wrapping_add(1);
+                let mut request = Packet::new(Code::AccessRequest, n as u8, crypto::random_authenticator());
+                request.push(dict::USER_NAME, format!("NOPE{n:04}").into_bytes());
+                request.push(dict::USER_PASSWORD, crypto::hide_password(b"x", flood.secret.as_bytes(), &request.authenticator));
+                let _ = auth_socket.send(&crypto::encode_request(&request, flood.secret.as_bytes()));
+                let mut interim = Packet::new(Code::AccountingRequest, n as u8, [0; 16]);
+                interim.push_u32(dict::ACCT_STATUS_TYPE, dict::ACCT_STATUS_INTERIM_UPDATE);
+                interim.push(dict::ACCT_SESSION_ID, format!("flood-{n}").into_bytes());
+                interim.push_u32(dict::ACCT_INPUT_OCTETS, n);
+                let _ = acct_socket.send(&crypto::encode_request(&interim, flood.secret.as_bytes()));
+                sent += 2;
+            }
+            sent
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Meanwhile the other NAS's devices log in and start, each answered (a NAS retransmits).
+    let started = std::time::Instant::now();
+    for (i, code) in codes.iter().enumerate() {
+        let mac = format!("02:00:00:00:08:0{i}");
+        let accept = r.auth_patiently(&GENERIC, &[&format!("User-Name = \"{code}\""), "User-Password = \"\"", &format!("Calling-Station-Id = \"{mac}\"")]);
+        assert!(accept.is("Access-Accept"), "{}", accept.output);
+        let start = r.acct_patiently(&GENERIC, &["Acct-Status-Type = Start", &format!("Acct-Session-Id = \"calm-{i}\""), &format!("User-Name = \"{code}\""), &format!("Class = {}", class_of(&accept)), &format!("Calling-Station-Id = \"{mac}\"")]);
+        assert!(start.is("Accounting-Response"), "{}", start.output);
+    }
+    let calm_took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let sent = flooder.join().unwrap();
+    let c = r.counters();
+    eprintln!("flood: {sent} packets sent; the calm NAS's 10 exchanges took {calm_took:?}; counters {c}");
+    assert!(r.daemon.is_running(), "the daemon survived the flood");
+    let online = r.json(&["clients"]);
+    assert_eq!(online.as_array().unwrap().iter().filter(|c| c["enforcer"] == "till-1").count(), 5, "{online}");
+}
+
+#[test]
+fn a_radius_port_in_use_stops_the_start_with_a_message_that_names_it() {
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = std::env::temp_dir().join(format!("hotspotd-radius-taken-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let portal = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = dir.join("hotspotd.config");
+    std::fs::write(
+        &config,
+        format!(
+            "config hotspotd 'main'\n\toption interface 'lo'\n\toption listen '127.0.0.1:{portal}'\n\toption database '{}'\n\toption firewall 'none'\n\
+             config radius 'radius'\n\toption listen '127.0.0.1'\n\toption auth_port '{port}'\n\toption acct_port '{}'\n\
+             config nas\n\toption name 'till-1'\n\toption address '127.0.0.21'\n\toption secret 'x-secret'\n",
+            dir.join("hotspotd.db").display(),
+            radius::free_udp_port()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hotspotd")).args(["--config", config.to_str().unwrap(), "run"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("cannot listen for RADIUS authentication on udp 127.0.0.1:{port}")) && stderr.contains("in use"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -87,14 +87,29 @@ impl Radius {
             lines.push("Message-Authenticator = 0x00".into());
         }
         lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
-        radclient(self.auth_port, "auth", secret, &lines)
+        radclient(self.auth_port, "auth", secret, &lines, 1)
+    }
+
+    /// radclient `auth` as a NAS does it under load: up to 4 tries, 2 s apart.
+    pub fn auth_patiently(&self, nas: &NasEntry, attrs: &[&str]) -> Reply {
+        let mut lines: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
+        lines.push("Message-Authenticator = 0x00".into());
+        lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
+        radclient(self.auth_port, "auth", nas.secret, &lines, 4)
     }
 
     /// radclient `acct` from `nas`'s address with its secret.
     pub fn acct(&self, nas: &NasEntry, attrs: &[&str]) -> Reply {
         let mut lines: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
         lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
-        radclient(self.acct_port, "acct", nas.secret, &lines)
+        radclient(self.acct_port, "acct", nas.secret, &lines, 1)
+    }
+
+    /// radclient `acct` with up to 4 tries, 2 s apart.
+    pub fn acct_patiently(&self, nas: &NasEntry, attrs: &[&str]) -> Reply {
+        let mut lines: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
+        lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
+        radclient(self.acct_port, "acct", nas.secret, &lines, 4)
     }
 
     /// `hotspotd --json ARGS…` parsed.
@@ -164,10 +179,11 @@ impl Reply {
     }
 }
 
-/// Runs radclient once (one try, 1 s timeout) against `127.0.0.1:port`.
-pub fn radclient(port: u16, kind: &str, secret: &str, lines: &[String]) -> Reply {
+/// Runs radclient against `127.0.0.1:port`: `tries` sends (1 s apart if 1, else 2 s).
+pub fn radclient(port: u16, kind: &str, secret: &str, lines: &[String], tries: u32) -> Reply {
+    let timeout = if tries == 1 { "1" } else { "2" };
     let mut child = Command::new("radclient")
-        .args(["-x", "-r", "1", "-t", "1", &format!("127.0.0.1:{port}"), kind, secret])
+        .args(["-x", "-r", &tries.to_string(), "-t", timeout, &format!("127.0.0.1:{port}"), kind, secret])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
