@@ -81,35 +81,24 @@ impl Radius {
 
     /// radclient `auth` from `nas`'s address with `secret`; the attributes one a line
     /// (`User-Name = "x"`). A Message-Authenticator is added unless `with_ma` is false.
+    /// Up to 3 tries 2 s apart, as a NAS retransmits (a busy machine may be slow to answer).
     pub fn auth(&self, nas: &NasEntry, secret: &str, attrs: &[&str], with_ma: bool) -> Reply {
-        let mut lines: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
-        if with_ma {
-            lines.push("Message-Authenticator = 0x00".into());
-        }
-        lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
-        radclient(self.auth_port, "auth", secret, &lines, 1)
+        radclient(self.auth_port, "auth", secret, &auth_lines(nas, attrs, with_ma), 3)
     }
 
-    /// radclient `auth` as a NAS does it under load: up to 4 tries, 2 s apart.
-    pub fn auth_patiently(&self, nas: &NasEntry, attrs: &[&str]) -> Reply {
-        let mut lines: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
-        lines.push("Message-Authenticator = 0x00".into());
-        lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
-        radclient(self.auth_port, "auth", nas.secret, &lines, 4)
+    /// As `auth`, one try with a 1 s timeout: for requests that must get no answer.
+    pub fn auth_once(&self, nas: &NasEntry, secret: &str, attrs: &[&str], with_ma: bool) -> Reply {
+        radclient(self.auth_port, "auth", secret, &auth_lines(nas, attrs, with_ma), 1)
     }
 
-    /// radclient `acct` from `nas`'s address with its secret.
+    /// radclient `acct` from `nas`'s address with its secret, up to 3 tries.
     pub fn acct(&self, nas: &NasEntry, attrs: &[&str]) -> Reply {
-        let mut lines: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
-        lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
-        radclient(self.acct_port, "acct", nas.secret, &lines, 1)
+        radclient(self.acct_port, "acct", nas.secret, &acct_lines(nas, attrs), 3)
     }
 
-    /// radclient `acct` with up to 4 tries, 2 s apart.
-    pub fn acct_patiently(&self, nas: &NasEntry, attrs: &[&str]) -> Reply {
-        let mut lines: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
-        lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
-        radclient(self.acct_port, "acct", nas.secret, &lines, 4)
+    /// As `acct`, one try with a 1 s timeout.
+    pub fn acct_once(&self, nas: &NasEntry, attrs: &[&str]) -> Reply {
+        radclient(self.acct_port, "acct", nas.secret, &acct_lines(nas, attrs), 1)
     }
 
     /// `hotspotd --json ARGS…` parsed.
@@ -155,6 +144,21 @@ impl Radius {
     }
 }
 
+fn auth_lines(nas: &NasEntry, attrs: &[&str], with_ma: bool) -> Vec<String> {
+    let mut lines: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
+    if with_ma {
+        lines.push("Message-Authenticator = 0x00".into());
+    }
+    lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
+    lines
+}
+
+fn acct_lines(nas: &NasEntry, attrs: &[&str]) -> Vec<String> {
+    let mut lines: Vec<String> = attrs.iter().map(|a| a.to_string()).collect();
+    lines.push(format!("Packet-Src-IP-Address = {}", nas.address));
+    lines
+}
+
 /// What radclient printed about the answer.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -179,7 +183,7 @@ impl Reply {
     }
 }
 
-/// Runs radclient against `127.0.0.1:port`: `tries` sends (1 s apart if 1, else 2 s).
+/// Runs radclient against `127.0.0.1:port`: `tries` sends, 2 s apart (one try: 1 s timeout).
 pub fn radclient(port: u16, kind: &str, secret: &str, lines: &[String], tries: u32) -> Reply {
     let timeout = if tries == 1 { "1" } else { "2" };
     let mut child = Command::new("radclient")
@@ -225,9 +229,17 @@ pub fn raw_socket(nas: &NasEntry, to: SocketAddr) -> UdpSocket {
     socket
 }
 
-/// Sends `bytes` and returns the answer's bytes, if one came.
+/// Sends `bytes` and returns the answer's bytes, if one came within 1.5 s.
 pub fn exchange(socket: &UdpSocket, bytes: &[u8]) -> Option<Vec<u8>> {
     socket.send(bytes).unwrap();
     let mut buf = [0u8; 4096];
     socket.recv(&mut buf).ok().map(|n| buf[..n].to_vec())
+}
+
+/// Sends `bytes` and waits up to 10 s for the answer (a busy machine may be slow).
+pub fn answer(socket: &UdpSocket, bytes: &[u8]) -> Vec<u8> {
+    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let answer = exchange(socket, bytes);
+    socket.set_read_timeout(Some(Duration::from_millis(1500))).unwrap();
+    answer.expect("an answer within 10 s")
 }
