@@ -11,6 +11,7 @@
 //! build on these.
 
 pub mod crypto;
+pub mod das;
 pub mod dialect;
 pub mod dictionary;
 pub mod packet;
