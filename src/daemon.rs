@@ -35,7 +35,7 @@ use crate::jobs::worker::{self, Jobs};
 use crate::jobs::JobContext;
 use crate::payments::{mpesa, Payments};
 use crate::portal::{self, Portal, PortalSettings};
-// use crate::radius::das::DasClient;
+use crate::radius::das::DasClient;
 use crate::schedule::{self, Intervals, Retention};
 use crate::sessions::{usage_task, SessionError, Sessions};
 use crate::sms;
@@ -117,7 +117,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let jobs = Jobs::new();
     let mut sessions = Sessions::new(store.clone(), firewall, clock.clone());
     if let Some(radius) = &config.radius {
-        // sessions = sessions.with_nas(Arc::new(DasClient::new(radius.nases.clone())), jobs.clone());
+        sessions = sessions.with_nas(Arc::new(DasClient::new(radius.nases.clone())), jobs.clone());
     }
     let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
     let started = Instant::now();
