@@ -1,4 +1,5 @@
-//! Accounts the operator creates by hand (`hotspotd user add`).
+//! Accounts the operator creates by hand (`hotspotd user add`), and disables or enables
+//! (`hotspotd user disable|enable`).
 
 use serde::Serialize;
 
@@ -51,4 +52,21 @@ pub async fn user_add(
         })
         .await?;
     Ok(Reply::UserAdded(NewUser { username, password }))
+}
+
+/// Disables an account: no more logins, and its devices go offline now (NAS devices by a
+/// Disconnect-Request).
+pub async fn user_disable(admin: &Admin, username: String) -> Result<Reply, AdminError> {
+    match admin.sessions.disable_account(username.clone()).await? {
+        Some(sessions) => Ok(Reply::UserDisabled { username, sessions }),
+        None => Err(AdminError::NoSuchUser(username)),
+    }
+}
+
+/// Lets a disabled account log in again (what it had left is unchanged).
+pub async fn user_enable(admin: &Admin, username: String) -> Result<Reply, AdminError> {
+    match admin.sessions.enable_account(username.clone()).await? {
+        Some(changed) => Ok(Reply::UserEnabled { username, changed }),
+        None => Err(AdminError::NoSuchUser(username)),
+    }
 }

@@ -131,6 +131,7 @@ mod tests {
         assert_eq!((till.name.as_str(), till.vendor.as_str(), till.require_message_authenticator, till.das_port), ("till-1", "mikrotik", true, 3799));
         let bus = radius.nas_at("10.0.0.2".parse().unwrap()).unwrap();
         assert_eq!((bus.name.as_str(), bus.vendor.as_str(), bus.require_message_authenticator, bus.das_port), ("bus", "chilli", false, 0));
+        assert!(!format!("{radius:?}").contains("s3cret"), "secrets never reach a log line");
     }
 
     #[test]

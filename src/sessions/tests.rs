@@ -208,6 +208,13 @@ fn top_ups_kicks_and_caps_reach_whoever_enforces_the_session() {
         let grants = s.sessions.store().call(move |conn| records::authorised_now(conn, Some(account), NOW + 60)).await.unwrap();
         *s.clock.0.lock().unwrap() = NOW + 60;
         s.sessions.top_up(grants).await.unwrap();
+        // The CoA-Request goes out in the background (a silent NAS holds nothing up).
+        for _ in 0..200 {
+            if !s.nas.0.lock().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         assert_eq!(nas_calls(&s), [NasCall::Change(nas_id.clone(), 3540)]);
         assert_eq!(s.firewall.0.lock().unwrap().authorised.last().unwrap().device.ip, client(1).ip);
 
@@ -493,6 +500,25 @@ mod nas_devices {
             let reason = row(&s, "SELECT count(*), 0, group_concat(reason) FROM session_disconnections WHERE method = 'nas'").await;
             assert_eq!(reason.2, "nas_reboot");
             let _ = grant;
+        });
+    }
+
+    #[test]
+    fn a_disabled_account_is_cut_off_everywhere_and_refused_until_enabled() {
+        runtime().block_on(async {
+            let s = setup("nas-disable");
+            capped_account(&s).await; // device 1 on the portal
+            let username = row(&s, "SELECT id, 0, username FROM hotspot_users").await.2;
+            let grant = s.sessions.nas_login(login(&username, pap(""), MAC)).await.unwrap().unwrap();
+            s.sessions.nas_accounting(vec![report(AcctStatus::Start, "81000003", Some(grant.class), 0, 0)]).await.unwrap();
+            assert_eq!(s.sessions.disable_account(username.clone()).await.unwrap(), Some(2));
+            assert_eq!(nas_calls_after_jobs(&s).await, [NasCall::Disconnect("81000003".into())]);
+            assert_eq!(audit(&s, "00000002").await, ("radius_disconnect".into(), Some("acked".into())));
+            assert_eq!(s.sessions.nas_login(login(&username, pap(""), MAC)).await.unwrap().unwrap_err(), Refusal::Suspended);
+            assert!(matches!(s.sessions.login(client(1), Credential::Voucher(username.clone())).await, Err(SessionError::Refused(Refusal::Suspended))));
+            assert_eq!(s.sessions.enable_account(username.clone()).await.unwrap(), Some(true));
+            assert!(s.sessions.nas_login(login(&username, pap(""), MAC)).await.unwrap().is_ok());
+            assert_eq!(s.sessions.disable_account("nobody".into()).await.unwrap(), None);
         });
     }
 }

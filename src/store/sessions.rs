@@ -60,6 +60,8 @@ word_enum! {
         Replaced = "replaced",
         /// The firewall refused the login's change.
         FirewallError = "firewall_error",
+        /// The operator disabled the account.
+        Disabled = "disabled",
         /// The NAS ended it for idleness (Acct-Terminate-Cause Idle-Timeout).
         Idle = "idle",
         /// The NAS restarted (Accounting-On / -Off): all its sessions are gone.

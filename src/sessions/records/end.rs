@@ -22,6 +22,8 @@ pub enum Selection {
     Due,
     /// Every session of an account whose data cap the kernel reached; it is marked used up.
     Exhausted { account_id: i64 },
+    /// Every session of an account the operator disables; it is marked suspended.
+    Disabled { account_id: i64 },
 }
 
 impl Selection {
@@ -30,7 +32,7 @@ impl Selection {
             Selection::Device(mac) => rows::active_for_mac(conn, &mac.to_string()),
             Selection::Session(id) => rows::active_by_id(conn, id),
             Selection::Due => rows::due_to_expire(conn, now),
-            Selection::Exhausted { account_id } => rows::active_for_user(conn, account_id),
+            Selection::Exhausted { account_id } | Selection::Disabled { account_id } => rows::active_for_user(conn, account_id),
         }
     }
 }
@@ -66,6 +68,9 @@ pub fn end_sessions(
             accounts::expire_accounts(&tx, now)?;
         }
         Selection::Exhausted { account_id } => accounts::mark_exhausted(&tx, account_id, now)?,
+        Selection::Disabled { account_id } => {
+            accounts::set_suspended(&tx, account_id, true, now)?;
+        }
         Selection::Device(_) | Selection::Session(_) => {}
     }
     let cut = cuts(&tx, &gone)?;
