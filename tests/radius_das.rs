@@ -2,8 +2,9 @@
 //! NAS's authentication and accounting side, and `scripts/fake-nas.py` as its dynamic
 //! authorization port (it checks the Request Authenticator and the Message-Authenticator,
 //! answers ACK or NAK, and logs every request as a JSON line). A NAS session whose 4-second
-//! package runs out is disconnected, so is one the operator ends (`hotspotd deauth`), and a
-//! NAK is recorded in the session's audit row with its Error-Cause.
+//! package runs out is disconnected, so is one the operator ends (`hotspotd deauth`) or whose
+//! account is disabled (`hotspotd user disable`), and a NAK is recorded in the session's
+//! audit row with its Error-Cause.
 
 mod device;
 mod radius;
@@ -70,7 +71,13 @@ fn free_port_on(address: &str) -> u16 {
 
 /// Logs `code` in behind `nas` as device `mac` and starts its accounting as `acct_session_id`.
 fn online(r: &Radius, nas: &NasEntry, code: &str, mac: &str, acct_session_id: &str) {
-    let accept = r.auth(nas, nas.secret, &[&format!("User-Name = \"{code}\""), "User-Password = \"\"", &format!("Calling-Station-Id = \"{mac}\""), "Framed-IP-Address = 10.5.50.9"], true);
+    online_as(r, nas, code, "", mac, acct_session_id)
+}
+
+/// Logs `code` (a voucher or account) in with `password` (PAP) behind `nas`, and starts
+/// its accounting.
+fn online_as(r: &Radius, nas: &NasEntry, code: &str, password: &str, mac: &str, acct_session_id: &str) {
+    let accept = r.auth(nas, nas.secret, &[&format!("User-Name = \"{code}\""), &format!("User-Password = \"{password}\""), &format!("Calling-Station-Id = \"{mac}\""), "Framed-IP-Address = 10.5.50.9"], true);
     assert!(accept.is("Access-Accept"), "{}", accept.output);
     let class = accept.get("Class").unwrap_or_else(|| panic!("{}", accept.output)).to_owned();
     let start = r.acct(
@@ -152,4 +159,18 @@ fn expiry_and_deauth_send_disconnect_requests_and_a_nak_is_recorded() {
     let (_, result, cause) = audit(&r, "yard-0001", 10);
     assert_eq!((result.as_str(), cause), ("refused", Some(503)));
     assert!(r.daemon.log().contains("Error-Cause 503"), "the log says why: {}", r.daemon.log());
+
+    // The operator disables an account: its NAS session is disconnected, and the NAS's next
+    // Access-Request for it is refused in the portal's words.
+    let package = r.daemon.cli(&["package", "add", "--name", "Month", "--price", "100", "--duration", "2592000"]);
+    r.daemon.cli(&["user", "add", "--package", package.trim(), "--username", "ali", "--password", "ali-pass-1"]);
+    online_as(&r, &acker, "ali", "ali-pass-1", "02:00:00:00:07:04", "hall-0003");
+    r.daemon.cli(&["user", "disable", "ali"]);
+    let request = hall.wait_for("hall-0003", 10);
+    assert_eq!((request["code"].as_u64(), request["attrs"]["User-Name"].as_str()), (Some(40), Some("ali")), "{request}");
+    let (_, result, _) = audit(&r, "hall-0003", 10);
+    assert_eq!(result, "acked");
+    let refused = r.auth(&acker, acker.secret, &["User-Name = \"ali\"", "User-Password = \"ali-pass-1\"", "Calling-Station-Id = \"02:00:00:00:07:04\""], true);
+    assert!(refused.is("Access-Reject"), "{}", refused.output);
+    assert_eq!(refused.get("Reply-Message"), Some("This account is suspended. Please ask the staff."));
 }
