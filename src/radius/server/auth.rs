@@ -11,13 +11,13 @@
 use std::net::Ipv4Addr;
 
 use super::stats::Dropped;
-use super::{ReplyTo, MAX_ATTRIBUTE};
+use super::ReplyTo;
 use crate::access::Refusal;
 use crate::netaddr::MacAddr;
 use crate::portal::text;
 use crate::radius::crypto::{self, MessageAuthenticator};
 use crate::radius::dictionary as dict;
-use crate::radius::packet::{Code, Packet, PacketRef};
+use crate::radius::packet::{Code, Packet, PacketRef, MAX_VALUE_LEN};
 use crate::radius::{dialect, Nas};
 use crate::sessions::nas::{NasGrant, NasLogin, PasswordCheck};
 
@@ -72,7 +72,7 @@ pub fn accept(to: &ReplyTo, nas: &Nas, grant: &NasGrant, interim_interval: u32) 
     let mut reply = Packet::new(Code::AccessAccept, to.identifier, [0; 16]);
     dialect::push_limits(&mut reply, nas.vendor, &grant.limits);
     reply.push_u32(dict::ACCT_INTERIM_INTERVAL, interim_interval.max(60));
-    if !grant.class.is_empty() && grant.class.len() <= MAX_ATTRIBUTE {
+    if !grant.class.is_empty() && grant.class.len() <= MAX_VALUE_LEN {
         reply.push(dict::CLASS, grant.class.clone());
     }
     to.echo_proxy_states(&mut reply);
@@ -83,7 +83,7 @@ pub fn accept(to: &ReplyTo, nas: &Nas, grant: &NasGrant, interim_interval: u32) 
 pub fn reject(to: &ReplyTo, nas: &Nas, refusal: &Refusal) -> Vec<u8> {
     let mut reply = Packet::new(Code::AccessReject, to.identifier, [0; 16]);
     let message = text::refusal(refusal);
-    reply.push(dict::REPLY_MESSAGE, truncated(&message, MAX_ATTRIBUTE).as_bytes().to_vec());
+    reply.push(dict::REPLY_MESSAGE, truncated(&message, MAX_VALUE_LEN).as_bytes().to_vec());
     to.echo_proxy_states(&mut reply);
     crypto::encode_reply(&reply, &to.authenticator, nas.secret.as_bytes())
 }

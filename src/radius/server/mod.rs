@@ -47,9 +47,7 @@ use fair::Fair;
 use stats::Dropped;
 
 /// Largest RADIUS packet (RFC 2865 §3).
-const MAX_DATAGRAM: usize = 4096;
-/// Largest attribute value.
-pub(crate) const MAX_ATTRIBUTE: usize = 253;
+const MAX_DATAGRAM: usize = crate::radius::packet::MAX_LEN;
 /// Datagrams read per wake-up before the task looks at its other work.
 const DRAIN: usize = 256;
 /// Access-Requests being decided at once (the store runs them one after another; this
@@ -166,7 +164,7 @@ impl Server {
         let acct = UdpSocket::bind(acct_addr)
             .await
             .map_err(|source| ServerError::Bind { what: "accounting", what_option: "acct_port", addr: acct_addr, source })?;
-        // Port 0 (tests) gets one from the kernel: report the real ones.
+        // The addresses as bound (a port 0 would be the kernel's choice).
         let auth_addr = auth.local_addr().unwrap_or(auth_addr);
         let acct_addr = acct.local_addr().unwrap_or(acct_addr);
         let names: Vec<&str> = settings.nases.iter().map(|n| n.name.as_str()).collect();
@@ -198,7 +196,7 @@ struct Warnings {
 }
 
 impl Warnings {
-    fn drop(&mut self, stats: &Stats, why: Dropped, from: SocketAddr, port: &str) {
+    fn dropped(&mut self, stats: &Stats, why: Dropped, from: SocketAddr, port: &str) {
         stats.dropped(why, 1);
         let what = match why {
             Dropped::UnknownNas => "from an address that is no `config nas`",
@@ -252,8 +250,9 @@ async fn serve_auth(shared: Arc<Shared>, socket: UdpSocket, mut stopped: watch::
             biased;
             _ = stopped.changed() => break,
             Some(done) = deciding.join_next() => {
-                if let Ok((job, decision)) = done {
-                    answer_auth(&shared, &socket, &mut cache, job, decision).await;
+                match done {
+                    Ok((job, decision)) => answer_auth(&shared, &socket, &mut cache, job, decision).await,
+                    Err(e) => log::error!("RADIUS: an Access-Request's decision failed: {e}"),
                 }
             }
             received = socket.recv_from(&mut buf) => match received {
@@ -296,11 +295,11 @@ fn take_auth(
     from: SocketAddr,
 ) {
     let Some((index, nas)) = shared.nases.find(from) else {
-        return warnings.drop(&shared.stats, Dropped::UnknownNas, from, "authentication");
+        return warnings.dropped(&shared.stats, Dropped::UnknownNas, from, "authentication");
     };
     let (login, to) = match auth::read(raw, nas) {
         Ok(read) => read,
-        Err(why) => return warnings.drop(&shared.stats, why, from, "authentication"),
+        Err(why) => return warnings.dropped(&shared.stats, why, from, "authentication"),
     };
     let key = Key { from, identifier: to.identifier, authenticator: to.authenticator };
     match cache.check(key, Instant::now()) {
@@ -314,7 +313,7 @@ fn take_auth(
     }
     if queue.push(index, (AuthJob { key, nas: index, to }, login)).is_err() {
         cache.forget(&key);
-        warnings.drop(&shared.stats, Dropped::QueueFull, from, "authentication");
+        warnings.dropped(&shared.stats, Dropped::QueueFull, from, "authentication");
     }
 }
 
@@ -361,8 +360,9 @@ async fn serve_accounting(shared: Arc<Shared>, socket: UdpSocket, mut stopped: w
             biased;
             _ = stopped.changed() => break,
             Some(done) = writing.join_next() => {
-                if let Ok((jobs, written)) = done {
-                    answer_batch(&shared, &socket, &mut cache, jobs, written).await;
+                match done {
+                    Ok((jobs, written)) => answer_batch(&shared, &socket, &mut cache, jobs, written).await,
+                    Err(e) => log::error!("RADIUS: recording an accounting batch failed: {e}"),
                 }
             }
             received = socket.recv_from(&mut buf) => match received {
@@ -412,11 +412,11 @@ fn take_accounting(
     from: SocketAddr,
 ) {
     let Some((index, nas)) = shared.nases.find(from) else {
-        return warnings.drop(&shared.stats, Dropped::UnknownNas, from, "accounting");
+        return warnings.dropped(&shared.stats, Dropped::UnknownNas, from, "accounting");
     };
     let (record, to) = match accounting::read(raw, nas) {
         Ok(read) => read,
-        Err(why) => return warnings.drop(&shared.stats, why, from, "accounting"),
+        Err(why) => return warnings.dropped(&shared.stats, why, from, "accounting"),
     };
     let key = Key { from, identifier: to.identifier, authenticator: to.authenticator };
     match cache.check(key, Instant::now()) {
@@ -431,7 +431,7 @@ fn take_accounting(
     let job = AcctJob { key, response: accounting::response(&to, nas) };
     if queue.push(index, (job, record)).is_err() {
         cache.forget(&key);
-        warnings.drop(&shared.stats, Dropped::QueueFull, from, "accounting");
+        warnings.dropped(&shared.stats, Dropped::QueueFull, from, "accounting");
     }
 }
 
