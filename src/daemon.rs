@@ -27,6 +27,7 @@ use crate::admin::{Admin, SystemInfo};
 use crate::clock::{self, Checkpoint, Clock, Timeline};
 use crate::config::{Config, FirewallKind};
 use crate::control;
+use crate::radius;
 use crate::firewall::{Firewall, FirewallWorker, NftFirewall, NoFirewall, Policy};
 use crate::http_client::share::{Share, SMS_CALLS};
 use crate::http_client::HttpClient;
@@ -106,10 +107,16 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let boot_id: Arc<str> = clock::boot_id().into();
     let timeline = Arc::new(Timeline::new());
     resume_timeline(&mut conn, &timeline, &boot_id)?;
+    let upstream = config.radius_upstream.clone();
+    let interim = upstream.as_ref().filter(|u| u.accounting).map(|_| radius::upstream::INTERIM_SECS);
+    radius::upstream::queue::configure(&conn, interim)?;
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
     let clock: Arc<dyn Clock> = timeline.clone();
     let firewall = FirewallWorker::start(firewall_of(&config)).map_err(DaemonError::FirewallThreads)?;
-    let sessions = Sessions::new(store.clone(), firewall, clock.clone());
+    let mut sessions = Sessions::new(store.clone(), firewall, clock.clone());
+    if let Some(u) = upstream.as_ref().filter(|u| u.authentication) {
+        sessions = sessions.with_central(Arc::new(radius::upstream::CentralAuth::new(u)));
+    }
     let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
     let jobs = Jobs::new();
     let started = Instant::now();
@@ -166,8 +173,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         (tasks.spawn(schedule::run(sessions.clone(), retention, intervals, stopped.clone())).id(), "recurring work"),
         (tasks.spawn(usage_task::run(sessions, timeline, boot_id, usage_intervals, stopped.clone())).id(), "usage"),
         (tasks.spawn(worker::run(job_context, stopped.clone())).id(), "job worker"),
-        (tasks.spawn(payments.run_poller(stopped)).id(), "payment poller"),
+        (tasks.spawn(payments.run_poller(stopped.clone())).id(), "payment poller"),
     ];
+    if let Some(u) = upstream.filter(|u| u.accounting) {
+        names.push((tasks.spawn(radius::upstream::forwarder::run(store.clone(), clock.clone(), u, stopped)).id(), "central accounting"));
+    }
 
     let outcome = tokio::select! {
         signal = stop_signal() => signal.map_err(DaemonError::Signals),

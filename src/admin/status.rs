@@ -49,6 +49,18 @@ pub struct StatusReport {
     pub sms: String,
     /// Events waiting in the sync outbox.
     pub sync_backlog: i64,
+    /// The central RADIUS server (`config radius_upstream`): its address and how its
+    /// accounting stands (`None`: none configured).
+    pub radius_upstream: Option<RadiusUpstreamReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RadiusUpstreamReport {
+    pub server: String,
+    pub accounting: bool,
+    pub authentication: bool,
+    #[serde(flatten)]
+    pub status: crate::radius::upstream::queue::UpstreamStatus,
 }
 
 pub async fn report(admin: &Admin) -> Result<StatusReport, AdminError> {
@@ -111,6 +123,15 @@ pub async fn report(admin: &Admin) -> Result<StatusReport, AdminError> {
                 mpesa_base_url: config.mpesa.base_url.clone(),
                 sms: format!("{:?}", config.sms.provider).to_lowercase(),
                 sync_backlog: outbox::backlog(conn)?,
+                radius_upstream: match &config.radius_upstream {
+                    None => None,
+                    Some(u) => Some(RadiusUpstreamReport {
+                        server: format!("{} (auth {}, acct {})", u.server, u.auth_port, u.acct_port),
+                        accounting: u.accounting,
+                        authentication: u.authentication,
+                        status: crate::radius::upstream::queue::status(conn)?,
+                    }),
+                },
             })
         })
         .await?;

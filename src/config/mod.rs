@@ -2,11 +2,13 @@
 //! plus the embedded demo defaults. Every error says which file, line and `section.option`
 //! is wrong and what a valid value looks like. Reading the file is the only I/O here.
 
+mod radius_upstream;
 mod reader;
 mod upstream;
 pub mod uci;
 
 use reader::SectionReader;
+pub use radius_upstream::RadiusUpstreamConfig;
 pub use upstream::{MpesaConfig, MpesaMode, Secret, SmsConfig, SmsProvider, TransactionType};
 
 use std::net::SocketAddr;
@@ -83,6 +85,8 @@ pub struct Config {
     pub notices: Vec<String>,
     pub mpesa: MpesaConfig,
     pub sms: SmsConfig,
+    /// `config radius_upstream`: the central RADIUS server (`None`: none).
+    pub radius_upstream: Option<RadiusUpstreamConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +186,7 @@ impl Config {
             ca_bundle: reader.string("ca_bundle")?.map(PathBuf::from).unwrap_or(defaults.ca_bundle),
             mpesa: MpesaConfig::from_section(path, find(&sections, "mpesa"))?,
             sms: SmsConfig::from_section(path, find(&sections, "sms"))?,
+            radius_upstream: RadiusUpstreamConfig::from_sections(path, &sections)?,
         })
     }
 
@@ -212,6 +217,7 @@ impl Config {
             notices: Vec::new(),
             mpesa: MpesaConfig::disabled(),
             sms: SmsConfig::none(),
+            radius_upstream: None,
         }
     }
 

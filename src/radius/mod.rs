@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod dialect;
 pub mod dictionary;
 pub mod packet;
+pub mod upstream;
 
 use std::net::IpAddr;
 

@@ -12,6 +12,7 @@
 //! them, on one; listings on the other), and turns what the database holds into what the
 //! enforcers are told, adding the live usage only memory knows (the `ledger`).
 
+mod central;
 pub mod enforcement;
 pub mod records;
 pub mod usage_task;
@@ -80,6 +81,8 @@ pub struct Sessions {
     firewall: FirewallWorker,
     /// Dynamic authorisation of sessions a NAS enforces (`None`: no NAS is configured).
     nas: Option<Arc<dyn NasControl>>,
+    /// The central RADIUS server asked about unknown usernames (`sessions/central.rs`).
+    central: Option<Arc<crate::radius::upstream::CentralAuth>>,
     /// Serialises enforcement changes so they apply in the order they were decided, and so
     /// an ending session's last kernel count, its database record and its removal happen
     /// with nothing in between. Async: it is held across the database call.
@@ -90,12 +93,18 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(store: Store, firewall: FirewallWorker, clock: Arc<dyn Clock>) -> Sessions {
-        Sessions { store, firewall, nas: None, lock: Arc::default(), clock, ledger: SharedLedger::default() }
+        Sessions { store, firewall, nas: None, central: None, lock: Arc::default(), clock, ledger: SharedLedger::default() }
     }
 
     /// Sessions enforced by a NAS are ended and changed through `nas`.
     pub fn with_nas(mut self, nas: Arc<dyn NasControl>) -> Sessions {
         self.nas = Some(nas);
+        self
+    }
+
+    /// Usernames the router does not know are checked with the central RADIUS server.
+    pub fn with_central(mut self, central: Arc<crate::radius::upstream::CentralAuth>) -> Sessions {
+        self.central = Some(central);
         self
     }
 
@@ -297,6 +306,7 @@ impl Sessions {
 
     /// Logs a device in: records the session, then lets it through.
     pub async fn login(&self, client: Client, credential: Credential) -> Result<LoginRecord, SessionError> {
+        self.central_fallback(&credential, client.mac).await;
         // `now` is read on the database thread, in order with any clock shift (see `follow_wall_clock`).
         let clock = self.clock.clone();
         let live = self.live();
