@@ -278,8 +278,15 @@ impl Forwarder {
         match received {
             Ok(n) => self.answer(&buf[..n]).await,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                // Nothing listens there (an ICMP port unreachable): retransmitting is
+                // pointless, every packet in flight has failed; the rows stay queued.
                 let error = format!("{} refused the packets (nothing listens there: is the central RADIUS server running?)", self.server);
-                self.note_error(error).await;
+                let head = self.in_flight.iter().find_map(|e| match e.what {
+                    What::Row { id, .. } => Some(id),
+                    What::On => None,
+                });
+                self.in_flight.clear();
+                self.failed(head, error).await;
             }
             Err(e) => {
                 let error = format!("cannot receive from {}: {e}", self.server);
@@ -301,7 +308,6 @@ impl Forwarder {
         }
         let entry = self.in_flight.swap_remove(at);
         self.answering = true;
-        self.backoff = FIRST_BACKOFF;
         self.next_poll = Instant::now();
         match entry.what {
             What::Row { id, .. } => self.acked.push(id),
@@ -345,13 +351,16 @@ impl Forwarder {
                 at += 1;
                 continue;
             }
-            let entry = self.in_flight.swap_remove(at);
+            // The central has gone quiet: everything in flight has failed with it (the rows
+            // stay queued), and one packet at a time probes it from now on.
+            let sends = entry.sends;
             let row = match entry.what {
                 What::Row { id, .. } => Some(id),
                 What::On => None,
             };
-            let error = format!("no answer from {} ({} sends over {} s)", self.server, entry.sends, RETRANSMIT_AFTER.iter().map(Duration::as_secs).sum::<u64>());
-            self.failed(row, error).await;
+            self.in_flight.clear();
+            let error = format!("no answer from {} ({sends} sends over {} s)", self.server, RETRANSMIT_AFTER.iter().map(Duration::as_secs).sum::<u64>());
+            return self.failed(row, error).await;
         }
     }
 
@@ -360,9 +369,13 @@ impl Forwarder {
         if self.answering {
             log::warn!("central RADIUS accounting: {error}; rows wait in the outbox and are retried");
         }
+        if self.answering {
+            self.backoff = FIRST_BACKOFF;
+        } else {
+            self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        }
         self.answering = false;
         self.resume_at = Instant::now() + self.backoff;
-        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
         let now = self.clock.now();
         self.last_error = Some(error.clone());
         if let Err(e) = self.store.call(move |conn| queue::note_failure(conn, row, &error, now)).await {
@@ -383,7 +396,8 @@ impl Forwarder {
         }
     }
 
-    /// Best effort at a clean stop: two sends, `OFF_WAIT` apart, an answer ends it early.
+    /// Best effort at a clean stop: two sends, `OFF_WAIT` apart, an answer ends it early; one
+    /// send and no wait when the central was not answering anyway.
     async fn accounting_off(&mut self) {
         if self.socket.is_none() {
             return;
@@ -399,6 +413,10 @@ impl Forwarder {
         let mut buf = [0u8; 4096];
         for _ in 0..2 {
             if socket.send(&raw).await.is_err() {
+                return;
+            }
+            if !self.answering {
+                // The central was not answering: tell it, but do not make the stop wait.
                 return;
             }
             let answered = tokio::time::timeout(OFF_WAIT, async {
