@@ -46,6 +46,7 @@ pub fn reset_password(conn: &mut Connection, phone: &Phone, now: i64) -> Result<
     let password = credentials::new_password().map_err(StoreError::Random)?;
     let hash = credentials::hash_password(&password).map_err(StoreError::Random)?;
     accounts::set_pending_password_hash(&tx, record.account.user_id, &hash, now)?;
+    accounts::seal_password(&tx, record.account.user_id, &password, true)?;
     let credential_id =
         accounts::add_credential(&tx, record.account.user_id, &record.username, &password, Some(&phone.msisdn()), None, now)?;
     queue::enqueue(&tx, SendCredentialsSms { credential_id }, now)?;

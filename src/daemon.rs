@@ -27,6 +27,7 @@ use crate::admin::{Admin, SystemInfo};
 use crate::clock::{self, Checkpoint, Clock, Timeline};
 use crate::config::{Config, FirewallKind};
 use crate::control;
+use crate::credentials::sealed::SealingKey;
 use crate::radius;
 use crate::firewall::{Firewall, FirewallWorker, NftFirewall, NoFirewall, Policy};
 use crate::http_client::share::{Share, SMS_CALLS};
@@ -35,6 +36,7 @@ use crate::jobs::worker::{self, Jobs};
 use crate::jobs::JobContext;
 use crate::payments::{mpesa, Payments};
 use crate::portal::{self, Portal, PortalSettings};
+use crate::radius::das::DasClient;
 use crate::schedule::{self, Intervals, Retention};
 use crate::sessions::{usage_task, SessionError, Sessions};
 use crate::sms;
@@ -79,6 +81,8 @@ pub enum DaemonError {
     Signals(#[source] std::io::Error),
     #[error("the {0} task stopped unexpectedly")]
     TaskDied(&'static str),
+    #[error(transparent)]
+    PasswordKey(#[from] crate::credentials::sealed::KeyError),
 }
 
 pub fn policy_of(config: &Config) -> Policy {
@@ -102,6 +106,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         log::warn!("{notice}");
     }
     let mut conn = store::open(&config.database)?;
+    crate::credentials::sealed::install(SealingKey::load_or_create(&config.password_key_file)?);
     // Before anything changes: a second daemon on the same database is refused here.
     let control_socket = control::server::bind(&config.control_socket)?;
     let boot_id: Arc<str> = clock::boot_id().into();
@@ -113,12 +118,15 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
     let clock: Arc<dyn Clock> = timeline.clone();
     let firewall = FirewallWorker::start(firewall_of(&config)).map_err(DaemonError::FirewallThreads)?;
+    let jobs = Jobs::new();
     let mut sessions = Sessions::new(store.clone(), firewall, clock.clone());
+    if let Some(radius) = &config.radius {
+        sessions = sessions.with_nas(Arc::new(DasClient::new(radius.nases.clone())), jobs.clone());
+    }
     if let Some(u) = upstream.as_ref().filter(|u| u.authentication) {
         sessions = sessions.with_central(Arc::new(radius::upstream::CentralAuth::new(u)));
     }
     let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
-    let jobs = Jobs::new();
     let started = Instant::now();
     let payments = Payments::new(
         store.clone(),

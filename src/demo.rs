@@ -1,10 +1,14 @@
 //! `hotspotd run --demo`: the embedded setup a newcomer starts with. Data under
 //! `./hotspotd-data`, portal on 127.0.0.1:2050, no firewall, a few sample packages, and some
-//! unused voucher codes printed at start.
+//! unused voucher codes printed at start. RADIUS answers on 127.0.0.1:1812/1813 for a demo
+//! NAS at 127.0.0.1 (secret `DEMO_NAS_SECRET`), so `radtest CODE CODE 127.0.0.1 0 SECRET`
+//! logs a voucher in as a MikroTik would.
 
 use std::path::Path;
 
-use crate::config::Config;
+use crate::config::{Config, RadiusConfig};
+use crate::radius::dialect::Vendor;
+use crate::radius::Nas;
 use crate::store::catalog::{self, NewPackage, Package};
 use crate::store::{self, StoreError};
 
@@ -12,8 +16,28 @@ pub const DATA_DIR: &str = "hotspotd-data";
 /// Unused vouchers kept ready per package in the demo.
 const VOUCHERS_PER_PACKAGE: usize = 2;
 
+/// The demo NAS's shared secret (printed at start; a demo only).
+pub const DEMO_NAS_SECRET: &str = "hotspotd-demo";
+
 pub fn config() -> Config {
-    Config::demo(Path::new(DATA_DIR))
+    Config {
+        radius: Some(RadiusConfig {
+            listen: [127, 0, 0, 1].into(),
+            auth_port: 1812,
+            acct_port: 1813,
+            interim_interval: 300,
+            nases: vec![Nas {
+                name: "demo-nas".into(),
+                address: [127, 0, 0, 1].into(),
+                secret: DEMO_NAS_SECRET.into(),
+                vendor: Vendor::Mikrotik,
+                require_message_authenticator: true,
+                // Nothing on loopback takes Disconnect-Requests.
+                das_port: 0,
+            }],
+        }),
+        ..Config::demo(Path::new(DATA_DIR))
+    }
 }
 
 fn sample_packages() -> Vec<NewPackage> {

@@ -69,8 +69,14 @@ fn run(config: Config, demo_mode: bool) -> Result<(), String> {
         let codes = demo::seed(&config, SystemClock.now()).map_err(|e| error_chain(&e))?;
         println!("hotspotd demo: open http://{}/ (firewall 'none': nothing is enforced)", config.listen);
         println!("data in ./{}/; unused voucher codes:", demo::DATA_DIR);
-        for (code, package) in codes {
+        for (code, package) in &codes {
             println!("  {code}  {} ({}, {})", package.name, text::price(package.price, &package.currency), text::duration(package.duration_secs));
+        }
+        if let (Some(radius), Some((code, _))) = (&config.radius, codes.first()) {
+            println!(
+                "RADIUS on {}:{}/{} for a demo NAS at 127.0.0.1, secret '{}'; try: radtest {code} {code} 127.0.0.1 0 {}",
+                radius.listen, radius.auth_port, radius.acct_port, demo::DEMO_NAS_SECRET, demo::DEMO_NAS_SECRET
+            );
         }
     }
     // One thread is enough for a router's one or two cores. SQLite and nft/tc have threads

@@ -12,6 +12,43 @@ pub struct MacAddr(pub [u8; 6]);
 impl MacAddr {
     /// Stands for "this machine" when a client talks to the portal over loopback (the demo).
     pub const LOCAL: MacAddr = MacAddr([0; 6]);
+
+    /// Reads a RADIUS Calling-Station-Id in any spelling NASes use: `AA:BB:CC:DD:EE:FF`
+    /// (MikroTik), `AA-BB-CC-DD-EE-FF` (CoovaChilli, uspot), `aabb.ccdd.eeff` (Cisco),
+    /// `aabb-ccdd-eeff`, `aabbcc-ddeeff`, or bare hex `AABBCCDDEEFF`, any case, spaces around
+    /// ignored. One separator kind, groups of equal length; `None` for anything else (a
+    /// phone number, an IP address), so one device is one device whatever its NAS writes.
+    pub fn from_calling_station(text: &str) -> Option<MacAddr> {
+        let text = text.trim();
+        let separator = text.bytes().find(|b| matches!(b, b':' | b'-' | b'.'));
+        let groups = match separator {
+            Some(sep) => text.split(sep as char).collect::<Vec<_>>(),
+            None => vec![text],
+        };
+        let width = match (groups.len(), separator) {
+            (6, Some(b':' | b'-')) => 2,
+            (3, Some(b'.' | b'-')) => 4,
+            (2, Some(b'-' | b':')) => 6,
+            (1, None) => 12,
+            _ => return None,
+        };
+        let mut hex = [0u8; 12];
+        let mut at = 0;
+        for group in groups {
+            // ASCII hex digits only (`from_str_radix` would take a sign).
+            if group.len() != width || !group.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            hex[at..at + width].copy_from_slice(group.as_bytes());
+            at += width;
+        }
+        let mut bytes = [0u8; 6];
+        for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
+            let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+            *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+        }
+        Some(MacAddr(bytes))
+    }
 }
 
 impl fmt::Display for MacAddr {
@@ -110,6 +147,43 @@ mod tests {
         assert_eq!(mac.to_string(), "02:00:00:ab:cd:0f");
         for bad in ["", "02:00:00:00:00", "02:00:00:00:00:00:00", "zz:00:00:00:00:00", "2:0:0:0:0:0"] {
             assert!(bad.parse::<MacAddr>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn calling_station_ids_in_every_spelling_are_one_device() {
+        let mac = MacAddr([0xaa, 0xbb, 0xcc, 0x0d, 0xee, 0x0f]);
+        for spelling in [
+            "AA:BB:CC:0D:EE:0F",
+            "aa:bb:cc:0d:ee:0f",
+            "AA-BB-CC-0D-EE-0F",
+            "aa-bb-cc-0d-ee-0f",
+            "AABBCC0DEE0F",
+            "aabbcc0dee0f",
+            "aabb.cc0d.ee0f",
+            "AABB-CC0D-EE0F",
+            "aabbcc-0dee0f",
+            " AA:BB:CC:0D:EE:0F ",
+        ] {
+            assert_eq!(MacAddr::from_calling_station(spelling), Some(mac), "{spelling}");
+        }
+        for garbage in [
+            "",
+            "AA:BB:CC:0D:EE",
+            "AA:BB:CC:0D:EE:0F:11",
+            "AA:BB-CC:0D:EE:0F",
+            "AA:BB:CC:0D:EE:0G",
+            "A:BB:CC:0D:EE:0FF",
+            "+A:BB:CC:0D:EE:0F",
+            "AABBCC0DEE0",
+            "AABBCC0DEE0F0",
+            "aabb.cc0d.ee0f.1122",
+            "aabb:cc0d:ee0f",
+            "192.168.88.10",
+            "+254712345678",
+            "ÄA:BB:CC:0D:EE:0F",
+        ] {
+            assert_eq!(MacAddr::from_calling_station(garbage), None, "{garbage}");
         }
     }
 

@@ -24,6 +24,7 @@ use hotspotd::config::RadiusUpstreamConfig;
 use hotspotd::firewall::Traffic;
 use hotspotd::netaddr::MacAddr;
 use hotspotd::radius::upstream::{forwarder, queue};
+use hotspotd::sessions::nas::{class_of, AcctStatus, NasAccounting, NasLogin, PasswordCheck};
 use hotspotd::sessions::records::{self, Client, Credential, Live, Selection};
 use hotspotd::store::sessions::{EndMethod, EndReason};
 use hotspotd::store::{self, catalog, Store};
@@ -299,28 +300,9 @@ impl Live for Moved {
     }
 }
 
-#[test]
-fn octets_with_gigawords_reach_radacct_and_a_backlog_drains() {
-    if !have_freeradius() {
-        return;
-    }
-    const SESSIONS: u32 = 500;
-    let central = Central::new("octets");
-    let dir = central.dir.join("hotspotd");
-    let mut conn = store::open(&dir.join("hotspotd.db")).unwrap();
-    queue::configure(&conn, Some(300)).unwrap();
-    let package = catalog::NewPackage { name: "Hour".into(), price: 10, duration_secs: 3600, data_limit_bytes: None, down_kbps: None, up_kbps: None, max_devices: 1 };
-    let t = now();
-    let package = catalog::add_package(&conn, &package, t).unwrap();
-    let codes = catalog::create_vouchers(&mut conn, package, SESSIONS, None, t).unwrap();
-    for (i, code) in codes.iter().enumerate() {
-        let client = Client { ip: Ipv4Addr::new(10, 9, (i / 200) as u8, (i % 200) as u8 + 1), mac: MacAddr([2, 0, 0, 0, (i >> 8) as u8, i as u8]) };
-        records::login(&mut conn, client, &Credential::Voucher(code.clone()), t, &()).unwrap().unwrap();
-        records::end_sessions(&mut conn, Selection::Device(client.mac), EndMethod::Cli, EndReason::Quota, t + 1, &Moved).unwrap().unwrap();
-    }
-    assert_eq!(conn.query_row("SELECT count(*) FROM radius_acct_outbox", [], |r| r.get::<_, i64>(0)).unwrap(), 2 * SESSIONS as i64);
-    // The central comes up with the whole backlog waiting (as after a day offline).
-    central.start();
+/// Runs the forwarder on `conn` until the outbox is empty, then stops it (Accounting-Off);
+/// returns how long the outbox took to drain.
+fn forward_all(central: &Central, conn: Connection) -> Duration {
     let (store_handle, store_thread) = Store::start(conn).unwrap();
     let config = RadiusUpstreamConfig {
         server: "127.0.0.1".parse().unwrap(),
@@ -351,6 +333,32 @@ fn octets_with_gigawords_reach_radacct_and_a_backlog_drains() {
     });
     drop(store_handle);
     store_thread.join().unwrap();
+    drained
+}
+
+#[test]
+fn octets_with_gigawords_reach_radacct_and_a_backlog_drains() {
+    if !have_freeradius() {
+        return;
+    }
+    const SESSIONS: u32 = 500;
+    let central = Central::new("octets");
+    let dir = central.dir.join("hotspotd");
+    let mut conn = store::open(&dir.join("hotspotd.db")).unwrap();
+    queue::configure(&conn, Some(300)).unwrap();
+    let package = catalog::NewPackage { name: "Hour".into(), price: 10, duration_secs: 3600, data_limit_bytes: None, down_kbps: None, up_kbps: None, max_devices: 1 };
+    let t = now();
+    let package = catalog::add_package(&conn, &package, t).unwrap();
+    let codes = catalog::create_vouchers(&mut conn, package, SESSIONS, None, t).unwrap();
+    for (i, code) in codes.iter().enumerate() {
+        let client = Client { ip: Ipv4Addr::new(10, 9, (i / 200) as u8, (i % 200) as u8 + 1), mac: MacAddr([2, 0, 0, 0, (i >> 8) as u8, i as u8]) };
+        records::login(&mut conn, client, &Credential::Voucher(code.clone()), t, &()).unwrap().unwrap();
+        records::end_sessions(&mut conn, Selection::Device(client.mac), EndMethod::Cli, EndReason::Quota, t + 1, &Moved).unwrap().unwrap();
+    }
+    assert_eq!(conn.query_row("SELECT count(*) FROM radius_acct_outbox", [], |r| r.get::<_, i64>(0)).unwrap(), 2 * SESSIONS as i64);
+    // The central comes up with the whole backlog waiting (as after a day offline).
+    central.start();
+    let drained = forward_all(&central, conn);
     eprintln!("figure: {} accounting rows drained into FreeRADIUS+sqlite in {drained:?} ({:.0}/s)", 2 * SESSIONS, 2.0 * SESSIONS as f64 / drained.as_secs_f64());
     let db = central.db();
     let rows: Vec<(String, i64, i64, String, i64)> = db
@@ -502,9 +510,82 @@ fn a_user_only_in_radcheck_logs_in_and_keeps_working_without_the_central() {
     assert!(central.received().iter().any(|a| a["User-Name"] == "wanjiru" && a["Class"].as_str().is_some_and(|c| c.contains("706c616e2d37"))));
 }
 
-/// NAS sessions (a MikroTik or CoovaChilli behind the router, accounted to hotspotd by
-/// RADIUS) must reach the central's radacct as portal sessions do. Needs the lead's NAS
-/// sessions (`src/sessions/nas.rs`); ignored until they are merged.
 #[test]
-#[ignore = "needs NAS sessions (src/sessions/nas.rs) merged"]
-fn nas_sessions_reach_radacct() {}
+fn a_stop_does_not_wait_for_a_silent_central() {
+    // A "central" that takes every packet and never answers (no ICMP either).
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let upstream = format!(
+        "config radius_upstream 'central'\n\toption server '127.0.0.1'\n\toption auth_port '{port}'\n\toption acct_port '{port}'\n\t\
+         option secret '{SECRET}'\n\toption accounting '1'\n\toption authentication '1'\n"
+    );
+    let mut hotspot = Hotspot::new("silent", &upstream);
+    let code = hotspot.vouchers(1, 5).remove(0);
+    hotspot.voucher_login(1, &code);
+    // Sent and retransmitted to nobody for a while; a login of an unknown name is under way.
+    std::thread::sleep(Duration::from_secs(3));
+    let asking = std::thread::spawn({
+        let portal = hotspot.addr;
+        move || post_json(addr(2, 1), portal, "/api/hotspot/login", r#"{"username":"nobody","password":"x"}"#).status
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let mut child = hotspot.child.take().unwrap();
+    let started = Instant::now();
+    // SAFETY: a plain signal to the child we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    let took = started.elapsed();
+    eprintln!("figure: stop with a silent central and a central login under way took {took:?}");
+    assert!(status.success(), "{status:?}\n{}", hotspot.log());
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    let _ = asking.join();
+    assert!(hotspot.backlog() >= 1, "the Start waits for the next run");
+}
+
+/// NAS sessions (a MikroTik or CoovaChilli behind the router, accounted to hotspotd by
+/// RADIUS) reach the central's radacct as portal sessions do: under the router's own
+/// Acct-Session-Id, with the octets the NAS reported and its terminate cause.
+#[test]
+fn nas_sessions_reach_radacct() {
+    if !have_freeradius() {
+        return;
+    }
+    let central = Central::new("nas");
+    let mut conn = store::open(&central.dir.join("hotspotd").join("hotspotd.db")).unwrap();
+    queue::configure(&conn, Some(300)).unwrap();
+    let t = now();
+    let package = catalog::NewPackage { name: "Hour".into(), price: 10, duration_secs: 3600, data_limit_bytes: None, down_kbps: None, up_kbps: None, max_devices: 1 };
+    let package = catalog::add_package(&conn, &package, t).unwrap();
+    let code = catalog::create_vouchers(&mut conn, package, 1, None, t).unwrap().remove(0);
+    let device = MacAddr([0x4c, 0x5e, 0x0c, 0, 0, 7]);
+    let ip = Ipv4Addr::new(192, 168, 88, 20);
+    let login = NasLogin { nas: "till-1".into(), username: code.clone(), password: PasswordCheck::Pap(code.clone().into_bytes()), mac: Some(device), ip: Some(ip) };
+    let session_id = records::nas::login(&mut conn, &login, t, &()).unwrap().unwrap().session_id;
+    let report = |status, input_bytes, output_bytes, terminate_cause, n: u8| NasAccounting {
+        nas: "till-1".into(),
+        status,
+        acct_session_id: "81a00007".into(),
+        username: code.clone(),
+        class: Some(class_of(session_id)),
+        mac: Some(device),
+        ip: Some(ip),
+        input_bytes,
+        output_bytes,
+        session_time: Some(600),
+        terminate_cause,
+        authenticator: [n; 16],
+    };
+    records::nas::accounting(&mut conn, &[report(AcctStatus::Start, 0, 0, None, 1)], t, &()).unwrap();
+    records::nas::accounting(&mut conn, &[report(AcctStatus::Stop, (3 << 32) + 5, 9_000, Some(1), 2)], t + 600, &()).unwrap();
+    central.start();
+    forward_all(&central, conn);
+    let row: (String, String, i64, i64, String, String) = central
+        .db()
+        .query_row(
+            "SELECT acctsessionid, username, acctinputoctets, acctoutputoctets, acctterminatecause, callingstationid FROM radacct",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .unwrap();
+    assert_eq!(row, (format!("{session_id:08X}"), code, (3 << 32) + 5, 9_000, "User-Request".into(), "4C-5E-0C-00-00-07".into()));
+}

@@ -1,4 +1,5 @@
-//! Accounts the operator creates by hand (`hotspotd user add`).
+//! Accounts the operator creates by hand (`hotspotd user add`), and disables or enables
+//! (`hotspotd user disable|enable`).
 
 use serde::Serialize;
 
@@ -37,16 +38,35 @@ pub async fn user_add(
     let hash = credentials::hash_password(&password).map_err(random)?;
     let now = admin.sessions.now();
     let name = username.clone();
+    let sealable = password.clone();
     admin
         .sessions
         .store()
         .call(move |conn| {
             let tx = conn.transaction()?;
             let package = catalog::get_package(&tx, package_id)?.ok_or(StoreError::UnknownPackage(package_id))?;
-            accounts::create_account(&tx, &name, Some(&hash), phone.as_deref(), &package, AccountSource::Admin, now)?;
+            let user_id = accounts::create_account(&tx, &name, Some(&hash), phone.as_deref(), &package, AccountSource::Admin, now)?;
+            accounts::seal_password(&tx, user_id, &sealable, false)?;
             tx.commit()?;
             Ok(())
         })
         .await?;
     Ok(Reply::UserAdded(NewUser { username, password }))
+}
+
+/// Disables an account: no more logins, and its devices go offline now (NAS devices by a
+/// Disconnect-Request).
+pub async fn user_disable(admin: &Admin, username: String) -> Result<Reply, AdminError> {
+    match admin.sessions.disable_account(username.clone()).await? {
+        Some(sessions) => Ok(Reply::UserDisabled { username, sessions }),
+        None => Err(AdminError::NoSuchUser(username)),
+    }
+}
+
+/// Lets a disabled account log in again (what it had left is unchanged).
+pub async fn user_enable(admin: &Admin, username: String) -> Result<Reply, AdminError> {
+    match admin.sessions.enable_account(username.clone()).await? {
+        Some(changed) => Ok(Reply::UserEnabled { username, changed }),
+        None => Err(AdminError::NoSuchUser(username)),
+    }
 }

@@ -32,6 +32,11 @@ pub enum LocalError {
 /// Carries out `request` on the database and firewall named by `config`.
 pub fn execute(config: &Config, request: Request) -> Result<Reply, LocalError> {
     let conn = store::open(&config.database)?;
+    // Accounts made here get their password sealed for CHAP, as the daemon's would.
+    match crate::credentials::sealed::SealingKey::load_or_create(&config.password_key_file) {
+        Ok(key) => crate::credentials::sealed::install(key),
+        Err(e) => log::warn!("{} (accounts made now cannot log in by RADIUS CHAP)", crate::error_chain(&e)),
+    }
     let (store, thread) = Store::start(conn).map_err(LocalError::StoreThread)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LocalError::Runtime)?;
     let firewall = FirewallWorker::start(firewall_of(config)).map_err(LocalError::FirewallThreads)?;

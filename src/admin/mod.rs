@@ -46,6 +46,8 @@ pub enum Request {
     VoucherList { all: bool },
     VoucherRevoke { code: String },
     UserAdd { package_id: i64, username: Option<String>, password: Option<String>, phone: Option<String> },
+    UserDisable { username: String },
+    UserEnable { username: String },
     Clients,
     Kick { mac: MacAddr },
     Status,
@@ -64,6 +66,8 @@ pub enum Reply {
     Vouchers(Vec<VoucherListing>),
     VoucherRevoked(Revoke),
     UserAdded(NewUser),
+    UserDisabled { username: String, sessions: usize },
+    UserEnabled { username: String, changed: bool },
     Clients(Vec<ClientRow>),
     Kicked(Kicked),
     Status(Box<StatusReport>),
@@ -91,6 +95,8 @@ impl Reply {
             Reply::Vouchers(v) => serde_json::to_writer(out, v),
             Reply::VoucherRevoked(v) => serde_json::to_writer(out, v),
             Reply::UserAdded(v) => serde_json::to_writer(out, v),
+            Reply::UserDisabled { username, sessions } => serde_json::to_writer(out, &serde_json::json!({ "username": username, "sessions_ended": sessions })),
+            Reply::UserEnabled { username, changed } => serde_json::to_writer(out, &serde_json::json!({ "username": username, "enabled": changed })),
             Reply::Clients(v) => serde_json::to_writer(out, v),
             Reply::Kicked(v) => serde_json::to_writer(out, v),
             Reply::Status(v) => serde_json::to_writer(out, v),
@@ -112,6 +118,8 @@ pub enum AdminError {
     Invalid(String),
     #[error("{0} has no active session")]
     NotOnline(MacAddr),
+    #[error("there is no account `{0}` (see `hotspotd clients`, or the username the customer was given)")]
+    NoSuchUser(String),
 }
 
 /// What the status report says about this process and its configuration.
@@ -147,6 +155,8 @@ impl Admin {
             Request::UserAdd { package_id, username, password, phone } => {
                 accounts::user_add(self, package_id, username, password, phone).await
             }
+            Request::UserDisable { username } => accounts::user_disable(self, username).await,
+            Request::UserEnable { username } => accounts::user_enable(self, username).await,
             Request::Clients => clients::list(self).await,
             Request::Kick { mac } => clients::kick(self, mac).await,
             Request::Status => status::report(self).await.map(|r| Reply::Status(Box::new(r))),

@@ -32,6 +32,8 @@ Commands:
   voucher revoke CODE               withdraw an unused voucher (e.g. a lost sheet)
   user add --package ID [--username U] [--password P] [--phone NUMBER]
                                     create an account; prints `USERNAME PASSWORD`
+  user disable USERNAME             stop an account logging in; its devices go offline now
+  user enable USERNAME              let a disabled account log in again
   clients                           devices online: MAC, IP, user, time left
   deauth MAC                        end a device's session now
   status                            what the hotspot holds and enforces
@@ -205,6 +207,9 @@ fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Resul
             password: opts.take("password"),
             phone: opts.take("phone"),
         },
+        ["user", "disable", name] => Request::UserDisable { username: name.to_string() },
+        ["user", "enable", name] => Request::UserEnable { username: name.to_string() },
+        ["user", "disable" | "enable"] => return Err(UsageError::Missing { command: "user disable|enable", option: "a username" }),
         ["clients"] => Request::Clients,
         ["status"] => Request::Status,
         ["clock", "synced"] => Request::ClockSynced,

@@ -2,12 +2,14 @@
 //! plus the embedded demo defaults. Every error says which file, line and `section.option`
 //! is wrong and what a valid value looks like. Reading the file is the only I/O here.
 
+mod radius;
 mod radius_upstream;
 mod reader;
 mod upstream;
 pub mod uci;
 
 use reader::SectionReader;
+pub use radius::RadiusConfig;
 pub use radius_upstream::RadiusUpstreamConfig;
 pub use upstream::{MpesaConfig, MpesaMode, Secret, SmsConfig, SmsProvider, TransactionType};
 
@@ -85,6 +87,11 @@ pub struct Config {
     pub notices: Vec<String>,
     pub mpesa: MpesaConfig,
     pub sms: SmsConfig,
+    /// Our RADIUS server for NAS devices (`None`: off).
+    pub radius: Option<RadiusConfig>,
+    /// The key that seals account passwords for RADIUS CHAP (`credentials::sealed`), kept
+    /// outside the database. Default: `password.key` beside the database; made at first start.
+    pub password_key_file: PathBuf,
     /// `config radius_upstream`: the central RADIUS server (`None`: none).
     pub radius_upstream: Option<RadiusUpstreamConfig>,
 }
@@ -125,13 +132,16 @@ impl Config {
         let reader = SectionReader { path, section: main };
         reader.check_known(KNOWN_OPTIONS)?;
         let defaults = Config::defaults();
-        let notices = main
+        let mut notices: Vec<String> = main
             .option("sync_interval")
             .map(|e| format!("{} line {}: main.sync_interval is no longer used; remove it", path.display(), e.line))
             .into_iter()
             .collect();
         let database = reader.string("database")?.map(PathBuf::from).unwrap_or(defaults.database);
+        let radius = RadiusConfig::from_sections(path, &sections, &mut notices)?;
         Ok(Config {
+            radius,
+            password_key_file: reader.string("password_key_file")?.map(PathBuf::from).unwrap_or_else(|| key_beside(&database)),
             interface: reader.string("interface")?.unwrap_or(defaults.interface),
             listen: reader.parsed("listen", "an address:port such as 10.0.0.1:2050")?
                 .unwrap_or(defaults.listen),
@@ -217,6 +227,8 @@ impl Config {
             notices: Vec::new(),
             mpesa: MpesaConfig::disabled(),
             sms: SmsConfig::none(),
+            radius: None,
+            password_key_file: key_beside(Path::new("/etc/hotspotd/hotspotd.db")),
             radius_upstream: None,
         }
     }
@@ -227,6 +239,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 2050)),
             database: dir.join("hotspotd.db"),
             control_socket: socket_beside(&dir.join("hotspotd.db")),
+            password_key_file: key_beside(&dir.join("hotspotd.db")),
             firewall: FirewallKind::None,
             interface: "lo".into(),
             mpesa: MpesaConfig::demo(),
@@ -241,6 +254,11 @@ fn socket_beside(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
     name.push(".sock");
     PathBuf::from(name)
+}
+
+/// The default password key file: `password.key` in the database's directory.
+fn key_beside(database: &Path) -> PathBuf {
+    database.parent().unwrap_or(Path::new(".")).join("password.key")
 }
 
 /// The section `config KIND 'KIND'` (e.g. `config mpesa 'mpesa'`), or the first anonymous one.
@@ -274,6 +292,7 @@ const KNOWN_OPTIONS: &[&str] = &[
     "usage_keep_days",
     "ca_bundle",
     "control_socket",
+    "password_key_file",
     "enabled",
     "configured",
     "dhcp_captive_api",

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use kinds::{CreateHotspotUser, DisconnectHotspotUser, SendCredentialsSms};
+pub use kinds::{CreateHotspotUser, DisconnectHotspotUser, DisconnectNasSession, SendCredentialsSms};
 
 use crate::http_client::share::{Share, ShareError};
 use crate::sessions::{SessionError, Sessions};
@@ -56,6 +56,7 @@ pub enum Job {
     CreateHotspotUser(CreateHotspotUser),
     SendCredentialsSms(SendCredentialsSms),
     DisconnectHotspotUser(DisconnectHotspotUser),
+    DisconnectNasSession(DisconnectNasSession),
 }
 
 /// `$body` for the job inside `$job`, whatever its kind.
@@ -65,6 +66,7 @@ macro_rules! each_kind {
             Job::CreateHotspotUser($kind) => $body,
             Job::SendCredentialsSms($kind) => $body,
             Job::DisconnectHotspotUser($kind) => $body,
+            Job::DisconnectNasSession($kind) => $body,
         }
     };
 }
@@ -123,6 +125,12 @@ impl From<DisconnectHotspotUser> for Job {
     }
 }
 
+impl From<DisconnectNasSession> for Job {
+    fn from(k: DisconnectNasSession) -> Job {
+        Job::DisconnectNasSession(k)
+    }
+}
+
 /// What handlers may use.
 #[derive(Clone)]
 pub struct JobContext {
@@ -149,6 +157,8 @@ pub enum JobError {
     Sms(#[from] SmsError),
     #[error(transparent)]
     Upstream(#[from] ShareError),
+    #[error(transparent)]
+    Nas(#[from] crate::sessions::NasError),
     /// What the job names is not there (a bad payload, or deleted by hand).
     #[error("there is no {what} {id}")]
     Gone { what: &'static str, id: i64 },
@@ -177,6 +187,8 @@ impl JobError {
         match self {
             JobError::Gone { .. } | JobError::NotConfirmed { .. } | JobError::BadPhone { .. } | JobError::Unreadable { .. } => true,
             JobError::Sms(e) => e.is_permanent(),
+            // A NAS that is silent may be rebooting; one we cannot reach at all will not change.
+            JobError::Nas(e) => !matches!(e, crate::sessions::NasError::NoAnswer { .. }),
             JobError::Store(_) | JobError::Session(_) | JobError::Upstream(_) => false,
         }
     }
@@ -193,6 +205,14 @@ mod tests {
             Job::CreateHotspotUser(CreateHotspotUser { payment_id: 7 }),
             Job::SendCredentialsSms(SendCredentialsSms { credential_id: 3 }),
             Job::DisconnectHotspotUser(DisconnectHotspotUser { session_id: 9, reason: EndReason::Quota }),
+            Job::DisconnectNasSession(DisconnectNasSession {
+                session_id: 4,
+                nas: "till-1".into(),
+                acct_session_id: "80000001".into(),
+                username: "K7MX3QPA".into(),
+                mac: Some("AA:BB:CC:00:11:22".into()),
+                ip: None,
+            }),
         ];
         for job in jobs {
             let json = serde_json::to_string(&job).unwrap();

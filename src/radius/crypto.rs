@@ -11,7 +11,7 @@ use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 
 use super::dictionary::MESSAGE_AUTHENTICATOR;
-use super::packet::{push_attribute, set_length, Packet, PacketRef, MAX_LEN, MIN_LEN};
+use super::packet::{push_attribute, set_length, Code, Packet, PacketRef, MAX_LEN, MIN_LEN};
 
 type HmacMd5 = Hmac<Md5>;
 
@@ -52,15 +52,23 @@ pub fn check_message_authenticator(raw: &[u8], secret: &[u8], request_authentica
         None if packet.code().has_computed_request_authenticator() => [0; 16],
         None => packet.authenticator(),
     };
-    let mut mac = hmac(secret);
-    mac.update(&raw[..4]);
-    mac.update(&authenticator);
-    mac.update(&raw[MIN_LEN..at]);
-    mac.update(&[0; 16]);
-    mac.update(&raw[at + 16..]);
-    match mac.verify_slice(&raw[at..at + 16]) {
-        Ok(()) => MessageAuthenticator::Valid,
-        Err(_) => MessageAuthenticator::Invalid,
+    let valid_over = |authenticator: &[u8; 16]| {
+        let mut mac = hmac(secret);
+        mac.update(&raw[..4]);
+        mac.update(authenticator);
+        mac.update(&raw[MIN_LEN..at]);
+        mac.update(&[0; 16]);
+        mac.update(&raw[at + 16..]);
+        mac.verify_slice(&raw[at..at + 16]).is_ok()
+    };
+    // No RFC defines it for an Accounting-Response: FreeRADIUS signs one over a zero
+    // authenticator, others over the request's. Either will do (the Response Authenticator
+    // is checked as well).
+    let valid = valid_over(&authenticator) || (packet.code() == Code::AccountingResponse && valid_over(&[0; 16]));
+    if valid {
+        MessageAuthenticator::Valid
+    } else {
+        MessageAuthenticator::Invalid
     }
 }
 
@@ -77,9 +85,17 @@ pub fn request_authenticator_valid(raw: &[u8], secret: &[u8]) -> bool {
 
 /// A reply to a request whose authenticator was `request_authenticator`: a
 /// Message-Authenticator (any already among the attributes is replaced), then the Response
-/// Authenticator.
+/// Authenticator. An Accounting-Response gets no Message-Authenticator: RFC 2866 has none,
+/// and clients disagree on how to compute one (FreeRADIUS's radclient over a zero
+/// authenticator, others over the request's), so any would be refused by some.
 pub fn encode_reply(reply: &Packet, request_authenticator: &[u8; 16], secret: &[u8]) -> Vec<u8> {
-    let mut raw = encode_with_message_authenticator(reply, request_authenticator, secret);
+    let mut raw = if reply.code == Code::AccountingResponse {
+        let mut raw = encode_without_message_authenticator(reply, request_authenticator, MAX_LEN);
+        set_length(&mut raw);
+        raw
+    } else {
+        encode_with_message_authenticator(reply, request_authenticator, secret)
+    };
     sign_response(&mut raw, request_authenticator, secret);
     raw
 }
@@ -177,12 +193,7 @@ pub(crate) fn sign_response(raw: &mut [u8], request_authenticator: &[u8; 16], se
 /// The packet with `authenticator` in its header and a Message-Authenticator computed over
 /// that (the packet's own Message-Authenticator attributes are dropped).
 fn encode_with_message_authenticator(packet: &Packet, authenticator: &[u8; 16], secret: &[u8]) -> Vec<u8> {
-    let mut raw = Vec::with_capacity(MIN_LEN + 18 + packet.attributes.iter().map(|a| 2 + a.value.len()).sum::<usize>());
-    raw.extend_from_slice(&[packet.code.as_u8(), packet.identifier, 0, 0]);
-    raw.extend_from_slice(authenticator);
-    for a in packet.attributes.iter().filter(|a| a.kind != MESSAGE_AUTHENTICATOR) {
-        push_attribute(&mut raw, a.kind, &a.value, MAX_LEN - 18);
-    }
+    let mut raw = encode_without_message_authenticator(packet, authenticator, MAX_LEN - 18);
     raw.extend_from_slice(&[MESSAGE_AUTHENTICATOR, 18]);
     let at = raw.len();
     raw.extend_from_slice(&[0; 16]);
@@ -190,6 +201,18 @@ fn encode_with_message_authenticator(packet: &Packet, authenticator: &[u8; 16], 
     let mut mac = hmac(secret);
     mac.update(&raw);
     raw[at..at + 16].copy_from_slice(&mac.finalize().into_bytes());
+    raw
+}
+
+/// Header (Length not yet set) and attributes up to `limit` octets, Message-Authenticators
+/// left out.
+fn encode_without_message_authenticator(packet: &Packet, authenticator: &[u8; 16], limit: usize) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(MIN_LEN + 18 + packet.attributes.iter().map(|a| 2 + a.value.len()).sum::<usize>());
+    raw.extend_from_slice(&[packet.code.as_u8(), packet.identifier, 0, 0]);
+    raw.extend_from_slice(authenticator);
+    for a in packet.attributes.iter().filter(|a| a.kind != MESSAGE_AUTHENTICATOR) {
+        push_attribute(&mut raw, a.kind, &a.value, limit);
+    }
     raw
 }
 
@@ -214,7 +237,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::radius::dictionary::*;
-    use crate::radius::packet::Code;
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -315,6 +337,22 @@ mod tests {
         let n = bent.len();
         bent[n - 1] ^= 1; // the Message-Authenticator itself
         assert!(!reply_valid(&bent, &auth, b"s3cret"));
+
+        // An Accounting-Response carries none; one signed either way is accepted.
+        let mut response = Packet::new(Code::AccountingResponse, 9, [0; 16]);
+        response.push(MESSAGE_AUTHENTICATOR, vec![0; 16]);
+        let raw_response = encode_reply(&response, &auth, b"s3cret");
+        assert_eq!(raw_response.len(), 20);
+        assert!(reply_valid(&raw_response, &auth, b"s3cret"));
+        for ma_over in [[0u8; 16], auth] {
+            let mut signed = encode_with_message_authenticator(&Packet::new(Code::AccountingResponse, 9, [0; 16]), &ma_over, b"s3cret");
+            sign_response(&mut signed, &auth, b"s3cret");
+            assert!(reply_valid(&signed, &auth, b"s3cret"));
+            let n = signed.len();
+            signed[n - 1] ^= 1;
+            sign_response(&mut signed, &auth, b"s3cret");
+            assert!(!reply_valid(&signed, &auth, b"s3cret"));
+        }
 
         // Accounting, Disconnect and CoA requests: MA over a zero authenticator, then the computed one.
         for code in [Code::AccountingRequest, Code::DisconnectRequest, Code::CoaRequest] {

@@ -11,6 +11,7 @@
 //! build on these.
 
 pub mod crypto;
+pub mod das;
 pub mod dialect;
 pub mod dictionary;
 pub mod packet;
@@ -18,8 +19,8 @@ pub mod upstream;
 
 use std::net::IpAddr;
 
-/// A NAS from `config nas` (built by the config code).
-#[derive(Debug, Clone)]
+/// A NAS from `config nas` (built by the config code). `Debug` never shows the secret.
+#[derive(Clone)]
 pub struct Nas {
     /// `option name`: how sessions and logs name it.
     pub name: String,
@@ -31,4 +32,17 @@ pub struct Nas {
     pub require_message_authenticator: bool,
     /// Its RFC 5176 port (3799 as a rule); 0: it takes no Disconnect/CoA.
     pub das_port: u16,
+}
+
+impl std::fmt::Debug for Nas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Nas")
+            .field("name", &self.name)
+            .field("address", &self.address)
+            .field("secret", &"(secret)")
+            .field("vendor", &self.vendor)
+            .field("require_message_authenticator", &self.require_message_authenticator)
+            .field("das_port", &self.das_port)
+            .finish()
+    }
 }

@@ -106,3 +106,19 @@ pub fn create_central_account(conn: &mut Connection, username: &str, password_ha
     log::info!("account {username} created from the central RADIUS server's Access-Accept ({} s)", grant.duration_secs);
     Ok(true)
 }
+
+impl Sessions {
+    /// The NAS login hook (for `nas_login`, before its transaction): a PAP password for a
+    /// username unknown here is asked upstream; CHAP cannot be (the central would need the
+    /// challenge answered with a password we do not have).
+    pub async fn central_fallback_nas(&self, login: &super::nas::NasLogin) {
+        let super::nas::PasswordCheck::Pap(password) = &login.password else { return };
+        if self.central.is_none() {
+            return;
+        }
+        let Ok(password) = std::str::from_utf8(password) else { return };
+        if let Err(e) = self.ask_central(&login.username, password, login.mac).await {
+            log::warn!("cannot ask the central RADIUS server about {}: {}", login.username, crate::error_chain(&e));
+        }
+    }
+}

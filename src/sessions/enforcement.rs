@@ -67,6 +67,10 @@ pub enum NasError {
     },
     #[error("NAS `{nas}` refused the request (Error-Cause {cause})")]
     Refused { nas: String, cause: u32 },
+    /// Its `das_port` is 0: nothing can be sent to it; it ends sessions at their
+    /// Session-Timeout only.
+    #[error("NAS `{nas}` takes no Disconnect/CoA requests (set `option das_port '3799'` in its `config nas` section and allow RADIUS incoming on the NAS, e.g. MikroTik `/radius incoming set accept=yes`)")]
+    NoDynamicAuthorization { nas: String },
 }
 
 /// Dynamic authorisation of NAS sessions (RFC 5176). Calls block (a UDP exchange with

@@ -14,9 +14,11 @@
 
 mod central;
 pub mod enforcement;
+pub mod nas;
 pub mod records;
 pub mod usage_task;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use enforcement::{Cut, Grant, NasControl, NasError, NasSession, Target};
@@ -25,6 +27,7 @@ pub use records::{Client, ClientStatus, Credential, LoginRecord, Selection};
 use crate::access::Refusal;
 use crate::clock::{Checkpoint, Clock, Timeline};
 use crate::firewall::{Authorised, Firewall, FirewallError, FirewallWorker, Revoked, UsageReading};
+use crate::http_client::share::{Share, ShareError, NAS_CALLS};
 use crate::ledger::{Ended, Ledger};
 use crate::netaddr::MacAddr;
 use crate::store::sessions::{EndMethod, EndReason};
@@ -83,6 +86,12 @@ pub struct Sessions {
     nas: Option<Arc<dyn NasControl>>,
     /// The central RADIUS server asked about unknown usernames (`sessions/central.rs`).
     central: Option<Arc<crate::radius::upstream::CentralAuth>>,
+    /// Woken when a NAS session ends: its Disconnect-Request is a queued job.
+    jobs: Option<crate::jobs::worker::Jobs>,
+    /// A NAS reported new totals since the last usage report to the outbox.
+    nas_usage_reported: Arc<AtomicBool>,
+    /// The blocking threads NAS exchanges may use (`http_client::share::NAS_CALLS`).
+    nas_calls: Share,
     /// Serialises enforcement changes so they apply in the order they were decided, and so
     /// an ending session's last kernel count, its database record and its removal happen
     /// with nothing in between. Async: it is held across the database call.
@@ -93,12 +102,25 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(store: Store, firewall: FirewallWorker, clock: Arc<dyn Clock>) -> Sessions {
-        Sessions { store, firewall, nas: None, central: None, lock: Arc::default(), clock, ledger: SharedLedger::default() }
+        Sessions {
+            store,
+            firewall,
+            nas: None,
+            central: None,
+            jobs: None,
+            nas_usage_reported: Arc::default(),
+            nas_calls: Share::new("NAS", NAS_CALLS),
+            lock: Arc::default(),
+            clock,
+            ledger: SharedLedger::default(),
+        }
     }
 
-    /// Sessions enforced by a NAS are ended and changed through `nas`.
-    pub fn with_nas(mut self, nas: Arc<dyn NasControl>) -> Sessions {
+    /// Sessions enforced by a NAS are ended and changed through `nas`; `jobs` runs their
+    /// Disconnect-Requests (queued with each end).
+    pub fn with_nas(mut self, nas: Arc<dyn NasControl>, jobs: crate::jobs::worker::Jobs) -> Sessions {
         self.nas = Some(nas);
+        self.jobs = Some(jobs);
         self
     }
 
@@ -106,6 +128,30 @@ impl Sessions {
     pub fn with_central(mut self, central: Arc<crate::radius::upstream::CentralAuth>) -> Sessions {
         self.central = Some(central);
         self
+    }
+
+    /// Runs `f` with the NASes' dynamic authorisation on the blocking threads kept for it
+    /// (`None`: no NAS is configured). For the disconnect job.
+    pub async fn nas_call<T, F>(&self, f: F) -> Option<Result<T, ShareError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn NasControl) -> T + Send + 'static,
+    {
+        let nas = self.nas.clone()?;
+        Some(self.nas_calls.call(None, move || f(nas.as_ref())).await)
+    }
+
+    /// Starts the job worker if a change queued work for it.
+    fn wake_jobs(&self, queued: bool) {
+        if let (true, Some(jobs)) = (queued, &self.jobs) {
+            jobs.notify();
+        }
+    }
+
+    /// Whether a NAS reported new totals since the last call (the usage checkpoint reports
+    /// them to the outbox).
+    pub fn take_nas_usage_reported(&self) -> bool {
+        self.nas_usage_reported.swap(false, Ordering::Relaxed)
     }
 
     pub fn store(&self) -> &Store {
@@ -216,45 +262,39 @@ impl Sessions {
         }
     }
 
-    /// Ends, starts or changes NAS sessions. A NAS that cannot be told is logged: the
-    /// database already holds the truth, and the NAS ends the session by itself at the
-    /// Session-Timeout it was given.
+    /// Tells NASes what changed. An ended NAS session's Disconnect-Request was queued as a
+    /// job in the transaction that ended it: the worker is woken. A running one whose limits
+    /// changed (a top-up) gets a CoA-Request, sent in the background so a silent NAS holds up
+    /// nothing; one that cannot be told is logged (its NAS still ends it at the
+    /// Session-Timeout it was given).
     async fn tell_nas(&self, grants: &[(NasSession, Grant)], cuts: &[(NasSession, Cut)], now: i64) {
-        if grants.is_empty() && cuts.is_empty() {
+        self.wake_jobs(!cuts.is_empty());
+        if grants.is_empty() {
             return;
         }
         let Some(nas) = self.nas.clone() else {
-            for (s, _) in cuts {
-                log::error!("session {} ended, but {}", s.acct_session_id, NasError::UnknownNas(s.nas.clone()));
-            }
             for (s, _) in grants {
                 log::error!("session {} changed, but {}", s.acct_session_id, NasError::UnknownNas(s.nas.clone()));
             }
             return;
         };
-        let work: Vec<(NasSession, Option<enforcement::NasLimits>)> = cuts
-            .iter()
-            .map(|(s, _)| (s.clone(), None))
-            .chain(grants.iter().map(|(s, g)| (s.clone(), Some(enforcement::nas_limits(g, now)))))
-            .collect();
-        let outcome = tokio::task::spawn_blocking(move || {
-            work.into_iter()
-                .map(|(s, limits)| {
-                    let result = match &limits {
-                        None => nas.disconnect(&s),
-                        Some(limits) => nas.change(&s, limits),
-                    };
-                    (s, limits.is_none(), result)
+        let work: Vec<(NasSession, enforcement::NasLimits)> =
+            grants.iter().map(|(s, g)| (s.clone(), enforcement::nas_limits(g, now))).collect();
+        let calls = self.nas_calls.clone();
+        tokio::spawn(async move {
+            let told = calls
+                .call(None, move || {
+                    for (s, limits) in work {
+                        if let Err(e) = nas.change(&s, &limits) {
+                            log::error!("cannot change session {} on its NAS: {}", s.acct_session_id, crate::error_chain(&e));
+                        }
+                    }
                 })
-                .collect::<Vec<_>>()
-        })
-        .await;
-        for (s, disconnect, result) in outcome.unwrap_or_default() {
-            if let Err(e) = result {
-                let what = if disconnect { "disconnect" } else { "change" };
-                log::error!("cannot {what} session {} on its NAS: {}", s.acct_session_id, crate::error_chain(&e));
+                .await;
+            if let Err(e) = told {
+                log::error!("cannot change sessions on their NAS: {e}");
             }
-        }
+        });
     }
 
     /// Reads the counters of local devices about to be revoked into the ledger, and records
@@ -380,6 +420,28 @@ impl Sessions {
             log::info!("{mac} disconnected by the operator ({method})");
         }
         Ok(cut.len())
+    }
+
+    /// Disables an account for the operator: it may not log in (portal or NAS) until enabled
+    /// again, and every device online on it ends now (NAS devices by a Disconnect-Request).
+    /// Returns how many sessions ended; `None`: no such account.
+    pub async fn disable_account(&self, username: String) -> Result<Option<usize>, SessionError> {
+        let Some(account_id) = self.account_id(username).await? else { return Ok(None) };
+        let cut = self.end(Selection::Disabled { account_id }, EndMethod::Cli, EndReason::Disabled).await?;
+        log::info!("account {account_id} disabled by the operator; {} devices cut off", cut.len());
+        Ok(Some(cut.len()))
+    }
+
+    /// Lifts an operator's suspension. `None`: no such account; `Some(false)`: it was not disabled.
+    pub async fn enable_account(&self, username: String) -> Result<Option<bool>, SessionError> {
+        let Some(account_id) = self.account_id(username).await? else { return Ok(None) };
+        let now = self.now();
+        let changed = self.store.call(move |conn| store::accounts::set_suspended(conn, account_id, false, now)).await?;
+        Ok(Some(changed))
+    }
+
+    async fn account_id(&self, username: String) -> Result<Option<i64>, SessionError> {
+        Ok(self.store.call(move |conn| Ok(store::accounts::find_account(conn, username.trim())?.map(|r| r.account.user_id))).await?)
     }
 
     /// The device's session and what is left of its account, with live usage.

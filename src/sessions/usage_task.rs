@@ -121,6 +121,7 @@ pub async fn save(sessions: &Sessions, timeline: &Arc<Timeline>, boot_id: &Arc<s
     let now = sessions.now();
     let checkpoint = timeline.checkpoint(boot_id);
     let boot_id = boot_id.clone();
+    let nas_reported = sessions.take_nas_usage_reported();
     let written = sessions
         .store
         .call(move |conn| {
@@ -130,6 +131,9 @@ pub async fn save(sessions: &Sessions, timeline: &Arc<Timeline>, boot_id: &Arc<s
             }
             let tx = conn.transaction()?;
             let written = store::usage::checkpoint(&tx, &rows, now)?;
+            if written.is_empty() && nas_reported {
+                store::usage::report(&tx, now)?;
+            }
             let trusted = store::timeline::trust(&tx, &boot_id, checkpoint.at)?.is_trusted();
             store::timeline::save_checkpoint(&tx, &checkpoint, trusted)?;
             tx.commit()?;

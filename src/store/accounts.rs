@@ -130,12 +130,12 @@ pub fn create_account(
 
 pub fn get_account(conn: &Connection, user_id: i64) -> Result<Option<AccountRecord>, StoreError> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM hotspot_users WHERE id = ?1");
-    Ok(conn.query_row(&sql, [user_id], account_from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([user_id], account_from_row).optional()?)
 }
 
 pub fn find_account(conn: &Connection, username: &str) -> Result<Option<AccountRecord>, StoreError> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM hotspot_users WHERE username = ?1");
-    Ok(conn.query_row(&sql, [username], account_from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([username], account_from_row).optional()?)
 }
 
 /// Starts an account's clock at its first login.
@@ -172,6 +172,18 @@ pub fn mark_exhausted(conn: &Connection, user_id: i64, now: i64) -> Result<(), S
         outbox::record(conn, &Event::AccountStatus { account_id: user_id, status: AccountStatus::Exhausted }, now)?;
     }
     Ok(())
+}
+
+/// Sets an account's status by the operator's hand: `Suspended` (disabled: it may not log
+/// in, and its sessions end) or `Active` again (lifting a suspension only). Returns whether
+/// it changed.
+pub fn set_suspended(conn: &Connection, user_id: i64, suspended: bool, now: i64) -> Result<bool, StoreError> {
+    let (to, from) = if suspended { (AccountStatus::Suspended, "status <> 'suspended'") } else { (AccountStatus::Active, "status = 'suspended'") };
+    let changed = conn.execute(&format!("UPDATE hotspot_users SET status = ?2, updated_at = ?3 WHERE id = ?1 AND {from}"), params![user_id, to, now])?;
+    if changed == 1 {
+        outbox::record(conn, &Event::AccountStatus { account_id: user_id, status: to }, now)?;
+    }
+    Ok(changed == 1)
 }
 
 /// Stores an account as `access::extend` left it after `payment_id`'s purchase, with a new
@@ -238,11 +250,34 @@ pub fn pending_password_hash(conn: &Connection, user_id: i64) -> Result<Option<S
 /// The reset password was used: it becomes the password, and the old one is retired.
 pub fn promote_pending_password(conn: &Connection, user_id: i64, now: i64) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE hotspot_users SET password_hash = pending_password_hash, pending_password_hash = NULL, updated_at = ?2
+        "UPDATE hotspot_users SET password_hash = pending_password_hash, pending_password_hash = NULL,
+             password_sealed = pending_password_sealed, pending_password_sealed = NULL, updated_at = ?2
          WHERE id = ?1 AND pending_password_hash IS NOT NULL",
         params![user_id, now],
     )?;
     Ok(())
+}
+
+/// Keeps a password recoverable for RADIUS CHAP, sealed with the process's key
+/// (`credentials::sealed`; nothing is stored without a key). `pending`: the reset password
+/// waiting for its first use.
+pub fn seal_password(conn: &Connection, user_id: i64, password: &str, pending: bool) -> Result<(), StoreError> {
+    let Some(sealed) = crate::credentials::sealed::seal(password) else { return Ok(()) };
+    let sql = if pending {
+        "UPDATE hotspot_users SET pending_password_sealed = ?2 WHERE id = ?1"
+    } else {
+        "UPDATE hotspot_users SET password_sealed = ?2 WHERE id = ?1"
+    };
+    conn.execute(sql, params![user_id, sealed])?;
+    Ok(())
+}
+
+/// The account's sealed password and sealed pending (reset) password, for CHAP.
+pub fn sealed_passwords(conn: &Connection, user_id: i64) -> Result<(Option<String>, Option<String>), StoreError> {
+    Ok(conn
+        .query_row("SELECT password_sealed, pending_password_sealed FROM hotspot_users WHERE id = ?1", [user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((None, None)))
 }
 
 /// Credentials waiting to be delivered by SMS (plaintext until sent or expired).

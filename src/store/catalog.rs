@@ -97,7 +97,7 @@ pub fn list_packages(conn: &Connection, only_active: bool) -> Result<Vec<Package
 
 pub fn get_package(conn: &Connection, id: i64) -> Result<Option<Package>, StoreError> {
     let sql = format!("SELECT {PACKAGE_COLUMNS} FROM packages WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], package_from_row).optional()?)
+    Ok(conn.prepare_cached(&sql)?.query_row([id], package_from_row).optional()?)
 }
 
 /// Creates `count` unused vouchers for a package and returns their codes.

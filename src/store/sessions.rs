@@ -35,6 +35,12 @@ word_enum! {
         Job = "job",
         /// The account's data cap was reached (the kernel stopped its traffic at the byte).
         Quota = "quota",
+        /// A NAS session we ended: its NAS was sent a RADIUS Disconnect-Request (the audit
+        /// row's `nas_result` says how it answered).
+        RadiusDisconnect = "radius_disconnect",
+        /// The NAS reported the session ended (Accounting Stop, or Accounting-On/-Off when it
+        /// restarted).
+        Nas = "nas",
     }
 }
 sql_word!(EndMethod);
@@ -54,9 +60,34 @@ word_enum! {
         Replaced = "replaced",
         /// The firewall refused the login's change.
         FirewallError = "firewall_error",
+        /// The operator disabled the account.
+        Disabled = "disabled",
+        /// The NAS ended it for idleness (Acct-Terminate-Cause Idle-Timeout).
+        Idle = "idle",
+        /// The NAS restarted (Accounting-On / -Off): all its sessions are gone.
+        NasReboot = "nas_reboot",
+        /// The NAS ended it for another reason (lost carrier, port error, …).
+        NasEnded = "nas_ended",
     }
 }
 sql_word!(EndReason);
+
+word_enum! {
+    /// How a NAS answered the Disconnect-Request of a session we ended
+    /// (`session_disconnections.nas_result`).
+    pub enum NasResult {
+        /// Queued, not answered yet.
+        Pending = "pending",
+        Acked = "acked",
+        /// Disconnect-NAK, with its Error-Cause in `nas_error_cause`.
+        Refused = "refused",
+        /// No answer after retransmissions (retried by the job with backoff).
+        NoAnswer = "no_answer",
+        /// Never sent: the NAS is no longer configured, or takes no Disconnect (`das_port 0`).
+        NotSent = "not_sent",
+    }
+}
+sql_word!(NasResult);
 
 word_enum! {
     /// How a login attempt went (`auth_log.outcome`).
@@ -120,7 +151,8 @@ pub struct SessionRecord {
     pub mac: String,
     pub ip: String,
     pub enforcer: Enforcer,
-    /// The id a NAS knows the session by (RADIUS Acct-Session-Id).
+    /// The id the session's enforcer knows it by (RADIUS Acct-Session-Id): the NAS's own for
+    /// a NAS session once it reported one, else ours.
     pub acct_session_id: String,
     pub started_at: i64,
     pub expires_at: i64,
@@ -129,7 +161,7 @@ pub struct SessionRecord {
 }
 
 /// Byte totals come from the last usage checkpoint while a session is active.
-const SESSION_SELECT: &str = "SELECT s.id, s.user_id, u.username, s.mac, s.ip, s.nas, coalesce(s.acct_session_id, ''),
+const SESSION_SELECT: &str = "SELECT s.id, s.user_id, u.username, s.mac, s.ip, s.nas, coalesce(s.nas_session_id, s.acct_session_id, ''),
             s.started_at, s.expires_at, coalesce(su.bytes_in, s.bytes_in), coalesce(su.bytes_out, s.bytes_out)
      FROM sessions s JOIN hotspot_users u ON u.id = s.user_id
      LEFT JOIN session_usage su ON su.session_id = s.id";
@@ -244,6 +276,15 @@ pub fn end_session(conn: &Connection, session: &SessionRecord, method: EndMethod
         )?;
     }
     Ok(changed == 1)
+}
+
+/// Records how a NAS answered the Disconnect-Request of an ended session.
+pub fn set_nas_result(conn: &Connection, session_id: i64, result: NasResult, error_cause: Option<u32>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE session_disconnections SET nas_result = ?2, nas_error_cause = ?3 WHERE session_id = ?1",
+        params![session_id, result, error_cause],
+    )?;
+    Ok(())
 }
 
 /// One login attempt for `auth_log`.

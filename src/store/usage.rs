@@ -14,10 +14,11 @@ use super::{settings, StoreError};
 use crate::firewall::Traffic;
 use crate::ledger::{ActiveSession, Checkpointed, Ended};
 
-/// Every active session with its device address (read each poll; reads cost no flash). A
-/// row whose address is garbage is left out.
+/// Every active session our firewall counts, with its device address (read each poll; reads
+/// cost no flash). A row whose address is garbage is left out, and so are NAS sessions (their
+/// NAS counts them: `report_nas`).
 pub fn active_sessions(conn: &Connection) -> Result<Vec<ActiveSession>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT id, user_id, ip FROM sessions WHERE status = 'active'")?;
+    let mut stmt = conn.prepare_cached("SELECT id, user_id, ip FROM sessions WHERE status = 'active' AND nas = 'local'")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
     let mut active = Vec::new();
     for row in rows {
@@ -29,12 +30,12 @@ pub fn active_sessions(conn: &Connection) -> Result<Vec<ActiveSession>, StoreErr
     Ok(active)
 }
 
-/// The checkpointed totals of active sessions, as (session, account, totals), to resume
-/// counting after a restart.
+/// The checkpointed totals of active sessions our firewall counts, as (session, account,
+/// totals), to resume counting after a restart.
 pub fn checkpointed(conn: &Connection) -> Result<Vec<(i64, i64, Traffic)>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT u.session_id, u.user_id, u.bytes_in, u.bytes_out FROM session_usage u
-         JOIN sessions s ON s.id = u.session_id WHERE s.status = 'active'",
+         JOIN sessions s ON s.id = u.session_id WHERE s.status = 'active' AND s.nas = 'local'",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((r.get(0)?, r.get(1)?, Traffic { up: r.get::<_, i64>(2)?.max(0) as u64, down: r.get::<_, i64>(3)?.max(0) as u64 }))
@@ -80,11 +81,39 @@ pub fn checkpoint(conn: &Connection, rows: &[Checkpointed], now: i64) -> Result<
         written.push(*row);
     }
     if !written.is_empty() {
-        let mut stmt = conn.prepare_cached("SELECT session_id, bytes_in, bytes_out FROM session_usage ORDER BY session_id")?;
-        let sessions = stmt.query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?.collect::<Result<_, _>>()?;
-        outbox::record(conn, &Event::Usage { at: now, sessions }, now)?;
+        report(conn, now)?;
     }
     Ok(written)
+}
+
+/// Reports every active session's totals to the outbox (one coalesced row).
+pub fn report(conn: &Connection, now: i64) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT session_id, bytes_in, bytes_out FROM session_usage ORDER BY session_id")?;
+    let sessions = stmt.query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?.collect::<Result<_, _>>()?;
+    outbox::record(conn, &Event::Usage { at: now, sessions }, now)
+}
+
+/// Records the cumulative totals a NAS reported for an active session of its own (RADIUS
+/// accounting): they replace what was recorded, never add to it, and never go down (a
+/// retransmitted or reordered report changes nothing). Returns whether they grew. The outbox
+/// hears of them with the next `report`.
+pub fn report_nas(conn: &Connection, session_id: i64, user_id: i64, total: Traffic, now: i64) -> Result<bool, StoreError> {
+    let before = conn
+        .prepare_cached("SELECT bytes_in, bytes_out FROM session_usage WHERE session_id = ?1")?
+        .query_row([session_id], |r| Ok(Traffic { up: r.get::<_, i64>(0)?.max(0) as u64, down: r.get::<_, i64>(1)?.max(0) as u64 }))
+        .optional()?;
+    let delta = total.since(before.unwrap_or_default());
+    if before.is_some() && delta.total() == 0 {
+        return Ok(false);
+    }
+    let total = total.max(before.unwrap_or_default());
+    conn.prepare_cached(
+        "INSERT INTO session_usage (session_id, user_id, bytes_in, bytes_out) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (session_id) DO UPDATE SET bytes_in = excluded.bytes_in, bytes_out = excluded.bytes_out",
+    )?
+    .execute(params![session_id, user_id, db(total.up), db(total.down)])?;
+    log_delta(conn, session_id, delta, now)?;
+    Ok(delta.total() > 0)
 }
 
 /// Records the totals of a session that has just ended (in the transaction that ended it):

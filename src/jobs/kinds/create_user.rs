@@ -102,6 +102,7 @@ fn account_for(conn: &mut Connection, payment_id: i64, now: i64) -> Result<Paid,
                 }
                 None => accounts::create_account(&tx, &username, Some(&hash), Some(&payment.phone), &package, AccountSource::Payment, now)?,
             };
+            accounts::seal_password(&tx, user_id, &password, false)?;
             let credential_id =
                 accounts::add_credential(&tx, user_id, &username, &password, Some(&payment.phone), Some(payment_id), now)?;
             payments::set_user(&tx, payment_id, user_id)?;

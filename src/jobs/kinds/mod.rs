@@ -4,8 +4,10 @@
 
 mod create_user;
 mod disconnect;
+mod nas_disconnect;
 mod send_sms;
 
 pub use create_user::CreateHotspotUser;
 pub use disconnect::DisconnectHotspotUser;
+pub use nas_disconnect::DisconnectNasSession;
 pub use send_sms::SendCredentialsSms;

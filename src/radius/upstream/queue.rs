@@ -35,7 +35,8 @@ pub const INTERIM: u32 = 3;
 /// Acct-Terminate-Cause for each way a session ends (RFC 2866 §5.10). `Quota` has no cause
 /// of its own in the RFC: NAS-Request (10, "the NAS ended the session for a non-error reason
 /// not otherwise listed") is what it is; `Replaced` (the device or its address began another
-/// session) is Port-Preempted (13, "ended to allocate the line to another use").
+/// session) is Port-Preempted (13, "ended to allocate the line to another use"); a NAS
+/// session the NAS ended for a cause we keep no word for is Lost-Carrier (2).
 pub fn terminate_cause(reason: EndReason) -> u32 {
     match reason {
         EndReason::Logout => 1,        // User-Request
@@ -44,6 +45,10 @@ pub fn terminate_cause(reason: EndReason) -> u32 {
         EndReason::Admin => 6,         // Admin-Reset
         EndReason::Replaced => 13,     // Port-Preempted
         EndReason::FirewallError => 9, // NAS-Error
+        EndReason::Disabled => 6,      // Admin-Reset
+        EndReason::Idle => 4,          // Idle-Timeout
+        EndReason::NasReboot => 11,    // NAS-Reboot
+        EndReason::NasEnded => 2,      // Lost-Carrier (the NAS's other causes, the usual one)
     }
 }
 

@@ -4,10 +4,11 @@
 
 use rusqlite::Connection;
 
-use super::{cuts, Cut, Live};
+use super::{cuts, target_of, Cut, Live, Target};
+use crate::jobs::{queue, DisconnectNasSession};
 use crate::netaddr::MacAddr;
 use crate::store::outbox::{self, Event};
-use crate::store::sessions::{self as rows, EndMethod, EndReason, SessionRecord};
+use crate::store::sessions::{self as rows, EndMethod, EndReason, NasResult, SessionRecord};
 use crate::store::{accounts, usage, StoreError};
 
 /// Which sessions a change ends.
@@ -21,6 +22,8 @@ pub enum Selection {
     Due,
     /// Every session of an account whose data cap the kernel reached; it is marked used up.
     Exhausted { account_id: i64 },
+    /// Every session of an account the operator disables; it is marked suspended.
+    Disabled { account_id: i64 },
 }
 
 impl Selection {
@@ -29,7 +32,7 @@ impl Selection {
             Selection::Device(mac) => rows::active_for_mac(conn, &mac.to_string()),
             Selection::Session(id) => rows::active_by_id(conn, id),
             Selection::Due => rows::due_to_expire(conn, now),
-            Selection::Exhausted { account_id } => rows::active_for_user(conn, account_id),
+            Selection::Exhausted { account_id } | Selection::Disabled { account_id } => rows::active_for_user(conn, account_id),
         }
     }
 }
@@ -65,6 +68,9 @@ pub fn end_sessions(
             accounts::expire_accounts(&tx, now)?;
         }
         Selection::Exhausted { account_id } => accounts::mark_exhausted(&tx, account_id, now)?,
+        Selection::Disabled { account_id } => {
+            accounts::set_suspended(&tx, account_id, true, now)?;
+        }
         Selection::Device(_) | Selection::Session(_) => {}
     }
     let cut = cuts(&tx, &gone)?;
@@ -73,7 +79,9 @@ pub fn end_sessions(
 }
 
 /// Ends one active session inside the caller's transaction, with its final totals, its
-/// audit row and its outbox event. `false` if it had ended already.
+/// audit row and its outbox event. `false` if it had ended already. A NAS session that we
+/// end (anything but its NAS reporting the end) is recorded as a RADIUS disconnect, and the
+/// Disconnect-Request to its NAS is queued in the same transaction.
 pub(super) fn end_one(
     conn: &Connection,
     session: &SessionRecord,
@@ -82,8 +90,17 @@ pub(super) fn end_one(
     now: i64,
     live: &dyn Live,
 ) -> Result<bool, StoreError> {
+    let nas = match target_of(session) {
+        Some(Target::Nas(nas)) if method != EndMethod::Nas => Some(nas),
+        _ => None,
+    };
+    let method = if nas.is_some() { EndMethod::RadiusDisconnect } else { method };
     if !rows::end_session(conn, session, method, reason, now)? {
         return Ok(false);
+    }
+    if let Some(nas) = nas {
+        rows::set_nas_result(conn, session.id, NasResult::Pending, None)?;
+        queue::enqueue(conn, DisconnectNasSession::of(&nas, session.id), now)?;
     }
     let counted = live.totals(session.id).unwrap_or_default();
     let total = usage::close(conn, session.id, session.user_id, counted, now)?;

@@ -7,6 +7,7 @@
 //! their final totals; `status.rs`: what a device or the rebuilt firewall needs to know.
 
 mod end;
+pub mod nas;
 mod status;
 
 pub use end::{end_sessions, Selection};
@@ -143,7 +144,7 @@ pub fn log_attempt(
 }
 
 /// Finds the account a credential names, creating it on a voucher's first use.
-fn resolve_account(conn: &Connection, credential: &Credential, mac: MacAddr, now: i64) -> Result<Result<AccountRecord, Refusal>, StoreError> {
+pub(super) fn resolve_account(conn: &Connection, credential: &Credential, mac: MacAddr, now: i64) -> Result<Result<AccountRecord, Refusal>, StoreError> {
     match credential {
         Credential::Paid { user_id } => Ok(accounts::get_account(conn, *user_id)?.ok_or(Refusal::WrongCredentials)),
         Credential::Password { username, password } => {
@@ -284,7 +285,7 @@ fn login_in(
 }
 
 /// Where a stored session is enforced (`None` for a local session whose row holds garbage).
-fn target_of(session: &SessionRecord) -> Option<Target> {
+pub(super) fn target_of(session: &SessionRecord) -> Option<Target> {
     match &session.enforcer {
         Enforcer::Local => Some(Target::Local(device_of(session)?)),
         Enforcer::Nas(nas) => Some(Target::Nas(super::enforcement::NasSession {
@@ -313,7 +314,7 @@ fn rate_of(record: &AccountRecord) -> Rate {
     Rate { down_kbps: kbps(record.down_kbps), up_kbps: kbps(record.up_kbps) }
 }
 
-fn grant_for(target: Target, session_id: i64, expires_at: i64, recorded: Traffic, record: &AccountRecord) -> Grant {
+pub(super) fn grant_for(target: Target, session_id: i64, expires_at: i64, recorded: Traffic, record: &AccountRecord) -> Grant {
     Grant {
         target,
         session_id,
@@ -335,7 +336,7 @@ fn traffic_of(session: &SessionRecord) -> Traffic {
 /// The enforcement changes for sessions that just ended (or moved to another address),
 /// called after every change of the transaction: an account none of whose devices stays in
 /// our firewall loses its shared kernel quota, once (a NAS keeps its own count).
-fn cuts(conn: &Connection, gone: &[SessionRecord]) -> Result<Vec<Cut>, StoreError> {
+pub(super) fn cuts(conn: &Connection, gone: &[SessionRecord]) -> Result<Vec<Cut>, StoreError> {
     let local = |s: &SessionRecord| s.enforcer == Enforcer::Local;
     let mut out = Vec::with_capacity(gone.len());
     for (i, session) in gone.iter().enumerate() {

@@ -4,6 +4,9 @@
 //! normalising what a user typed are pure. Account passwords are stored as salted
 //! HMAC-SHA256 (`v1$SALT$MAC`, hex): they are short-lived, randomly generated hotspot
 //! passwords, and logins are rate-limited, so a slow KDF would only cost router CPU.
+//! `sealed` keeps them recoverable too, for RADIUS CHAP.
+
+pub mod sealed;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -87,11 +90,11 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     mac_of(&salt, password).verify_slice(&digest).is_ok()
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
