@@ -113,7 +113,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let timeline = Arc::new(Timeline::new());
     resume_timeline(&mut conn, &timeline, &boot_id)?;
     let upstream = config.radius_upstream.clone();
-    let interim = upstream.as_ref().filter(|u| u.accounting).map(|_| radius::upstream::INTERIM_SECS);
+    let interim_secs = config.radius.as_ref().map_or(radius::upstream::INTERIM_SECS, |r| r.interim_interval);
+    let interim = upstream.as_ref().filter(|u| u.accounting).map(|_| interim_secs);
     radius::upstream::queue::configure(&conn, interim)?;
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
     let clock: Arc<dyn Clock> = timeline.clone();

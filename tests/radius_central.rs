@@ -576,8 +576,20 @@ fn nas_sessions_reach_radacct() {
         authenticator: [n; 16],
     };
     records::nas::accounting(&mut conn, &[report(AcctStatus::Start, 0, 0, None, 1)], t, &()).unwrap();
-    records::nas::accounting(&mut conn, &[report(AcctStatus::Stop, (3 << 32) + 5, 9_000, Some(1), 2)], t + 600, &()).unwrap();
+    // The NAS's Interim-Update, then the usage report after the interval: an Interim-Update
+    // goes upstream with the totals so far.
+    records::nas::accounting(&mut conn, &[report(AcctStatus::Interim, 1_000, 2_000, None, 3)], t + 290, &()).unwrap();
+    store::usage::report(&conn, t + 300).unwrap();
     central.start();
+    forward_all(&central, conn);
+    let interim: (i64, i64) =
+        central.db().query_row("SELECT acctinputoctets, acctoutputoctets FROM radacct", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(interim, (1_000, 2_000));
+    assert!(central.received().iter().any(|a| a["Acct-Status-Type"] == 3 && a["Acct-Input-Octets"] == 1_000 && a["Acct-Session-Time"] == 300));
+    // (The forwarder's stop sent Accounting-Off, which FreeRADIUS takes as "every session of
+    // this NAS ended": the row is closed until the real Stop below sets its end.)
+    let mut conn = store::open(&central.dir.join("hotspotd").join("hotspotd.db")).unwrap();
+    records::nas::accounting(&mut conn, &[report(AcctStatus::Stop, (3 << 32) + 5, 9_000, Some(1), 2)], t + 600, &()).unwrap();
     forward_all(&central, conn);
     let row: (String, String, i64, i64, String, String) = central
         .db()

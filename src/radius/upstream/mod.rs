@@ -18,6 +18,6 @@ pub mod queue;
 
 pub use fallback::{CentralAuth, FallbackError, Verdict};
 
-/// Interim-Update interval for the central server's accounting, in seconds (the `radius`
-/// section's `interim_interval` default).
+/// Interim-Update interval for the central server's accounting, in seconds, when there is
+/// no `config radius` section (else its `interim_interval`, the one NAS devices get too).
 pub const INTERIM_SECS: u32 = 300;
