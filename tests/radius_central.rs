@@ -278,7 +278,8 @@ fn a_portal_session_reaches_radacct_with_start_and_stop() {
     let received = central.received();
     assert_eq!(received[0]["Acct-Status-Type"], 7, "Accounting-On first: {received:?}");
     assert_eq!(received[1]["NAS-Identifier"], "shop-1");
-    assert!(received[1]["Message-Authenticator"].is_string() || received[1].get("Message-Authenticator").is_none());
+    // Every packet carries a Message-Authenticator (packets.rs tests): FreeRADIUS drops one
+    // whose Message-Authenticator is wrong, so these answers vouch for ours.
     let status = hotspot.status_json();
     let upstream = &status["radius_upstream"];
     assert_eq!(upstream["backlog"], 0, "{status}");
