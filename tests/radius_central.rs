@@ -509,6 +509,18 @@ fn a_user_only_in_radcheck_logs_in_and_keeps_working_without_the_central() {
     let class: Option<String> = central.db().query_row("SELECT class FROM radacct LIMIT 1", [], |r| r.get(0)).ok();
     eprintln!("radacct class column: {class:?}");
     assert!(central.received().iter().any(|a| a["User-Name"] == "wanjiru" && a["Class"].as_str().is_some_and(|c| c.contains("706c616e2d37"))));
+    // The operator changes the password centrally: the new one works here (asked again), and
+    // the router keeps it for the next time the central is away.
+    central.db().execute("UPDATE radcheck SET value = 'pass-5678' WHERE username = 'wanjiru'", []).unwrap();
+    assert_eq!(hotspot.password_login(2, "wanjiru", "pass-5678").status, 200);
+    // A central account whose time ran out is renewed by the central's next Accept.
+    central.user("short", "pw-short", &[("Session-Timeout", "3")]);
+    assert_eq!(hotspot.password_login(5, "short", "pw-short").status, 200);
+    wait_for(Duration::from_secs(15), "the 3-second account expires", || !hotspot.cli(&["clients"]).contains("short"));
+    central.db().execute("UPDATE radreply SET value = '600' WHERE username = 'short'", []).unwrap();
+    let again = hotspot.password_login(5, "short", "pw-short");
+    assert_eq!(again.status, 200, "renewed by the central: {again:?}");
+    assert_eq!(again.json()["seconds_remaining"], 600, "the renewed account's time: {again:?}");
 }
 
 #[test]

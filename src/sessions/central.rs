@@ -3,12 +3,16 @@
 //! Access-Accept the router creates a local account from the reply (source `central`:
 //! Session-Timeout → time, any dialect's quota → data limit, rates → speeds, Class kept for
 //! the accounting), so the person logs in now and keeps working while the uplink is down.
-//! A name the router knows is never sent upstream.
+//! A name the router created itself is never sent upstream. An account the central created
+//! is asked about again only when the router would refuse it (another password, its time or
+//! data used up: the operator may have renewed it centrally); an Accept then renews it here.
+//! One the operator suspended here stays suspended.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::records::Credential;
 use super::{SessionError, Sessions};
+use crate::access::{Account, AccountStatus};
 use crate::credentials;
 use crate::netaddr::MacAddr;
 use crate::radius::upstream::packets::CentralGrant;
@@ -21,17 +25,20 @@ use crate::store::{catalog, StoreError};
 const CENTRAL_PACKAGE: &str = "Central RADIUS account";
 
 impl Sessions {
-    /// Asks the central server about `username` if the router does not know it (nothing
+    /// Asks the central server about `username` if the router does not know it, or if it is
+    /// an account from the central the router would refuse (see the module comment; nothing
     /// happens when authentication upstream is off). `Ok(true)`: the central accepted it and
-    /// a local account now exists; `Ok(false)`: known here already, refused, or no answer.
+    /// the local account now exists (or was renewed); `Ok(false)`: nothing to ask, refused,
+    /// or no answer.
     pub async fn ask_central(&self, username: &str, password: &str, mac: Option<MacAddr>) -> Result<bool, SessionError> {
         let Some(central) = self.central.clone() else { return Ok(false) };
         let name = username.trim().to_owned();
         if name.is_empty() || password.is_empty() || name.len() > 253 {
             return Ok(false);
         }
-        let lookup = name.clone();
-        if self.store.call(move |conn| Ok(accounts::find_account(conn, &lookup)?.is_some())).await? {
+        let (lookup, typed, now) = (name.clone(), password.to_owned(), self.now());
+        let known = self.store.call(move |conn| known(conn, &lookup, &typed, now)).await?;
+        if matches!(known, Known::Local | Known::CentralUsable) {
             return Ok(false);
         }
         let grant = match central.check(&name, password, mac).await {
@@ -50,8 +57,12 @@ impl Sessions {
         };
         let hash = credentials::hash_password(password).map_err(StoreError::Random)?;
         let now = self.now();
-        let created = self.store.call(move |conn| create_central_account(conn, &name, &hash, &grant, now)).await?;
-        Ok(created)
+        let done = match known {
+            Known::CentralRenew { user_id } => self.store.call(move |conn| renew_central_account(conn, user_id, &hash, &grant, now)).await?,
+            Known::CentralPassword { user_id } => self.store.call(move |conn| new_central_password(conn, user_id, &hash, &grant, now)).await?,
+            _ => self.store.call(move |conn| create_central_account(conn, &name, &hash, &grant, now)).await?,
+        };
+        Ok(done)
     }
 
     /// The login hook: a password credential whose username is unknown here is asked upstream.
@@ -69,6 +80,87 @@ impl Sessions {
         let now = self.now();
         let _ = self.store.call(move |conn| queue::note_answer(conn, now)).await;
     }
+}
+
+/// What the router knows of a username, for the fallback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    Unknown,
+    /// Created here (voucher, payment, operator): never asked upstream.
+    Local,
+    /// From the central, and the router would let it in: no need to ask.
+    CentralUsable,
+    /// From the central, usable, but the password typed is not the one kept here.
+    CentralPassword { user_id: i64 },
+    /// From the central, with its time or data used up: the central may have renewed it.
+    CentralRenew { user_id: i64 },
+}
+
+fn known(conn: &Connection, username: &str, password: &str, now: i64) -> Result<Known, StoreError> {
+    let Some(record) = accounts::find_account(conn, username)? else { return Ok(Known::Unknown) };
+    let user_id = record.account.user_id;
+    let central: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM radius_central_accounts WHERE user_id = ?1)", [user_id], |r| r.get(0))?;
+    if !central {
+        return Ok(Known::Local);
+    }
+    let a = &record.account;
+    let time_left = a.expires_at.is_none_or(|at| at > now);
+    let data_left = a.data_limit_bytes.is_none_or(|limit| a.data_used_bytes < limit);
+    Ok(match a.status {
+        AccountStatus::Suspended => Known::Local,
+        AccountStatus::Active if time_left && data_left => {
+            if record.password_hash.as_deref().is_some_and(|h| credentials::verify_password(password, h)) {
+                Known::CentralUsable
+            } else {
+                Known::CentralPassword { user_id }
+            }
+        }
+        _ => Known::CentralRenew { user_id },
+    })
+}
+
+/// The central accepted a used-up account again: it starts afresh with what the Accept
+/// grants (its clock starts at this login), through the accounts' own extension writer.
+pub fn renew_central_account(conn: &mut Connection, user_id: i64, password_hash: &str, grant: &CentralGrant, now: i64) -> Result<bool, StoreError> {
+    let tx = conn.transaction()?;
+    let Some(record) = accounts::get_account(&tx, user_id)? else { return Ok(false) };
+    let account = Account {
+        user_id,
+        status: AccountStatus::Active,
+        duration_secs: grant.duration_secs,
+        starts_at: None,
+        expires_at: None,
+        data_limit_bytes: grant.data_limit_bytes,
+        data_used_bytes: 0,
+        max_devices: record.account.max_devices,
+    };
+    accounts::save_extension(&tx, &account, record.package_id, None, password_hash, now)?;
+    tx.execute("UPDATE hotspot_users SET down_kbps = ?2, up_kbps = ?3 WHERE id = ?1", params![user_id, grant.down_kbps, grant.up_kbps])?;
+    keep_class(&tx, user_id, grant, now)?;
+    tx.commit()?;
+    log::info!("account {} renewed from the central RADIUS server's Access-Accept ({} s)", record.username, grant.duration_secs);
+    Ok(true)
+}
+
+/// The central accepted another password for an account still running here: it is the
+/// password from now on (time and data stay as they run here).
+pub fn new_central_password(conn: &mut Connection, user_id: i64, password_hash: &str, grant: &CentralGrant, now: i64) -> Result<bool, StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute(
+        "UPDATE hotspot_users SET password_hash = ?2, pending_password_hash = NULL, updated_at = ?3 WHERE id = ?1",
+        params![user_id, password_hash, now],
+    )?;
+    keep_class(&tx, user_id, grant, now)?;
+    tx.commit()?;
+    Ok(true)
+}
+
+fn keep_class(conn: &Connection, user_id: i64, grant: &CentralGrant, now: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO radius_central_accounts (user_id, class, checked_at) VALUES (?1, ?2, ?3)",
+        params![user_id, grant.class, now],
+    )?;
+    queue::note_answer(conn, now)
 }
 
 /// Creates the local account the central server vouched for, in one transaction. `false`
@@ -97,11 +189,7 @@ pub fn create_central_account(conn: &mut Connection, username: &str, password_ha
         "UPDATE hotspot_users SET duration_secs = ?2, data_limit_bytes = ?3, down_kbps = ?4, up_kbps = ?5 WHERE id = ?1",
         params![user_id, grant.duration_secs, grant.data_limit_bytes, grant.down_kbps, grant.up_kbps],
     )?;
-    tx.execute(
-        "INSERT OR REPLACE INTO radius_central_accounts (user_id, class, checked_at) VALUES (?1, ?2, ?3)",
-        params![user_id, grant.class, now],
-    )?;
-    queue::note_answer(&tx, now)?;
+    keep_class(&tx, user_id, grant, now)?;
     tx.commit()?;
     log::info!("account {username} created from the central RADIUS server's Access-Accept ({} s)", grant.duration_secs);
     Ok(true)
