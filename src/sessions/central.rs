@@ -210,3 +210,43 @@ impl Sessions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn grant(duration_secs: i64) -> CentralGrant {
+        CentralGrant { duration_secs, data_limit_bytes: Some(1 << 30), down_kbps: Some(2048), up_kbps: None, class: Some(b"plan-7".to_vec()) }
+    }
+
+    #[test]
+    fn an_accept_creates_a_central_account_and_a_used_up_one_is_renewed() {
+        let dir = std::env::temp_dir().join(format!("hotspotd-central-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut conn = crate::store::open(&dir.join("h.db")).unwrap();
+        assert_eq!(known(&conn, "amina", "pw", NOW).unwrap(), Known::Unknown);
+        let hash = credentials::hash_password("pw").unwrap();
+        assert!(create_central_account(&mut conn, "amina", &hash, &grant(7200), NOW).unwrap());
+        assert!(!create_central_account(&mut conn, "amina", &hash, &grant(7200), NOW).unwrap(), "a name taken meanwhile");
+        let record = accounts::find_account(&conn, "amina").unwrap().unwrap();
+        let a = &record.account;
+        assert_eq!((a.duration_secs, a.data_limit_bytes, record.down_kbps, a.starts_at), (7200, Some(1 << 30), Some(2048), None));
+        let source: String = conn.query_row("SELECT source FROM hotspot_users WHERE id = ?1", [a.user_id], |r| r.get(0)).unwrap();
+        assert_eq!(source, "central");
+        assert_eq!(known(&conn, "amina", "pw", NOW).unwrap(), Known::CentralUsable);
+        assert_eq!(known(&conn, "amina", "other", NOW).unwrap(), Known::CentralPassword { user_id: a.user_id });
+        // Its time runs out: the next login asks the central, whose Accept starts it afresh.
+        accounts::start_clock(&conn, a.user_id, NOW, NOW + 7200).unwrap();
+        accounts::expire_accounts(&conn, NOW + 7200).unwrap();
+        assert_eq!(known(&conn, "amina", "pw", NOW + 7300).unwrap(), Known::CentralRenew { user_id: a.user_id });
+        assert!(renew_central_account(&mut conn, a.user_id, &hash, &grant(600), NOW + 7300).unwrap());
+        let renewed = accounts::find_account(&conn, "amina").unwrap().unwrap().account;
+        assert_eq!((renewed.status, renewed.duration_secs, renewed.expires_at), (AccountStatus::Active, 600, None));
+        // Suspended by the operator here: the central is not asked.
+        conn.execute("UPDATE hotspot_users SET status = 'suspended' WHERE id = ?1", [a.user_id]).unwrap();
+        assert_eq!(known(&conn, "amina", "pw", NOW + 7400).unwrap(), Known::Local);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -171,7 +171,13 @@ pub fn on_event(conn: &Connection, event: &Event, now: i64) -> Result<(), StoreE
     if !relevant {
         return Ok(());
     }
-    let Some(interval) = interim_secs(conn)? else { return Ok(()) };
+    let Some(interval) = interim_secs(conn)? else {
+        if let Event::SessionEnded { session_id, .. } = event {
+            // Accounting was turned off mid-session: its interim bookkeeping goes with it.
+            conn.prepare_cached("DELETE FROM radius_acct_interims WHERE session_id = ?1")?.execute([session_id])?;
+        }
+        return Ok(());
+    };
     match event {
         Event::SessionStarted { session_id, .. } => {
             let Some(facts) = session_facts(conn, *session_id)? else { return Ok(()) };
