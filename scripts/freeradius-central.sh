@@ -46,11 +46,15 @@ FREERADIUS=$(command -v freeradius || echo /usr/sbin/freeradius)
 die() { echo "freeradius-central: $*" >&2; exit 1; }
 usage() { sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
+alive() { # PID → true while it runs (a zombie its parent has not reaped yet counts as ended)
+  kill -0 "$1" 2>/dev/null && [[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]]
+}
+
 running() { # DIR → true when DIR/pid names a live freeradius
   local pid
   [[ -s "$1/pid" ]] || return 1
   pid=$(<"$1/pid")
-  kill -0 "$pid" 2>/dev/null && grep -q freeradius "/proc/$pid/cmdline" 2>/dev/null
+  alive "$pid" && grep -q freeradius "/proc/$pid/cmdline" 2>/dev/null
 }
 
 write_config() {
@@ -287,7 +291,7 @@ start() {
   pid=$!
   echo "$pid" >"$dir/pid"
   for ((i = 0; i < 100; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       tail -n 30 "$dir/radius.log" "$dir/stdout.log" >&2 2>/dev/null || true
       rm -f "$dir/pid"
       die "freeradius exited while starting"
@@ -311,12 +315,12 @@ stop() {
   if running "$dir"; then
     kill "$pid"
     for ((i = 0; i < 50; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive "$pid" || break
       sleep 0.1
     done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+    alive "$pid" && kill -9 "$pid" 2>/dev/null
     for ((i = 0; i < 20; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive "$pid" || break
       sleep 0.1
     done
   fi
