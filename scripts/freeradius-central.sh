@@ -33,6 +33,7 @@
 #   FR_SQL_OPEN_QUERY     run on each new sqlite connection (e.g. "PRAGMA synchronous=NORMAL")
 #   FR_SQL_WAL=1          put radius.db in WAL mode when creating it
 #   FR_POSTAUTH_SQL=0     no radpostauth row per authentication
+#   FR_SQL_READ_GROUPS=no  skip the radusergroup lookup (radreply with Fall-Through = yes still reads it)
 #   FR_ACCT_LOG=0         no DIR/accounting.jsonl
 #   FR_REQUIRE_MESSAGE_AUTHENTICATOR=yes   drop Access-Requests without one (3.2.5+ behaviour)
 #   FR_REJECT_DELAY       seconds before an Access-Reject (stock 1; default here 0, tests are faster)
@@ -169,6 +170,7 @@ modules {
 		groupreply_table = "radgroupreply"
 		usergroup_table = "radusergroup"
 		delete_stale_sessions = yes
+		read_groups = ${FR_SQL_READ_GROUPS:-yes}
 $( [[ -n "${FR_SQL_OPEN_QUERY:-}" ]] && printf '\t\topen_query = "%s"\n' "$FR_SQL_OPEN_QUERY" )
 		pool {
 			start = ${FR_SQL_POOL_START:-$start}
