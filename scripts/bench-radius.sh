@@ -88,6 +88,11 @@ case "$ONLY" in ""|freeradius|hotspotd) ;; *) usage 2 ;; esac
 [[ -r "$RADLOAD" ]] || die "no load generator at $RADLOAD (set RADLOAD)"
 command -v python3 >/dev/null || die "python3 is missing"
 
+for port in "$FR_AUTH" "$FR_ACCT" "$HS_AUTH" "$HS_ACCT"; do
+  python3 -c 'import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null \
+    || die "127.0.0.1:$port/udp is taken (another run? set BENCH_PORT_BASE)"
+done
+
 WORK=${BENCH_DIR:-$(mktemp -d /tmp/bench-radius.XXXXXX)}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
