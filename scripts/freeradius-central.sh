@@ -33,6 +33,7 @@
 #   FR_SQL_OPEN_QUERY     run on each new sqlite connection (e.g. "PRAGMA synchronous=NORMAL")
 #   FR_SQL_WAL=1          put radius.db in WAL mode when creating it
 #   FR_POSTAUTH_SQL=0     no radpostauth row per authentication
+#   FR_SQL_READ_GROUPS=no  skip the radusergroup lookup (radreply with Fall-Through = yes still reads it)
 #   FR_ACCT_LOG=0         no DIR/accounting.jsonl
 #   FR_REQUIRE_MESSAGE_AUTHENTICATOR=yes   drop Access-Requests without one (3.2.5+ behaviour)
 #   FR_REJECT_DELAY       seconds before an Access-Reject (stock 1; default here 0, tests are faster)
@@ -46,11 +47,15 @@ FREERADIUS=$(command -v freeradius || echo /usr/sbin/freeradius)
 die() { echo "freeradius-central: $*" >&2; exit 1; }
 usage() { sed -n '5,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
+alive() { # PID → true while it runs (a zombie its parent has not reaped yet counts as ended)
+  kill -0 "$1" 2>/dev/null && [[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" != Z ]]
+}
+
 running() { # DIR → true when DIR/pid names a live freeradius
   local pid
   [[ -s "$1/pid" ]] || return 1
   pid=$(<"$1/pid")
-  kill -0 "$pid" 2>/dev/null && grep -q freeradius "/proc/$pid/cmdline" 2>/dev/null
+  alive "$pid" && grep -q freeradius "/proc/$pid/cmdline" 2>/dev/null
 }
 
 write_config() {
@@ -165,6 +170,7 @@ modules {
 		groupreply_table = "radgroupreply"
 		usergroup_table = "radusergroup"
 		delete_stale_sessions = yes
+		read_groups = ${FR_SQL_READ_GROUPS:-yes}
 $( [[ -n "${FR_SQL_OPEN_QUERY:-}" ]] && printf '\t\topen_query = "%s"\n' "$FR_SQL_OPEN_QUERY" )
 		pool {
 			start = ${FR_SQL_POOL_START:-$start}
@@ -287,7 +293,7 @@ start() {
   pid=$!
   echo "$pid" >"$dir/pid"
   for ((i = 0; i < 100; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       tail -n 30 "$dir/radius.log" "$dir/stdout.log" >&2 2>/dev/null || true
       rm -f "$dir/pid"
       die "freeradius exited while starting"
@@ -311,12 +317,12 @@ stop() {
   if running "$dir"; then
     kill "$pid"
     for ((i = 0; i < 50; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive "$pid" || break
       sleep 0.1
     done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+    alive "$pid" && kill -9 "$pid" 2>/dev/null
     for ((i = 0; i < 20; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
+      alive "$pid" || break
       sleep 0.1
     done
   fi
