@@ -6,6 +6,10 @@
 #   openssl              the HTTPS test (a private CA on loopback)
 #   nftables, iproute2   the network-namespace lab (real nft, tc, ip)
 #   iperf3, faketime     speed limits; clock jumps (libfaketime)
+#   freeradius, freeradius-utils   the central RADIUS server (scripts/freeradius-central.sh:
+#                        a private config, never the system service) and radclient; a
+#                        FreeRADIUS service the package starts is stopped and disabled, as
+#                        it would hold 127.0.0.1:1812/1813 where the demo answers
 # HOTSPOTD_SKIP_NETNS=1 skips only the namespace tests (for a quick run without root).
 # HOTSPOTD_TEST_THREADS sets how many tests run at once (default 2).
 set -euo pipefail
@@ -15,15 +19,16 @@ cd "$(dirname "$0")/.."
 declare -A package_of=(
   [curl]=curl [python3]=python3 [openssl]=openssl
   [nft]=nftables [ip]=iproute2 [tc]=iproute2 [iperf3]=iperf3 [faketime]=faketime
+  [freeradius]=freeradius [radclient]=freeradius-utils
 )
-needed=(curl python3 openssl)
+needed=(curl python3 openssl freeradius radclient)
 if [[ "${HOTSPOTD_SKIP_NETNS:-0}" != 1 ]]; then
   needed+=(nft ip tc iperf3 faketime)
 fi
 
 missing=()
 for tool in "${needed[@]}"; do
-  command -v "$tool" >/dev/null || missing+=("${package_of[$tool]}")
+  command -v "$tool" >/dev/null || [[ -x /usr/sbin/$tool ]] || missing+=("${package_of[$tool]}")
 done
 if ((${#missing[@]})); then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
@@ -32,6 +37,16 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" ca-certificates >/dev/null
+    if [[ " ${missing[*]} " == *" freeradius "* ]]; then
+      # the package enables and starts the system FreeRADIUS (on 1812/1813): the tests run
+      # their own (scripts/freeradius-central.sh), and the demo needs those ports
+      if [[ -d /run/systemd/system ]]; then
+        systemctl disable --now freeradius.service >/dev/null 2>&1 || true
+      else
+        invoke-rc.d freeradius stop >/dev/null 2>&1 || true
+        update-rc.d freeradius disable >/dev/null 2>&1 || true
+      fi
+    fi
   else
     echo "scripts/test.sh: missing packages: ${missing[*]}; as root on Debian this script installs them" >&2
     echo "(or set HOTSPOTD_SKIP_NETNS=1 to skip the network-namespace tests)" >&2

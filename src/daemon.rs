@@ -28,6 +28,7 @@ use crate::clock::{self, Checkpoint, Clock, Timeline};
 use crate::config::{Config, FirewallKind};
 use crate::control;
 use crate::credentials::sealed::SealingKey;
+use crate::radius;
 use crate::firewall::{Firewall, FirewallWorker, NftFirewall, NoFirewall, Policy};
 use crate::http_client::share::{Share, SMS_CALLS};
 use crate::http_client::HttpClient;
@@ -114,6 +115,10 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let boot_id: Arc<str> = clock::boot_id().into();
     let timeline = Arc::new(Timeline::new());
     resume_timeline(&mut conn, &timeline, &boot_id)?;
+    let upstream = config.radius_upstream.clone();
+    let interim_secs = config.radius.as_ref().map_or(radius::upstream::INTERIM_SECS, |r| r.interim_interval);
+    let interim = upstream.as_ref().filter(|u| u.accounting).map(|_| interim_secs);
+    radius::upstream::queue::configure(&conn, interim)?;
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
     let clock: Arc<dyn Clock> = timeline.clone();
     let firewall = FirewallWorker::start(firewall_of(&config)).map_err(DaemonError::FirewallThreads)?;
@@ -121,6 +126,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let mut sessions = Sessions::new(store.clone(), firewall, clock.clone());
     if let Some(radius) = &config.radius {
         sessions = sessions.with_nas(Arc::new(DasClient::new(radius.nases.clone())), jobs.clone());
+    }
+    if let Some(u) = upstream.as_ref().filter(|u| u.authentication) {
+        sessions = sessions.with_central(Arc::new(radius::upstream::CentralAuth::new(u)));
     }
     let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
     let started = Instant::now();
@@ -193,7 +201,10 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         (tasks.spawn(payments.run_poller(stopped.clone())).id(), "payment poller"),
     ];
     if let Some(radius) = radius {
-        names.push((tasks.spawn(radius.run(stopped)).id(), "RADIUS server"));
+        names.push((tasks.spawn(radius.run(stopped.clone())).id(), "RADIUS server"));
+    }
+    if let Some(u) = upstream.filter(|u| u.accounting) {
+        names.push((tasks.spawn(radius::upstream::forwarder::run(store.clone(), clock.clone(), u, stopped)).id(), "central accounting"));
     }
 
     let outcome = tokio::select! {

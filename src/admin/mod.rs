@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use accounts::NewUser;
 pub use clients::{ClientRow, Kicked};
 pub use records::JobList;
-pub use status::StatusReport;
+pub use status::{RadiusUpstreamReport, StatusReport};
 
 use crate::config::Config;
 use crate::jobs::worker::Jobs;

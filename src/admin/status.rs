@@ -52,6 +52,18 @@ pub struct StatusReport {
     /// The RADIUS server's sockets and counters (`None`: not serving RADIUS, or the daemon
     /// is not running).
     pub radius: Option<crate::radius::server::Status>,
+    /// The central RADIUS server (`config radius_upstream`): its address and how its
+    /// accounting stands (`None`: none configured).
+    pub radius_upstream: Option<RadiusUpstreamReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RadiusUpstreamReport {
+    pub server: String,
+    pub accounting: bool,
+    pub authentication: bool,
+    #[serde(flatten)]
+    pub status: crate::radius::upstream::queue::UpstreamStatus,
 }
 
 pub async fn report(admin: &Admin) -> Result<StatusReport, AdminError> {
@@ -115,6 +127,15 @@ pub async fn report(admin: &Admin) -> Result<StatusReport, AdminError> {
                 sms: format!("{:?}", config.sms.provider).to_lowercase(),
                 sync_backlog: outbox::backlog(conn)?,
                 radius: None,
+                radius_upstream: match &config.radius_upstream {
+                    None => None,
+                    Some(u) => Some(RadiusUpstreamReport {
+                        server: format!("{} (auth {}, acct {})", u.server, u.auth_port, u.acct_port),
+                        accounting: u.accounting,
+                        authentication: u.authentication,
+                        status: crate::radius::upstream::queue::status(conn)?,
+                    }),
+                },
             })
         })
         .await?;

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write as _};
 
-use crate::admin::{ClientRow, JobList, Reply, StatusReport};
+use crate::admin::{ClientRow, JobList, RadiusUpstreamReport, Reply, StatusReport};
 use crate::jobs::queue::Listed;
 use crate::portal::text;
 use crate::store::catalog::{Package, VoucherListing};
@@ -133,6 +133,29 @@ fn payment_table(payments: &[PaymentListing], out: &mut Vec<u8>) -> io::Result<(
     Ok(())
 }
 
+/// The central RADIUS server's lines of `hotspotd status`.
+fn central_radius(u: &RadiusUpstreamReport, now: i64, out: &mut Vec<u8>) -> io::Result<()> {
+    let ago = |at: i64| format!("{} ago", text::duration((now - at).max(0)));
+    let roles = match (u.accounting, u.authentication) {
+        (true, true) => "accounting and authentication",
+        (true, false) => "accounting",
+        (false, true) => "authentication",
+        (false, false) => "nothing enabled",
+    };
+    writeln!(out, "central radius: {} ({roles})", u.server)?;
+    let s = &u.status;
+    let backlog = match s.oldest_at {
+        Some(at) => format!("{} accounting packets waiting ({} starts/stops), oldest from {}", s.backlog, s.backlog_starts_stops, ago(at)),
+        None => "nothing waiting".into(),
+    };
+    writeln!(out, "  backlog:     {backlog}")?;
+    writeln!(out, "  last answer: {}", s.last_answer_at.map_or("never".into(), ago))?;
+    if let Some(error) = &s.last_error {
+        writeln!(out, "  last error:  {error}{}", s.last_error_at.map_or(String::new(), |at| format!(" ({})", ago(at))))?;
+    }
+    Ok(())
+}
+
 fn status(r: &StatusReport, out: &mut Vec<u8>) -> io::Result<()> {
     let daemon = match (r.daemon_running, r.daemon_pid, r.daemon_uptime_secs) {
         (true, Some(pid), Some(up)) => format!("running (pid {pid}, up {})", text::duration(up as i64)),
@@ -183,6 +206,9 @@ fn status(r: &StatusReport, out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "sync:          {} events recorded for a central server (none is configured in this version)", r.sync_backlog)?;
     if let Some(radius) = &r.radius {
         radius_status(radius, out)?;
+    }
+    if let Some(u) = &r.radius_upstream {
+        central_radius(u, r.now, out)?;
     }
     Ok(())
 }

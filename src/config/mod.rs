@@ -3,12 +3,14 @@
 //! is wrong and what a valid value looks like. Reading the file is the only I/O here.
 
 mod radius;
+mod radius_upstream;
 mod reader;
 mod upstream;
 pub mod uci;
 
 use reader::SectionReader;
 pub use radius::RadiusConfig;
+pub use radius_upstream::RadiusUpstreamConfig;
 pub use upstream::{MpesaConfig, MpesaMode, Secret, SmsConfig, SmsProvider, TransactionType};
 
 use std::net::SocketAddr;
@@ -90,6 +92,8 @@ pub struct Config {
     /// The key that seals account passwords for RADIUS CHAP (`credentials::sealed`), kept
     /// outside the database. Default: `password.key` beside the database; made at first start.
     pub password_key_file: PathBuf,
+    /// `config radius_upstream`: the central RADIUS server (`None`: none).
+    pub radius_upstream: Option<RadiusUpstreamConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +196,7 @@ impl Config {
             ca_bundle: reader.string("ca_bundle")?.map(PathBuf::from).unwrap_or(defaults.ca_bundle),
             mpesa: MpesaConfig::from_section(path, find(&sections, "mpesa"))?,
             sms: SmsConfig::from_section(path, find(&sections, "sms"))?,
+            radius_upstream: RadiusUpstreamConfig::from_sections(path, &sections)?,
         })
     }
 
@@ -224,6 +229,7 @@ impl Config {
             sms: SmsConfig::none(),
             radius: None,
             password_key_file: key_beside(Path::new("/etc/hotspotd/hotspotd.db")),
+            radius_upstream: None,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod dialect;
 pub mod dictionary;
 pub mod packet;
 pub mod server;
+pub mod upstream;
 
 use std::net::IpAddr;
 

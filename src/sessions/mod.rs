@@ -12,6 +12,7 @@
 //! them, on one; listings on the other), and turns what the database holds into what the
 //! enforcers are told, adding the live usage only memory knows (the `ledger`).
 
+mod central;
 pub mod enforcement;
 pub mod nas;
 pub mod records;
@@ -83,6 +84,8 @@ pub struct Sessions {
     firewall: FirewallWorker,
     /// Dynamic authorisation of sessions a NAS enforces (`None`: no NAS is configured).
     nas: Option<Arc<dyn NasControl>>,
+    /// The central RADIUS server asked about unknown usernames (`sessions/central.rs`).
+    central: Option<Arc<crate::radius::upstream::CentralAuth>>,
     /// Woken when a NAS session ends: its Disconnect-Request is a queued job.
     jobs: Option<crate::jobs::worker::Jobs>,
     /// A NAS reported new totals since the last usage report to the outbox.
@@ -103,6 +106,7 @@ impl Sessions {
             store,
             firewall,
             nas: None,
+            central: None,
             jobs: None,
             nas_usage_reported: Arc::default(),
             nas_calls: Share::new("NAS", NAS_CALLS),
@@ -117,6 +121,12 @@ impl Sessions {
     pub fn with_nas(mut self, nas: Arc<dyn NasControl>, jobs: crate::jobs::worker::Jobs) -> Sessions {
         self.nas = Some(nas);
         self.jobs = Some(jobs);
+        self
+    }
+
+    /// Usernames the router does not know are checked with the central RADIUS server.
+    pub fn with_central(mut self, central: Arc<crate::radius::upstream::CentralAuth>) -> Sessions {
+        self.central = Some(central);
         self
     }
 
@@ -336,6 +346,7 @@ impl Sessions {
 
     /// Logs a device in: records the session, then lets it through.
     pub async fn login(&self, client: Client, credential: Credential) -> Result<LoginRecord, SessionError> {
+        self.central_fallback(&credential, client.mac).await;
         // `now` is read on the database thread, in order with any clock shift (see `follow_wall_clock`).
         let clock = self.clock.clone();
         let live = self.live();

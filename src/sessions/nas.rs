@@ -108,6 +108,8 @@ impl Sessions {
     /// Decides an Access-Request by the portal's rules and records the NAS session it opens
     /// (or refreshes). `Ok(Err(refusal))`: refused, with its `auth_log` row.
     pub async fn nas_login(&self, login: NasLogin) -> Result<Result<NasGrant, Refusal>, SessionError> {
+        // A PAP username the router does not know may be the central RADIUS server's.
+        self.central_fallback_nas(&login).await;
         let clock = self.clock.clone();
         let live = self.live();
         let record = self.store.call(move |conn| records::nas::login(conn, &login, clock.now(), &live)).await?;

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_portal_abuse.sql", include_str!("../../sqlite-schema/0004_portal_abuse.sql")),
     ("0005_seams.sql", include_str!("../../sqlite-schema/0005_seams.sql")),
     ("0006_radius.sql", include_str!("../../sqlite-schema/0006_radius.sql")),
+    ("0007_radius_upstream.sql", include_str!("../../sqlite-schema/0007_radius_upstream.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -103,6 +103,7 @@ impl Event {
 /// Records `event` in the outbox, inside the caller's transaction. A usage event replaces
 /// the unsent one, if any (see the module comment); every other event is appended.
 pub fn record(conn: &Connection, event: &Event, now: i64) -> Result<(), StoreError> {
+    crate::radius::upstream::queue::on_event(conn, event, now)?;
     let (entity, entity_id, op) = event.subject();
     let payload = serde_json::to_string(event).map_err(StoreError::Encode)?;
     if let Event::Usage { .. } = event {
