@@ -26,3 +26,8 @@ CREATE TABLE radius_nas_events (
     at            INTEGER NOT NULL,
     PRIMARY KEY (nas, authenticator)
 );
+
+-- Accounting touches these on every packet: an account's running totals, and a session's
+-- audit row when its totals are raised after its end.
+CREATE INDEX session_usage_user ON session_usage(user_id);
+CREATE INDEX session_disconnections_session ON session_disconnections(session_id);
