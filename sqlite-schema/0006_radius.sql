@@ -5,7 +5,6 @@
 -- Two NAS devices may use the same ids: unique per NAS.
 ALTER TABLE sessions ADD COLUMN nas_session_id TEXT;
 CREATE UNIQUE INDEX sessions_nas_session ON sessions(nas, nas_session_id) WHERE nas_session_id IS NOT NULL;
-CREATE INDEX sessions_active_mac ON sessions(mac) WHERE status = 'active';
 
 -- How the NAS answered the Disconnect-Request of a NAS session we ended (NULL: a session of
 -- our own firewall, or one the NAS itself reported ended): pending, acked, refused (with the

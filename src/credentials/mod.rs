@@ -51,6 +51,12 @@ pub fn new_password() -> std::io::Result<String> {
     Ok(random_code(PASSWORD_LEN)?.to_ascii_lowercase())
 }
 
+/// Whether a normalised code could be one of ours (our length and alphabet), so a lookup is
+/// worth it (a RADIUS username is tried as a voucher first).
+pub fn could_be_voucher_code(code: &str) -> bool {
+    code.len() == VOUCHER_LEN && code.bytes().all(|b| ALPHABET.contains(&b))
+}
+
 /// What a user typed, as stored: upper case, without spaces or dashes (`k7mx-3qpa` → `K7MX3QPA`).
 pub fn normalise_voucher_code(typed: &str) -> String {
     typed

@@ -106,29 +106,48 @@ pub fn end_reason(terminate_cause: Option<u32>) -> EndReason {
 
 impl Sessions {
     /// Decides an Access-Request by the portal's rules and records the NAS session it opens
-    /// (or refreshes). `Ok(Err(refusal))`: refused, with its `auth_log` row.
+    /// (or refreshes). `Ok(Err(refusal))`: refused, with its `auth_log` row. A PAP username
+    /// the router does not know is first asked of the central RADIUS server, if there is one.
     pub async fn nas_login(&self, login: NasLogin) -> Result<Result<NasGrant, Refusal>, SessionError> {
-        // A PAP username the router does not know may be the central RADIUS server's.
         self.central_fallback_nas(&login).await;
+        let decided = self.decide_nas_logins(vec![login], false).await?;
+        Ok(decided.into_iter().next().flatten().unwrap_or(Err(Refusal::WrongCredentials)))
+    }
+
+    /// Decides many Access-Requests in one transaction (see `records::nas::login_batch`).
+    /// `None`: a PAP login unknown here while a central RADIUS server is configured: decide
+    /// it alone with `nas_login` (which asks the central), so a slow central holds up only it.
+    pub async fn nas_login_batch(&self, logins: Vec<NasLogin>) -> Result<Vec<Option<Result<NasGrant, Refusal>>>, SessionError> {
+        let defer_unknown = self.central.is_some();
+        self.decide_nas_logins(logins, defer_unknown).await
+    }
+
+    async fn decide_nas_logins(&self, logins: Vec<NasLogin>, defer_unknown: bool) -> Result<Vec<Option<Result<NasGrant, Refusal>>>, SessionError> {
         let clock = self.clock.clone();
         let live = self.live();
-        let record = self.store.call(move |conn| records::nas::login(conn, &login, clock.now(), &live)).await?;
-        let record = match record {
-            Ok(record) => record,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
+        let decided = self.store.call(move |conn| records::nas::login_batch(conn, &logins, clock.now(), &live, defer_unknown)).await?;
         let now = self.now();
-        if !record.cut.is_empty() {
-            // Sessions this device held elsewhere (another account, the portal) end now.
-            self.apply(Vec::new(), record.cut.clone(), true).await?;
+        // Sessions these devices held elsewhere (another account, the portal) end now.
+        let cut: Vec<_> = decided.iter().flatten().flatten().flat_map(|r| r.cut.iter().cloned()).collect();
+        if !cut.is_empty() {
+            self.apply(Vec::new(), cut, true).await?;
         }
-        log::info!("NAS login: {} as {} until {} (session {})", describe(&record.grant.target), record.username, record.grant.expires_at, record.session_id);
-        Ok(Ok(NasGrant {
-            session_id: record.session_id,
-            username: record.username,
-            class: class_of(record.session_id),
-            limits: nas_limits(&record.grant, now),
-        }))
+        Ok(decided
+            .into_iter()
+            .map(|d| {
+                d.map(|d| {
+                    d.map(|record| {
+                        log::debug!("NAS login: {} as {} until {} (session {})", describe(&record.grant.target), record.username, record.grant.expires_at, record.session_id);
+                        NasGrant {
+                            session_id: record.session_id,
+                            username: record.username,
+                            class: class_of(record.session_id),
+                            limits: nas_limits(&record.grant, now),
+                        }
+                    })
+                })
+            })
+            .collect())
     }
 
     /// Records a batch of Accounting-Requests durably, in one transaction (many packets per

@@ -98,11 +98,12 @@ pub fn create_account(
     if taken {
         return Err(StoreError::UsernameTaken(username.to_owned()));
     }
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO hotspot_users (username, password_hash, phone, package_id, source, duration_secs,
              data_limit_bytes, down_kbps, up_kbps, max_devices, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        params![
+    )?
+    .execute(params![
             username,
             password_hash,
             phone,
@@ -114,8 +115,7 @@ pub fn create_account(
             package.up_kbps,
             package.max_devices,
             now
-        ],
-    )?;
+        ])?;
     let account_id = conn.last_insert_rowid();
     let event = Event::AccountCreated {
         account_id,
@@ -140,11 +140,11 @@ pub fn find_account(conn: &Connection, username: &str) -> Result<Option<AccountR
 
 /// Starts an account's clock at its first login.
 pub fn start_clock(conn: &Connection, user_id: i64, starts_at: i64, expires_at: i64) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE hotspot_users SET subscription_starts_at = ?2, subscription_expires_at = ?3, updated_at = ?2
          WHERE id = ?1",
-        params![user_id, starts_at, expires_at],
-    )?;
+    )?
+    .execute(params![user_id, starts_at, expires_at])?;
     Ok(())
 }
 
@@ -164,10 +164,10 @@ pub fn expire_accounts(conn: &Connection, now: i64) -> Result<usize, StoreError>
 
 /// Marks an account whose data cap is reached (the portal then says "data used up").
 pub fn mark_exhausted(conn: &Connection, user_id: i64, now: i64) -> Result<(), StoreError> {
-    let changed = conn.execute(
+    let changed = conn.prepare_cached(
         "UPDATE hotspot_users SET status = 'exhausted', updated_at = ?2 WHERE id = ?1 AND status = 'active'",
-        params![user_id, now],
-    )?;
+    )?
+    .execute(params![user_id, now])?;
     if changed == 1 {
         outbox::record(conn, &Event::AccountStatus { account_id: user_id, status: AccountStatus::Exhausted }, now)?;
     }
@@ -197,13 +197,14 @@ pub fn save_extension(
     password_hash: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE hotspot_users SET status = ?2, duration_secs = ?3, subscription_starts_at = ?4,
              subscription_expires_at = ?5, data_limit_bytes = ?6,
              data_used_bytes = CASE WHEN ?7 = 0 THEN 0 ELSE data_used_bytes END, max_devices = ?8,
              package_id = ?9, password_hash = ?10, pending_password_hash = NULL, updated_at = ?11
          WHERE id = ?1",
-        params![
+    )?
+    .execute(params![
             account.user_id,
             account.status,
             account.duration_secs,
@@ -215,8 +216,7 @@ pub fn save_extension(
             package_id,
             password_hash,
             now
-        ],
-    )?;
+        ])?;
     let event = Event::AccountExtended {
         account_id: account.user_id,
         package_id,
@@ -232,10 +232,10 @@ pub fn save_extension(
 /// Stores a reset password that works beside the current one until its first use (a later
 /// reset replaces it).
 pub fn set_pending_password_hash(conn: &Connection, user_id: i64, password_hash: &str, now: i64) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE hotspot_users SET pending_password_hash = ?2, updated_at = ?3 WHERE id = ?1",
-        params![user_id, password_hash, now],
-    )?;
+    )?
+    .execute(params![user_id, password_hash, now])?;
     Ok(())
 }
 
@@ -249,12 +249,12 @@ pub fn pending_password_hash(conn: &Connection, user_id: i64) -> Result<Option<S
 
 /// The reset password was used: it becomes the password, and the old one is retired.
 pub fn promote_pending_password(conn: &Connection, user_id: i64, now: i64) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE hotspot_users SET password_hash = pending_password_hash, pending_password_hash = NULL,
              password_sealed = pending_password_sealed, pending_password_sealed = NULL, updated_at = ?2
          WHERE id = ?1 AND pending_password_hash IS NOT NULL",
-        params![user_id, now],
-    )?;
+    )?
+    .execute(params![user_id, now])?;
     Ok(())
 }
 
@@ -302,11 +302,11 @@ pub fn add_credential(
     payment_id: Option<i64>,
     now: i64,
 ) -> Result<i64, StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO hotspot_credentials (user_id, username, password_plain, phone, payment_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![user_id, username, password, phone, payment_id, now],
-    )?;
+    )?
+    .execute(params![user_id, username, password, phone, payment_id, now])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -339,25 +339,25 @@ pub fn credential_for_payment(conn: &Connection, payment_id: i64) -> Result<Opti
 /// Records the outcome of a delivery; `Sent` also wipes the plaintext password.
 pub fn finish_credential(conn: &Connection, id: i64, status: CredentialStatus, now: i64) -> Result<(), StoreError> {
     let wipe = status == CredentialStatus::Sent;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE hotspot_credentials SET status = ?2,
              sent_at = CASE WHEN ?3 THEN ?4 ELSE sent_at END,
              password_plain = CASE WHEN ?3 THEN NULL ELSE password_plain END,
              wiped_at = CASE WHEN ?3 THEN ?4 ELSE wiped_at END
          WHERE id = ?1",
-        params![id, status, wipe, now],
-    )?;
+    )?
+    .execute(params![id, status, wipe, now])?;
     Ok(())
 }
 
 /// Wipes plaintext passwords created before `before` that were never delivered.
 pub fn expire_credentials(conn: &Connection, before: i64, now: i64) -> Result<usize, StoreError> {
-    Ok(conn.execute(
+    Ok(conn.prepare_cached(
         "UPDATE hotspot_credentials SET password_plain = NULL, wiped_at = ?2,
              status = CASE WHEN status = 'pending' THEN 'expired' ELSE status END
          WHERE password_plain IS NOT NULL AND created_at < ?1",
-        params![before, now],
-    )?)
+    )?
+    .execute(params![before, now])?)
 }
 
 /// Credentials created for an account since `since` (to limit password resets).

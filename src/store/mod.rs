@@ -87,9 +87,17 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
 /// default 4 KB). An existing database keeps its page size.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    // A RADIUS login or accounting batch runs a dozen distinct statements; rusqlite keeps 16
+    // by default, so they evicted one another and each was parsed again (a fifth of the
+    // store thread's time under load). A prepared statement costs a few KB.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.pragma_update(None, "page_size", 1024)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Copy the log into the database (with an fsync) every 4,000 pages rather than 1,000:
+    // a page changed many times between two copies reaches the flash once, and a busy NAS's
+    // logins pay for a quarter of the fsyncs. The log file is reused, at most ~4 MB.
+    conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     Ok(())
 }

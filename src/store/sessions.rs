@@ -233,30 +233,31 @@ pub fn open_session(
     expires_at: i64,
     now: i64,
 ) -> Result<i64, StoreError> {
-    conn.execute(
-        "INSERT INTO sessions (user_id, mac, ip, nas, started_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![user_id, mac, ip, enforcer, now, expires_at],
-    )?;
-    let id = conn.last_insert_rowid();
-    conn.execute("UPDATE sessions SET acct_session_id = printf('%08X', id) WHERE id = ?1", [id])?;
-    Ok(id)
+    // The id is chosen here (as SQLite would: one past the largest) so the row is written
+    // once, with its Acct-Session-Id; transactions never interleave.
+    conn.prepare_cached(
+        "INSERT INTO sessions (id, acct_session_id, user_id, mac, ip, nas, started_at, expires_at)
+         SELECT next, printf('%08X', next), ?1, ?2, ?3, ?4, ?5, ?6 FROM (SELECT coalesce(max(id), 0) + 1 AS next FROM sessions)",
+    )?
+    .execute(params![user_id, mac, ip, enforcer, now, expires_at])?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// Moves the end of every active session of an account (after a purchase extended it).
 pub fn set_user_expiry(conn: &Connection, user_id: i64, expires_at: i64) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE sessions SET expires_at = ?2 WHERE user_id = ?1 AND status = 'active'",
-        params![user_id, expires_at],
-    )?;
+    )?
+    .execute(params![user_id, expires_at])?;
     Ok(())
 }
 
 /// A device logging in again: same session, maybe a new address.
 pub fn refresh_session(conn: &Connection, session_id: i64, ip: &str, expires_at: i64) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE sessions SET ip = ?2, expires_at = ?3 WHERE id = ?1",
-        params![session_id, ip, expires_at],
-    )?;
+    )?
+    .execute(params![session_id, ip, expires_at])?;
     Ok(())
 }
 
@@ -264,26 +265,26 @@ pub fn refresh_session(conn: &Connection, session_id: i64, ip: &str, expires_at:
 /// records them with `usage::close` in the same transaction). Ending an already ended
 /// session does nothing and returns `false`, so a retried call is harmless.
 pub fn end_session(conn: &Connection, session: &SessionRecord, method: EndMethod, reason: EndReason, now: i64) -> Result<bool, StoreError> {
-    let changed = conn.execute(
+    let changed = conn.prepare_cached(
         "UPDATE sessions SET status = 'ended', ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND status = 'active'",
-        params![session.id, now, reason],
-    )?;
+    )?
+    .execute(params![session.id, now, reason])?;
     if changed == 1 {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO session_disconnections (session_id, user_id, mac, method, reason, at, duration_secs)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![session.id, session.user_id, session.mac, method, reason, now, (now - session.started_at).max(0)],
-        )?;
+        )?
+        .execute(params![session.id, session.user_id, session.mac, method, reason, now, (now - session.started_at).max(0)])?;
     }
     Ok(changed == 1)
 }
 
 /// Records how a NAS answered the Disconnect-Request of an ended session.
 pub fn set_nas_result(conn: &Connection, session_id: i64, result: NasResult, error_cause: Option<u32>) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE session_disconnections SET nas_result = ?2, nas_error_cause = ?3 WHERE session_id = ?1",
-        params![session_id, result, error_cause],
-    )?;
+    )?
+    .execute(params![session_id, result, error_cause])?;
     Ok(())
 }
 
@@ -302,9 +303,7 @@ pub struct AuthAttempt<'a> {
 
 pub fn log_attempt(conn: &Connection, attempt: &AuthAttempt, now: i64) -> Result<(), StoreError> {
     let identity: String = attempt.identity.chars().take(64).collect();
-    conn.execute(
-        "INSERT INTO auth_log (at, mac, ip, method, identity, outcome, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![now, attempt.mac, attempt.ip, attempt.method, identity, attempt.outcome, attempt.reason],
-    )?;
+    conn.prepare_cached("INSERT INTO auth_log (at, mac, ip, method, identity, outcome, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+        .execute(params![now, attempt.mac, attempt.ip, attempt.method, identity, attempt.outcome, attempt.reason])?;
     Ok(())
 }

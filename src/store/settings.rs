@@ -15,7 +15,7 @@ pub const CLOCK_CHECKPOINT: &str = "clock_checkpoint";
 pub const LAST_GOOD_TIME: &str = "last_good_time";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    Ok(conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
 }
 
 pub fn set(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {

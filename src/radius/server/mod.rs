@@ -7,9 +7,10 @@
 //! A NAS is known by the packet's source address (`config nas`); anything else is dropped
 //! and counted, as are packets with a wrong secret, a missing or wrong Message-Authenticator
 //! (BlastRADIUS), bad lengths or attributes. Nothing a NAS sends can stop or block the task:
-//! decisions run on the store thread (`Sessions` is async), several Access-Requests at a
-//! time; each NAS has a bounded queue and the queues are served in turn, so a NAS sending a
-//! flood fills only its own.
+//! decisions run on the store thread (`Sessions` is async), many Access-Requests per
+//! transaction (a username unknown here that must be asked of the central RADIUS server is
+//! decided on its own, so a slow central holds up nobody else); each NAS has a bounded queue
+//! and the queues are served in turn, so a NAS sending a flood fills only its own.
 //!
 //! Accounting is batched: the datagrams that are ready (up to `ACCT_BATCH`) are recorded in
 //! one transaction (`Sessions::nas_accounting`), and every Accounting-Response of the batch
@@ -50,9 +51,12 @@ use stats::Dropped;
 const MAX_DATAGRAM: usize = crate::radius::packet::MAX_LEN;
 /// Datagrams read per wake-up before the task looks at its other work.
 const DRAIN: usize = 256;
-/// Access-Requests being decided at once (the store runs them one after another; this
-/// keeps its queue fed).
-const AUTH_IN_FLIGHT: usize = 32;
+/// Access-Requests decided per transaction (each in its own savepoint).
+const AUTH_BATCH: usize = 64;
+/// Batches being decided at once: while one is written the next one gathers.
+const AUTH_BATCHES_IN_FLIGHT: usize = 4;
+/// Access-Requests waiting for the central RADIUS server at once (usernames unknown here).
+const AUTH_ASKING_CENTRAL: usize = 8;
 /// Access-Requests waiting per NAS.
 const AUTH_QUEUE_PER_NAS: usize = 256;
 /// Accounting-Requests waiting per NAS (a few batches' worth).
@@ -239,22 +243,74 @@ struct AuthJob {
 
 type Decision = Result<Result<NasGrant, Refusal>, SessionError>;
 
+/// What a batch decided for one Access-Request.
+enum Decided {
+    Answer(AuthJob, Decision),
+    /// A username unknown here: ask the central RADIUS server (alone).
+    AskCentral(AuthJob, NasLogin),
+    /// The batch could not be decided (logged once): no answer, the NAS retransmits.
+    Unanswered(AuthJob),
+}
+
+/// Decides a batch in one transaction. On an error every request goes unanswered (the NASes
+/// retransmit).
+async fn decide_batch(sessions: Sessions, batch: Vec<(AuthJob, NasLogin)>) -> Vec<Decided> {
+    let (jobs, logins): (Vec<AuthJob>, Vec<NasLogin>) = batch.into_iter().unzip();
+    match sessions.nas_login_batch(logins.clone()).await {
+        Ok(decisions) => jobs
+            .into_iter()
+            .zip(logins)
+            .zip(decisions)
+            .map(|((job, login), decision)| match decision {
+                Some(decision) => Decided::Answer(job, Ok(decision)),
+                None => Decided::AskCentral(job, login),
+            })
+            .collect(),
+        Err(e) => {
+            log::error!("RADIUS: cannot decide {} Access-Requests (not answered; the NASes retransmit): {}", jobs.len(), crate::error_chain(&e));
+            jobs.into_iter().map(Decided::Unanswered).collect()
+        }
+    }
+}
+
 async fn serve_auth(shared: Arc<Shared>, socket: UdpSocket, mut stopped: watch::Receiver<bool>) {
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut cache = Dedupe::new(AUTH_CACHE);
     let mut queue: Fair<(AuthJob, NasLogin)> = Fair::new(shared.nases.list.len(), AUTH_QUEUE_PER_NAS);
-    let mut deciding: JoinSet<(AuthJob, Decision)> = JoinSet::new();
+    let mut deciding: JoinSet<Vec<Decided>> = JoinSet::new();
+    let mut asking: JoinSet<(AuthJob, Decision)> = JoinSet::new();
     let mut warnings = Warnings::default();
     loop {
         tokio::select! {
             biased;
             _ = stopped.changed() => break,
-            Some(done) = deciding.join_next() => {
-                match done {
-                    Ok((job, decision)) => answer_auth(&shared, &socket, &mut cache, job, decision).await,
-                    Err(e) => log::error!("RADIUS: an Access-Request's decision failed: {e}"),
+            Some(done) = deciding.join_next() => match done {
+                Ok(decided) => {
+                    for d in decided {
+                        match d {
+                            Decided::Answer(job, decision) => answer_auth(&shared, &socket, &mut cache, job, decision).await,
+                            Decided::Unanswered(job) => {
+                                shared.stats.dropped(Dropped::NotRecorded, 1);
+                                cache.forget(&job.key);
+                            }
+                            Decided::AskCentral(job, login) if asking.len() < AUTH_ASKING_CENTRAL => {
+                                let sessions = shared.sessions.clone();
+                                asking.spawn(async move { (job, sessions.nas_login(login).await) });
+                            }
+                            // Too many questions to the central already: the NAS retransmits.
+                            Decided::AskCentral(job, _) => {
+                                cache.forget(&job.key);
+                                warnings.dropped(&shared.stats, Dropped::QueueFull, job.key.from, "authentication");
+                            }
+                        }
+                    }
                 }
-            }
+                Err(e) => log::error!("RADIUS: deciding Access-Requests failed: {e}"),
+            },
+            Some(done) = asking.join_next() => match done {
+                Ok((job, decision)) => answer_auth(&shared, &socket, &mut cache, job, decision).await,
+                Err(e) => log::error!("RADIUS: an Access-Request's decision failed: {e}"),
+            },
             received = socket.recv_from(&mut buf) => match received {
                 Ok(first) => drain(&socket, &mut buf, first, |raw, from| {
                     take_auth(&shared, &socket, &mut cache, &mut queue, &mut warnings, raw, from);
@@ -265,23 +321,31 @@ async fn serve_auth(shared: Arc<Shared>, socket: UdpSocket, mut stopped: watch::
                 }
             },
         }
-        while deciding.len() < AUTH_IN_FLIGHT {
-            let Some((_, (job, login))) = queue.pop() else { break };
-            let sessions = shared.sessions.clone();
-            deciding.spawn(async move {
-                let decision = sessions.nas_login(login).await;
-                (job, decision)
-            });
+        while deciding.len() < AUTH_BATCHES_IN_FLIGHT && !queue.is_empty() {
+            let mut batch = Vec::with_capacity(queue.len().min(AUTH_BATCH));
+            while batch.len() < AUTH_BATCH {
+                let Some((_, item)) = queue.pop() else { break };
+                batch.push(item);
+            }
+            deciding.spawn(decide_batch(shared.sessions.clone(), batch));
         }
     }
     queue.clear();
     let grace_ends = tokio::time::Instant::now() + STOP_GRACE;
     while let Ok(Some(done)) = tokio::time::timeout_at(grace_ends, deciding.join_next()).await {
+        for d in done.unwrap_or_default() {
+            if let Decided::Answer(job, decision) = d {
+                answer_auth(&shared, &socket, &mut cache, job, decision).await;
+            }
+        }
+    }
+    while let Ok(Some(done)) = tokio::time::timeout_at(grace_ends, asking.join_next()).await {
         if let Ok((job, decision)) = done {
             answer_auth(&shared, &socket, &mut cache, job, decision).await;
         }
     }
     deciding.shutdown().await;
+    asking.shutdown().await;
 }
 
 /// One Access-Request datagram: answered from the cache, queued for a decision, or dropped.

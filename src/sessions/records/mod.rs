@@ -143,6 +143,20 @@ pub fn log_attempt(
     rows::log_attempt(conn, &attempt, now)
 }
 
+/// Checks a typed password against an account's. A reset password works beside the old one;
+/// its first use retires the old one (see `accounts::reset_password`).
+pub(super) fn check_password(conn: &Connection, record: AccountRecord, password: &str, now: i64) -> Result<Result<AccountRecord, Refusal>, StoreError> {
+    if record.password_hash.as_deref().is_some_and(|h| credentials::verify_password(password, h)) {
+        return Ok(Ok(record));
+    }
+    let user_id = record.account.user_id;
+    if accounts::pending_password_hash(conn, user_id)?.is_some_and(|h| credentials::verify_password(password, &h)) {
+        accounts::promote_pending_password(conn, user_id, now)?;
+        return Ok(Ok(record));
+    }
+    Ok(Err(Refusal::WrongCredentials))
+}
+
 /// Finds the account a credential names, creating it on a voucher's first use.
 pub(super) fn resolve_account(conn: &Connection, credential: &Credential, mac: MacAddr, now: i64) -> Result<Result<AccountRecord, Refusal>, StoreError> {
     match credential {
@@ -150,17 +164,7 @@ pub(super) fn resolve_account(conn: &Connection, credential: &Credential, mac: M
         Credential::Password { username, password } => {
             // Unknown user and wrong password look the same to the person typing.
             let Some(record) = accounts::find_account(conn, username.trim())? else { return Ok(Err(Refusal::WrongCredentials)) };
-            if record.password_hash.as_deref().is_some_and(|h| credentials::verify_password(password, h)) {
-                return Ok(Ok(record));
-            }
-            // A reset password works beside the old one; its first use retires the old one
-            // (see `accounts::reset_password`).
-            let user_id = record.account.user_id;
-            if accounts::pending_password_hash(conn, user_id)?.is_some_and(|h| credentials::verify_password(password, &h)) {
-                accounts::promote_pending_password(conn, user_id, now)?;
-                return Ok(Ok(record));
-            }
-            Ok(Err(Refusal::WrongCredentials))
+            check_password(conn, record, password, now)
         }
         Credential::Voucher(typed) => {
             let code = credentials::normalise_voucher_code(typed);

@@ -11,7 +11,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{cuts, end, grant_for, resolve_account, Credential, Cut, Grant, Live};
+use super::{check_password, cuts, end, grant_for, resolve_account, Credential, Cut, Grant, Live};
 use crate::access::{self, Refusal};
 use crate::credentials::{self, sealed};
 use crate::firewall::Traffic;
@@ -34,6 +34,9 @@ pub struct NasLoginRecord {
     pub grant: Grant,
     /// Sessions this device held elsewhere, now ended.
     pub cut: Vec<Cut>,
+    /// The NAS asked again for a device already online through it on this account (a
+    /// reconnect): nothing changed, and no `auth_log` row is added for it.
+    pub again: bool,
 }
 
 /// The MAC a NAS session is stored under when the NAS sent no Calling-Station-Id.
@@ -42,20 +45,59 @@ const NO_MAC: MacAddr = MacAddr([0; 6]);
 /// Decides a NAS login and records its session. `Ok(Err(refusal))`: refused (an `auth_log`
 /// row is written), nothing else changed.
 pub fn login(conn: &mut Connection, login: &NasLogin, now: i64, live: &dyn Live) -> Result<Result<NasLoginRecord, Refusal>, StoreError> {
+    let mut decided = login_batch(conn, std::slice::from_ref(login), now, live, false)?;
+    Ok(decided.pop().flatten().unwrap_or(Err(Refusal::WrongCredentials)))
+}
+
+/// Decides many NAS logins in one transaction, each in a savepoint of its own (a refused one
+/// leaves only its `auth_log` row): one commit for many Access-Requests keeps up with a busy
+/// NAS. A NAS asking again for a device already online through it changes nothing and
+/// writes nothing. `defer_unknown`: a PAP login whose username and password are not ours is neither
+/// refused nor logged but left `None`, to be asked of the central RADIUS server.
+pub fn login_batch(
+    conn: &mut Connection,
+    logins: &[NasLogin],
+    now: i64,
+    live: &dyn Live,
+    defer_unknown: bool,
+) -> Result<Vec<Option<Result<NasLoginRecord, Refusal>>>, StoreError> {
     let tx = conn.transaction()?;
-    let outcome = login_in(&tx, login, now, live)?;
-    let (result, reason) = match &outcome {
-        Ok(_) => (AuthOutcome::Accepted, None),
-        Err(refusal) => (AuthOutcome::Rejected, Some(refusal.code())),
-    };
-    if outcome.is_err() {
-        tx.rollback()?;
-        log_attempt(conn, login, result, reason, now)?;
-    } else {
-        log_attempt(&tx, login, result, reason, now)?;
-        tx.commit()?;
+    let mut decided = Vec::with_capacity(logins.len());
+    // Savepoints by cached statements: thousands a second, each parsed once.
+    let savepoint = |sql: &str| -> Result<(), StoreError> { Ok(tx.prepare_cached(sql)?.execute([]).map(drop)?) };
+    for login in logins {
+        savepoint("SAVEPOINT nas_login")?;
+        let outcome = match login_in(&tx, login, now, live) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                savepoint("ROLLBACK TO nas_login")?;
+                return Err(e);
+            }
+        };
+        match outcome {
+            Ok(record) => {
+                if !record.again {
+                    log_attempt(&tx, login, AuthOutcome::Accepted, None, now)?;
+                }
+                savepoint("RELEASE nas_login")?;
+                decided.push(Some(Ok(record)));
+            }
+            Err(refusal) => {
+                // A refusal writes nothing but its log row (and an unknown name waiting for
+                // the central server, not even that).
+                savepoint("ROLLBACK TO nas_login")?;
+                savepoint("RELEASE nas_login")?;
+                if refusal == Refusal::WrongCredentials && defer_unknown && matches!(login.password, PasswordCheck::Pap(_)) {
+                    decided.push(None);
+                    continue;
+                }
+                log_attempt(&tx, login, AuthOutcome::Rejected, Some(refusal.code()), now)?;
+                decided.push(Some(Err(refusal)));
+            }
+        }
     }
-    Ok(outcome)
+    tx.commit()?;
+    Ok(decided)
 }
 
 fn log_attempt(conn: &Connection, login: &NasLogin, outcome: AuthOutcome, reason: Option<&'static str>, now: i64) -> Result<(), StoreError> {
@@ -81,7 +123,7 @@ fn resolve(conn: &Connection, login: &NasLogin, now: i64) -> Result<Result<Accou
     let mac = login.mac.unwrap_or(NO_MAC);
     // A voucher: the password is the code itself, or empty.
     let code = credentials::normalise_voucher_code(&login.username);
-    if !code.is_empty() && catalog::find_voucher(conn, &code)?.is_some() {
+    if credentials::could_be_voucher_code(&code) && catalog::find_voucher(conn, &code)?.is_some() {
         let typed_code = |p: &str| p.is_empty() || credentials::normalise_voucher_code(p) == code;
         let ok = match &login.password {
             PasswordCheck::Pap(typed) => std::str::from_utf8(typed).is_ok_and(typed_code),
@@ -95,10 +137,10 @@ fn resolve(conn: &Connection, login: &NasLogin, now: i64) -> Result<Result<Accou
     let username = login.username.trim();
     if let Some(record) = accounts::find_account(conn, username)?.filter(|r| r.password_hash.is_some()) {
         return match &login.password {
-            PasswordCheck::Pap(typed) => {
-                let Ok(password) = String::from_utf8(typed.clone()) else { return Ok(Err(Refusal::WrongCredentials)) };
-                resolve_account(conn, &Credential::Password { username: username.to_owned(), password }, mac, now)
-            }
+            PasswordCheck::Pap(typed) => match std::str::from_utf8(typed) {
+                Ok(password) => check_password(conn, record, password, now),
+                Err(_) => Ok(Err(Refusal::WrongCredentials)),
+            },
             check => chap_account(conn, record, check, now),
         };
     }
@@ -178,10 +220,13 @@ fn login_in(conn: &Connection, login: &NasLogin, now: i64, live: &dyn Live) -> R
             gone.push(other);
         }
     }
+    let again = kept.is_some() && gone.is_empty();
     let (session_id, recorded) = match kept {
         Some(session) => {
             let ip = if ip.is_empty() { session.ip.clone() } else { ip.clone() };
-            rows::refresh_session(conn, session.id, &ip, decision.expires_at)?;
+            if ip != session.ip || decision.expires_at != session.expires_at {
+                rows::refresh_session(conn, session.id, &ip, decision.expires_at)?;
+            }
             (session.id, Traffic { up: session.bytes_in.max(0) as u64, down: session.bytes_out.max(0) as u64 })
         }
         None => {
@@ -209,7 +254,7 @@ fn login_in(conn: &Connection, login: &NasLogin, now: i64, live: &dyn Live) -> R
     // What is left for this session: the account's recorded use (ended sessions and the
     // checkpointed totals of running ones) is in `record`.
     let grant = grant_for(target, session_id, decision.expires_at, recorded, &record);
-    Ok(Ok(NasLoginRecord { session_id, username: record.username, grant, cut }))
+    Ok(Ok(NasLoginRecord { session_id, username: record.username, grant, cut, again }))
 }
 
 /// What a batch of accounting changed beyond the database.
