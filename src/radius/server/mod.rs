@@ -348,6 +348,47 @@ async fn serve_auth(shared: Arc<Shared>, socket: UdpSocket, mut stopped: watch::
     asking.shutdown().await;
 }
 
+/// What both ports do first with a datagram: find its NAS by the source address, read it
+/// (`read` checks the secret and the packet), and look it up in the duplicate cache. `None`:
+/// dropped and counted, or a retransmission (answered again from the cache, or waiting for
+/// the answer in progress). Otherwise the NAS's index, what `read` made of it, and its key.
+#[allow(clippy::too_many_arguments)]
+fn admit<T>(
+    shared: &Shared,
+    socket: &UdpSocket,
+    cache: &mut Dedupe,
+    warnings: &mut Warnings,
+    raw: &[u8],
+    from: SocketAddr,
+    port: &'static str,
+    read: impl FnOnce(&[u8], &Nas) -> Result<(T, ReplyTo), Dropped>,
+) -> Option<(usize, (T, ReplyTo), Key)> {
+    let Some((index, nas)) = shared.nases.find(from) else {
+        warnings.dropped(&shared.stats, Dropped::UnknownNas, from, port);
+        return None;
+    };
+    let read = match read(raw, nas) {
+        Ok(read) => read,
+        Err(why) => {
+            warnings.dropped(&shared.stats, why, from, port);
+            return None;
+        }
+    };
+    let key = Key { from, identifier: read.1.identifier, authenticator: read.1.authenticator };
+    match cache.check(key, Instant::now()) {
+        Seen::New => Some((index, read, key)),
+        Seen::Pending => {
+            shared.stats.duplicate();
+            None
+        }
+        Seen::Answered(reply) => {
+            shared.stats.duplicate();
+            let _ = socket.try_send_to(reply, from);
+            None
+        }
+    }
+}
+
 /// One Access-Request datagram: answered from the cache, queued for a decision, or dropped.
 fn take_auth(
     shared: &Shared,
@@ -358,23 +399,7 @@ fn take_auth(
     raw: &[u8],
     from: SocketAddr,
 ) {
-    let Some((index, nas)) = shared.nases.find(from) else {
-        return warnings.dropped(&shared.stats, Dropped::UnknownNas, from, "authentication");
-    };
-    let (login, to) = match auth::read(raw, nas) {
-        Ok(read) => read,
-        Err(why) => return warnings.dropped(&shared.stats, why, from, "authentication"),
-    };
-    let key = Key { from, identifier: to.identifier, authenticator: to.authenticator };
-    match cache.check(key, Instant::now()) {
-        Seen::New => {}
-        Seen::Pending => return shared.stats.duplicate(),
-        Seen::Answered(reply) => {
-            shared.stats.duplicate();
-            let _ = socket.try_send_to(reply, from);
-            return;
-        }
-    }
+    let Some((index, (login, to), key)) = admit(shared, socket, cache, warnings, raw, from, "authentication", auth::read) else { return };
     if queue.push(index, (AuthJob { key, nas: index, to }, login)).is_err() {
         cache.forget(&key);
         warnings.dropped(&shared.stats, Dropped::QueueFull, from, "authentication");
@@ -475,24 +500,8 @@ fn take_accounting(
     raw: &[u8],
     from: SocketAddr,
 ) {
-    let Some((index, nas)) = shared.nases.find(from) else {
-        return warnings.dropped(&shared.stats, Dropped::UnknownNas, from, "accounting");
-    };
-    let (record, to) = match accounting::read(raw, nas) {
-        Ok(read) => read,
-        Err(why) => return warnings.dropped(&shared.stats, why, from, "accounting"),
-    };
-    let key = Key { from, identifier: to.identifier, authenticator: to.authenticator };
-    match cache.check(key, Instant::now()) {
-        Seen::New => {}
-        Seen::Pending => return shared.stats.duplicate(),
-        Seen::Answered(reply) => {
-            shared.stats.duplicate();
-            let _ = socket.try_send_to(reply, from);
-            return;
-        }
-    }
-    let job = AcctJob { key, response: accounting::response(&to, nas) };
+    let Some((index, (record, to), key)) = admit(shared, socket, cache, warnings, raw, from, "accounting", accounting::read) else { return };
+    let job = AcctJob { key, response: accounting::response(&to, &shared.nases.list[index]) };
     if queue.push(index, (job, record)).is_err() {
         cache.forget(&key);
         warnings.dropped(&shared.stats, Dropped::QueueFull, from, "accounting");
