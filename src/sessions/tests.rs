@@ -521,4 +521,37 @@ mod nas_devices {
             assert_eq!(s.sessions.disable_account("nobody".into()).await.unwrap(), None);
         });
     }
+
+    #[test]
+    fn a_nas_that_restarts_and_reuses_its_session_ids_starts_new_sessions() {
+        runtime().block_on(async {
+            let s = setup("nas-reuse");
+            let code = voucher(&s).await;
+            let first = s.sessions.nas_login(login(&code, pap(""), MAC)).await.unwrap().unwrap();
+            s.sessions.nas_accounting(vec![report(AcctStatus::Start, "81000001", Some(first.class.clone()), 0, 0)]).await.unwrap();
+            s.sessions.nas_accounting(vec![report(AcctStatus::Stop, "81000001", None, 10, 700)]).await.unwrap();
+            // The NAS reboots and numbers its sessions from the start again.
+            let second = s.sessions.nas_login(login(&code, pap(""), MAC)).await.unwrap().unwrap();
+            assert_ne!(second.session_id, first.session_id);
+            s.sessions.nas_accounting(vec![report(AcctStatus::Start, "81000001", Some(second.class.clone()), 0, 0)]).await.unwrap();
+            s.sessions.nas_accounting(vec![report(AcctStatus::Interim, "81000001", None, 5, 300)]).await.unwrap();
+            let old = row(&s, "SELECT bytes_in, bytes_out, status FROM sessions WHERE id = 1").await;
+            assert_eq!(old, (10, 700, "ended".into()), "the old session keeps its own totals");
+            let new = row(&s, "SELECT s.id, su.bytes_out, s.nas_session_id FROM sessions s JOIN session_usage su ON su.session_id = s.id WHERE s.status = 'active'").await;
+            assert_eq!(new, (second.session_id, 300, "81000001".into()));
+        });
+    }
+
+    #[test]
+    fn a_nas_that_names_no_device_keeps_one_session_per_account() {
+        runtime().block_on(async {
+            let s = setup("nas-nomac");
+            let code = voucher(&s).await;
+            let first = s.sessions.nas_login(login(&code, pap(""), "")).await.unwrap().unwrap();
+            let again = s.sessions.nas_login(login(&code, pap(""), "")).await.unwrap().unwrap();
+            assert_eq!(again.session_id, first.session_id, "no Calling-Station-Id: the same device again, not a second one");
+            let active = row(&s, "SELECT count(*), 0, '' FROM sessions WHERE status = 'active'").await;
+            assert_eq!(active.0, 1);
+        });
+    }
 }

@@ -212,7 +212,9 @@ fn login_in(conn: &Connection, login: &NasLogin, now: i64, live: &dyn Live) -> R
     let mut kept = None;
     let mut gone = Vec::new();
     for other in rows::active_for_mac(conn, &mac_text)? {
-        if Some(other.id) == decision.existing_session && other.enforcer == enforcer && mac != NO_MAC {
+        // (A NAS that sends no Calling-Station-Id cannot tell its devices apart: each of its
+        // logins to an account is that account's one device there.)
+        if Some(other.id) == decision.existing_session && other.enforcer == enforcer {
             kept = Some(other);
             continue;
         }
@@ -370,8 +372,14 @@ fn place(conn: &Connection, packet: &NasAccounting, now: i64, live: &dyn Live, o
         .prepare_cached("SELECT id, user_id, status FROM sessions WHERE nas = ?1 AND nas_session_id = ?2")?
         .query_row(params![packet.nas, packet.acct_session_id], |r| Ok(Placed { id: r.get(0)?, user_id: r.get(1)?, status: r.get(2)? }))
         .optional()?;
-    if by_id.is_some() {
-        return Ok(by_id);
+    match by_id {
+        // A Start under the id of a session that has ended: the NAS restarted and counts its
+        // ids from the beginning again (MikroTik does). The id now names the new session.
+        Some(old) if old.status == SessionStatus::Ended && packet.status == AcctStatus::Start => {
+            conn.prepare_cached("UPDATE sessions SET nas_session_id = NULL WHERE id = ?1")?.execute([old.id])?;
+        }
+        Some(found) => return Ok(Some(found)),
+        None => {}
     }
     let unbound = |id: i64| -> Result<Option<Placed>, StoreError> {
         Ok(conn
