@@ -13,13 +13,13 @@
 mod device;
 
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, UdpSocket};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use device::{addr, mac, post_json};
+use device::{addr, mac, post_json, Daemon};
 use hotspotd::clock::SystemClock;
 use hotspotd::config::RadiusUpstreamConfig;
 use hotspotd::firewall::Traffic;
@@ -144,61 +144,26 @@ fn arrivals(received: &[serde_json::Value]) -> Vec<(String, i64)> {
         .collect()
 }
 
-/// hotspotd on loopback with its own directory, kept across restarts (and `kill -9`).
-struct Hotspot {
-    dir: PathBuf,
-    config: PathBuf,
-    addr: SocketAddr,
-    child: Option<Child>,
+/// hotspotd on loopback (`device::Daemon`: its own directory, kept across restarts and
+/// `kill -9`), debug-logging, with what these tests do to it.
+struct Hotspot(Daemon);
+
+impl std::ops::Deref for Hotspot {
+    type Target = Daemon;
+    fn deref(&self) -> &Daemon {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Hotspot {
+    fn deref_mut(&mut self) -> &mut Daemon {
+        &mut self.0
+    }
 }
 
 impl Hotspot {
     fn new(name: &str, extra: &str) -> Hotspot {
-        let dir = std::env::temp_dir().join(format!("hotspotd-upstream-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let config = dir.join("hotspotd.config");
-        std::fs::write(
-            &config,
-            format!(
-                "config hotspotd 'main'\n\toption interface 'lo'\n\toption listen '{addr}'\n\toption database '{}'\n\t\
-                 option firewall 'none'\n\toption log_level 'debug'\n{extra}",
-                dir.join("hotspotd.db").display()
-            ),
-        )
-        .unwrap();
-        let mut hotspot = Hotspot { dir, config, addr, child: None };
-        hotspot.start();
-        hotspot
-    }
-
-    fn start(&mut self) {
-        use std::io::Write as _;
-        let mut log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("daemon.log")).unwrap();
-        writeln!(log, "--- start").unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
-            .args(["--config", self.config.to_str().unwrap(), "run"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        wait_for(Duration::from_secs(10), "the portal starts", || TcpStream::connect(self.addr).is_ok());
-    }
-
-    fn kill_9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap(); // SIGKILL
-            child.wait().unwrap();
-        }
-    }
-
-    fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_hotspotd")).arg("--config").arg(&self.config).args(args).output().unwrap();
-        assert!(out.status.success(), "hotspotd {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
+        Hotspot(Daemon::start(&format!("upstream-{name}"), &format!("\toption log_level 'debug'\n{extra}")))
     }
 
     /// Codes of a voucher package for `devices` devices.
@@ -209,7 +174,7 @@ impl Hotspot {
     }
 
     fn voucher_login(&self, device: u8, code: &str) {
-        let answer = post_json(addr(device, 1), self.addr, "/api/hotspot/login", &format!(r#"{{"voucher":"{code}"}}"#));
+        let answer = self.try_code(device, 1, code);
         assert_eq!(answer.status, 200, "voucher login of device {device}: {answer:?}");
     }
 
@@ -225,21 +190,6 @@ impl Hotspot {
         let conn = Connection::open(self.dir.join("hotspotd.db")).unwrap();
         conn.busy_timeout(Duration::from_secs(5)).unwrap();
         conn.query_row("SELECT count(*) FROM radius_acct_outbox", [], |r| r.get(0)).unwrap()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("daemon.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Hotspot {
-    fn drop(&mut self) {
-        self.kill_9();
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        } else {
-            eprintln!("hotspotd's files kept in {}\n{}", self.dir.display(), self.log());
-        }
     }
 }
 
@@ -449,7 +399,7 @@ fn kill_9_while_forwarding_loses_nothing() {
     hotspot.kill_9();
     let left = hotspot.backlog();
     eprintln!("killed with {left} of {queued} rows left");
-    hotspot.start();
+    hotspot.restart();
     wait_for(Duration::from_secs(90), "the backlog drains after the restart", || hotspot.backlog() == 0);
     let received = arrivals(&central.received());
     let mut seen: HashMap<(String, i64), usize> = HashMap::new();
@@ -541,11 +491,8 @@ fn a_stop_does_not_wait_for_a_silent_central() {
         move || post_json(addr(2, 1), portal, "/api/hotspot/login", r#"{"username":"nobody","password":"x"}"#).status
     });
     std::thread::sleep(Duration::from_millis(300));
-    let mut child = hotspot.child.take().unwrap();
     let started = Instant::now();
-    // SAFETY: a plain signal to the child we started.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status = child.wait().unwrap();
+    let status = hotspot.terminate();
     let took = started.elapsed();
     eprintln!("figure: stop with a silent central and a central login under way took {took:?}");
     assert!(status.success(), "{status:?}\n{}", hotspot.log());

@@ -14,9 +14,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The daemon on `127.0.0.1:<free port>`, firewall `none`; killed and its files removed on drop.
+/// The daemon on `127.0.0.1:<free port>`, firewall `none`; killed and its files removed on
+/// drop (kept, with its log printed, when the test failed). It may be killed (`kill_9`) and
+/// started again on the same files (`restart`); its log gathers every run.
 pub struct Daemon {
-    child: Child,
+    child: Option<Child>,
     pub dir: PathBuf,
     pub config: PathBuf,
     pub addr: SocketAddr,
@@ -24,9 +26,12 @@ pub struct Daemon {
 
 impl Drop for Daemon {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.kill_9();
+        if std::thread::panicking() {
+            eprintln!("hotspotd's files kept in {}\n{}", self.dir.display(), self.log());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
@@ -48,22 +53,51 @@ impl Daemon {
             ),
         )
         .unwrap();
+        let mut daemon = Daemon { child: None, dir, config, addr };
+        daemon.spawn();
+        daemon
+    }
+
+    /// Runs the binary on this daemon's files and waits for its portal.
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("daemon.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
-            .args(["--config", config.to_str().unwrap(), "run"])
+            .args(["--config", self.config.to_str().unwrap(), "run"])
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("daemon.log")).unwrap())
+            .stderr(log)
             .spawn()
             .unwrap();
-        let daemon = Daemon { child, dir, config, addr };
+        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "the portal did not start on {addr}");
+        while TcpStream::connect(self.addr).is_err() {
+            assert!(Instant::now() < deadline, "the portal did not start on {}", self.addr);
             std::thread::sleep(Duration::from_millis(50));
         }
         // The probe's connection ends on the daemon's side a moment later: tests that count
         // connections start without it.
         std::thread::sleep(Duration::from_millis(200));
-        daemon
+    }
+
+    /// SIGKILL: no shutdown at all, as a power cut leaves it.
+    pub fn kill_9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, as procd stops it; waits for the exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("the daemon is running");
+        // SAFETY: a plain signal to the child we started.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        child.wait().unwrap()
+    }
+
+    /// Starts the daemon again on the same database and config.
+    pub fn restart(&mut self) {
+        self.kill_9();
+        self.spawn();
     }
 
     /// `hotspotd --config F ARGS…`; its stdout (it must succeed).
@@ -87,12 +121,12 @@ impl Daemon {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child.as_ref().map_or(0, Child::id)
     }
 
     /// Whether the daemon process is still running (it did not crash).
     pub fn is_running(&mut self) -> bool {
-        self.child.try_wait().map(|status| status.is_none()).unwrap_or(false)
+        self.child.as_mut().is_some_and(|c| c.try_wait().map(|status| status.is_none()).unwrap_or(false))
     }
 
     pub fn log(&self) -> String {
