@@ -16,6 +16,7 @@ mod central;
 pub mod enforcement;
 pub mod nas;
 pub mod records;
+mod suspension;
 pub mod usage_task;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -420,28 +421,6 @@ impl Sessions {
             log::info!("{mac} disconnected by the operator ({method})");
         }
         Ok(cut.len())
-    }
-
-    /// Disables an account for the operator: it may not log in (portal or NAS) until enabled
-    /// again, and every device online on it ends now (NAS devices by a Disconnect-Request).
-    /// Returns how many sessions ended; `None`: no such account.
-    pub async fn disable_account(&self, username: String) -> Result<Option<usize>, SessionError> {
-        let Some(account_id) = self.account_id(username).await? else { return Ok(None) };
-        let cut = self.end(Selection::Disabled { account_id }, EndMethod::Cli, EndReason::Disabled).await?;
-        log::info!("account {account_id} disabled by the operator; {} devices cut off", cut.len());
-        Ok(Some(cut.len()))
-    }
-
-    /// Lifts an operator's suspension. `None`: no such account; `Some(false)`: it was not disabled.
-    pub async fn enable_account(&self, username: String) -> Result<Option<bool>, SessionError> {
-        let Some(account_id) = self.account_id(username).await? else { return Ok(None) };
-        let now = self.now();
-        let changed = self.store.call(move |conn| store::accounts::set_suspended(conn, account_id, false, now)).await?;
-        Ok(Some(changed))
-    }
-
-    async fn account_id(&self, username: String) -> Result<Option<i64>, SessionError> {
-        Ok(self.store.call(move |conn| Ok(store::accounts::find_account(conn, username.trim())?.map(|r| r.account.user_id))).await?)
     }
 
     /// The device's session and what is left of its account, with live usage.

@@ -1,5 +1,5 @@
 //! Access-Request and Accounting-Request reading, and the replies, on packets built with the
-//! codec (as a NAS would send them).
+//! codec in the forms NAS devices use.
 
 use std::net::{IpAddr, Ipv4Addr};
 
