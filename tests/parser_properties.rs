@@ -287,3 +287,43 @@ fn the_properties_hold_for_the_documented_examples() {
     let listing = nft_usage::listing_of(&HashMap::from([(Ipv4Addr::new(10, 77, 0, 11), Traffic { up: 1000, down: 50000 })]), &HashMap::new());
     nft_usage::check_listing_text(&listing);
 }
+
+/// RADIUS datagrams: mostly well-formed packets (a valid header and attributes, some of the
+/// kinds the server reads), some with a length field or an attribute length off, some bytes.
+fn radius_datagram() -> impl Strategy<Value = Vec<u8>> {
+    let attribute = (prop_oneof![Just(1u8), Just(2), Just(3), Just(4), Just(8), Just(26), Just(31), Just(33), Just(40), Just(42), Just(44), Just(52), Just(60), Just(80), any::<u8>()], vec(any::<u8>(), 0..40))
+        .prop_map(|(kind, value)| {
+            let mut a = vec![kind, (value.len() + 2) as u8];
+            a.extend(value);
+            a
+        });
+    let packet = (prop_oneof![Just(1u8), Just(4), Just(40), Just(43), any::<u8>()], any::<u8>(), any::<[u8; 16]>(), vec(attribute, 0..8), -2i8..3)
+        .prop_map(|(code, id, authenticator, attributes, length_error)| {
+            let body: Vec<u8> = attributes.concat();
+            let length = (20 + body.len()) as i32 + length_error as i32;
+            let mut raw = vec![code, id];
+            raw.extend_from_slice(&(length.clamp(0, 65535) as u16).to_be_bytes());
+            raw.extend_from_slice(&authenticator);
+            raw.extend(body);
+            raw
+        });
+    prop_oneof![4 => packet, 1 => vec(any::<u8>(), 0..64)]
+}
+
+proptest! {
+    #[test]
+    fn radius_datagrams_decode_or_are_refused_never_panic(raw in radius_datagram()) {
+        radius::check_datagram(&raw);
+    }
+
+    #[test]
+    fn radius_requests_we_sign_check_out_and_one_changed_byte_does_not(raw in radius_datagram(), at in any::<usize>()) {
+        radius::check_signed(&raw, at);
+    }
+
+    #[test]
+    fn calling_station_ids_are_one_device_in_every_spelling(text in prop_oneof!["[0-9a-fA-F:.-]{0,20}", any::<String>()], bytes in any::<[u8; 6]>()) {
+        radius::check_calling_station(&text);
+        radius::check_calling_station(&hotspotd::netaddr::MacAddr(bytes).to_string().replace(':', "-"));
+    }
+}
