@@ -111,41 +111,48 @@ impl Sessions {
     pub async fn nas_login(&self, login: NasLogin) -> Result<Result<NasGrant, Refusal>, SessionError> {
         self.central_fallback_nas(&login).await;
         let decided = self.decide_nas_logins(vec![login], false).await?;
-        Ok(decided.into_iter().next().flatten().unwrap_or(Err(Refusal::WrongCredentials)))
+        Ok(decided.into_iter().next().and_then(Result::ok).unwrap_or(Err(Refusal::WrongCredentials)))
     }
 
     /// Decides many Access-Requests in one transaction (see `records::nas::login_batch`).
-    /// `None`: a PAP login unknown here while a central RADIUS server is configured: decide
-    /// it alone with `nas_login` (which asks the central), so a slow central holds up only it.
-    pub async fn nas_login_batch(&self, logins: Vec<NasLogin>) -> Result<Vec<Option<Result<NasGrant, Refusal>>>, SessionError> {
+    /// `Err(login)`: a PAP login unknown here while a central RADIUS server is configured,
+    /// handed back to be decided alone with `nas_login` (which asks the central), so a slow
+    /// central holds up only it.
+    pub async fn nas_login_batch(&self, logins: Vec<NasLogin>) -> Result<Vec<Result<Result<NasGrant, Refusal>, NasLogin>>, SessionError> {
         let defer_unknown = self.central.is_some();
         self.decide_nas_logins(logins, defer_unknown).await
     }
 
-    async fn decide_nas_logins(&self, logins: Vec<NasLogin>, defer_unknown: bool) -> Result<Vec<Option<Result<NasGrant, Refusal>>>, SessionError> {
+    async fn decide_nas_logins(&self, logins: Vec<NasLogin>, defer_unknown: bool) -> Result<Vec<Result<Result<NasGrant, Refusal>, NasLogin>>, SessionError> {
         let clock = self.clock.clone();
         let live = self.live();
-        let decided = self.store.call(move |conn| records::nas::login_batch(conn, &logins, clock.now(), &live, defer_unknown)).await?;
+        let (logins, decided) = self
+            .store
+            .call(move |conn| {
+                let decided = records::nas::login_batch(conn, &logins, clock.now(), &live, defer_unknown)?;
+                Ok((logins, decided))
+            })
+            .await?;
         let now = self.now();
         // Sessions these devices held elsewhere (another account, the portal) end now.
         let cut: Vec<_> = decided.iter().flatten().flatten().flat_map(|r| r.cut.iter().cloned()).collect();
         if !cut.is_empty() {
             self.apply(Vec::new(), cut, true).await?;
         }
-        Ok(decided
+        Ok(logins
             .into_iter()
-            .map(|d| {
-                d.map(|d| {
-                    d.map(|record| {
-                        log::debug!("NAS login: {} as {} until {} (session {})", describe(&record.grant.target), record.username, record.grant.expires_at, record.session_id);
-                        NasGrant {
-                            session_id: record.session_id,
-                            username: record.username,
-                            class: class_of(record.session_id),
-                            limits: nas_limits(&record.grant, now),
-                        }
-                    })
-                })
+            .zip(decided)
+            .map(|(login, decided)| {
+                let decided = decided.ok_or(login)?;
+                Ok(decided.map(|record| {
+                    log::debug!("NAS login: {} as {} until {} (session {})", describe(&record.grant.target), record.username, record.grant.expires_at, record.session_id);
+                    NasGrant {
+                        session_id: record.session_id,
+                        username: record.username,
+                        class: class_of(record.session_id),
+                        limits: nas_limits(&record.grant, now),
+                    }
+                }))
             })
             .collect())
     }

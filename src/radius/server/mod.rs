@@ -256,14 +256,13 @@ enum Decided {
 /// retransmit).
 async fn decide_batch(sessions: Sessions, batch: Vec<(AuthJob, NasLogin)>) -> Vec<Decided> {
     let (jobs, logins): (Vec<AuthJob>, Vec<NasLogin>) = batch.into_iter().unzip();
-    match sessions.nas_login_batch(logins.clone()).await {
+    match sessions.nas_login_batch(logins).await {
         Ok(decisions) => jobs
             .into_iter()
-            .zip(logins)
             .zip(decisions)
-            .map(|((job, login), decision)| match decision {
-                Some(decision) => Decided::Answer(job, Ok(decision)),
-                None => Decided::AskCentral(job, login),
+            .map(|(job, decision)| match decision {
+                Ok(decision) => Decided::Answer(job, Ok(decision)),
+                Err(login) => Decided::AskCentral(job, login),
             })
             .collect(),
         Err(e) => {
