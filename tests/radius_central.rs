@@ -11,6 +11,7 @@
 //! each test fails saying so, rather than passing having checked nothing.
 
 mod device;
+mod radius;
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, UdpSocket};
@@ -560,3 +561,35 @@ fn nas_sessions_reach_radacct() {
         .unwrap();
     assert_eq!(row, (format!("{session_id:08X}"), code, (3 << 32) + 5, 9_000, "User-Request".into(), "4C-5E-0C-00-00-07".into()));
 }
+
+/// A NAS (the real radclient) asking hotspotd about a user only the central knows: the
+/// server hands that one login to the central (the others of its batch are answered at
+/// once), accepts it with the central's limits in the NAS's dialect, and keeps accepting it
+/// once the central is gone.
+#[test]
+fn a_nas_login_of_a_user_only_the_central_knows_is_asked_of_it_once() {
+    if !have_freeradius() {
+        return;
+    }
+    let central = Central::new("nas-auth");
+    central.start();
+    central.user("otieno", "pass-9876", &[("Session-Timeout", "3600"), ("Mikrotik-Rate-Limit", "1M/2M")]);
+    const TILL: radius::NasEntry = radius::NasEntry::new("till-1", "127.0.0.31", "till-secret-1", "mikrotik");
+    let r = radius::Radius::start("central-nas-auth", &[TILL], &central.upstream_section(true));
+    r.account("amina", "sunny-day", &["--devices", "5"]);
+    let pap = |user: &str, password: &str| {
+        r.auth(&TILL, TILL.secret, &[&format!("User-Name = \"{user}\""), &format!("User-Password = \"{password}\""), "Calling-Station-Id = \"AA-BB-CC-00-00-31\""], true)
+    };
+    assert!(pap("amina", "sunny-day").is("Access-Accept"), "a local account needs no central");
+    let accepted = pap("otieno", "pass-9876");
+    assert!(accepted.is("Access-Accept"), "{}", accepted.output);
+    assert_eq!(accepted.get("Mikrotik-Rate-Limit"), Some("1000k/2000k"), "{}", accepted.output);
+    let timeout: u64 = accepted.get("Session-Timeout").unwrap().parse().unwrap();
+    assert!((3500..=3600).contains(&timeout), "{}", accepted.output);
+    assert!(pap("otieno", "wrong").is("Access-Reject"));
+    assert!(pap("nobody", "x").is("Access-Reject"));
+    central.stop();
+    let offline = pap("otieno", "pass-9876");
+    assert!(offline.is("Access-Accept"), "the account works without the central: {}", offline.output);
+}
+
