@@ -47,6 +47,9 @@ pub mod schedule;
 pub mod sessions;
 pub mod sms;
 pub mod store;
+pub mod sync;
+#[cfg(feature = "central")]
+pub mod central;
 pub mod words;
 
 /// An error and all its causes on one line: `cannot open the database x: unable to open`.

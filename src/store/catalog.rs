@@ -204,8 +204,12 @@ pub fn mark_voucher_redeemed(
         params![voucher_id, user_id, mac, now],
     )?;
     if changed == 1 {
-        let code: String = conn.query_row("SELECT code FROM vouchers WHERE id = ?1", [voucher_id], |r| r.get(0))?;
-        let event = Event::VoucherRedeemed { voucher_id, code, account_id: user_id, mac: mac.to_owned() };
+        let (code, price, currency): (String, i64, String) = conn.query_row(
+            "SELECT v.code, p.price, p.currency FROM vouchers v JOIN packages p ON p.id = v.package_id WHERE v.id = ?1",
+            [voucher_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let event = Event::VoucherRedeemed { voucher_id, code, account_id: user_id, mac: mac.to_owned(), price, currency };
         outbox::record(conn, &event, now)?;
     }
     Ok(())

@@ -12,7 +12,7 @@
 //! Sending (and deleting what the central acknowledged) is the sync module's job.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use crate::access::AccountStatus;
@@ -21,7 +21,7 @@ use crate::store::payments::{PaymentFailure, PaymentStatus};
 use crate::store::sessions::{EndMethod, EndReason};
 
 /// A change worth reporting. Stored as JSON in `sync_outbox.payload` (`{"event":"…",…}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// A payment prompt was asked for.
@@ -72,10 +72,24 @@ pub enum Event {
     Usage { at: i64, sessions: Vec<[i64; 3]> },
     /// The operator created vouchers.
     VouchersCreated { package_id: i64, batch: Option<String>, codes: Vec<String> },
-    /// A voucher was used for the first time.
-    VoucherRedeemed { voucher_id: i64, code: String, account_id: i64, mac: String },
+    /// A voucher was used for the first time: what it was sold for (its package's price
+    /// then; absent in events older than the sync).
+    VoucherRedeemed {
+        voucher_id: i64,
+        code: String,
+        account_id: i64,
+        mac: String,
+        #[serde(default)]
+        price: i64,
+        #[serde(default)]
+        currency: String,
+    },
     /// An unused voucher was withdrawn.
     VoucherRevoked { voucher_id: i64, code: String },
+    /// Login refusals since the last report, counted by reason (`[["unknown_voucher", 3]]`).
+    AuthRefusals { from_id: i64, to_id: i64, counts: Vec<(String, i64)> },
+    /// What became of an item the central sent (`sync::wire::Item`, by its id).
+    CommandResult { command_id: i64, ok: bool, detail: String },
 }
 
 impl Event {
@@ -96,6 +110,8 @@ impl Event {
             Event::VouchersCreated { package_id, .. } => ("voucher", *package_id, "created"),
             Event::VoucherRedeemed { voucher_id, .. } => ("voucher", *voucher_id, "redeemed"),
             Event::VoucherRevoked { voucher_id, .. } => ("voucher", *voucher_id, "revoked"),
+            Event::AuthRefusals { to_id, .. } => ("auth", *to_id, "refusals"),
+            Event::CommandResult { command_id, .. } => ("command", *command_id, "result"),
         }
     }
 }

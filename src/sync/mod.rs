@@ -1,0 +1,2 @@
+//! Sync with the central server (`config sync`): the wire format both sides share (`wire`).
+pub mod wire;

@@ -1,0 +1,369 @@
+//! The sync protocol as bytes: what a router and the central server say to each other, how
+//! each side signs what it sends, and the paybill account numbers both read. Shared by the
+//! router (`sync::client`) and the central server (`central::`, feature `central`); pure (no
+//! I/O, no clock).
+//!
+//! One exchange, always started by the router: `POST /sync/v1/exchange` with
+//! an `ExchangeRequest` (events from its outbox, its status, how long it may wait for news),
+//! answered by an `ExchangeResponse` (the highest event sequence stored, what the central has
+//! for the router). Both directions carry an HMAC-SHA256 over everything that matters, keyed
+//! with the router's key:
+//! - request: `sync-request\n{method}\n{path}\n{router}\n{stream}\n{counter}\n` + body;
+//! - response: `sync-response\n{router}\n{stream}\n{counter}\n{status}\n` + body.
+//!
+//! `counter` grows with every request of a stream and is never reused (the router reserves
+//! blocks of them in its database), so the central refuses a replayed request without
+//! trusting any clock; a response names the request's counter, so a replayed or swapped
+//! response fails at the router. `stream` is random per router database: a router whose
+//! database was replaced starts a new stream (its sequence numbers and counters start again)
+//! instead of being refused as a replay of itself.
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::Sha256;
+
+/// Where a router sends its exchanges.
+pub const EXCHANGE_PATH: &str = "/sync/v1/exchange";
+pub const HEADER_ROUTER: &str = "x-hotspotd-router";
+pub const HEADER_STREAM: &str = "x-hotspotd-stream";
+pub const HEADER_COUNTER: &str = "x-hotspotd-counter";
+pub const HEADER_SIGNATURE: &str = "x-hotspotd-signature";
+/// Longest a central holds an exchange open waiting for news (a router asks for less).
+pub const MAX_WAIT_SECS: u32 = 50;
+/// Most events in one request.
+pub const MAX_BATCH_EVENTS: usize = 200;
+/// Largest request or response body either side accepts.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Most items in one response.
+pub const MAX_ITEMS: usize = 100;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// What a request signature covers, besides the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestHead<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub router: i64,
+    pub stream: &'a str,
+    pub counter: u64,
+}
+
+fn mac_of(key: &[u8]) -> HmacSha256 {
+    <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes a key of any length")
+}
+
+fn request_mac(key: &[u8], head: &RequestHead<'_>, body: &[u8]) -> HmacSha256 {
+    let mut mac = mac_of(key);
+    mac.update(format!("sync-request\n{}\n{}\n{}\n{}\n{}\n", head.method, head.path, head.router, head.stream, head.counter).as_bytes());
+    mac.update(body);
+    mac
+}
+
+fn response_mac(key: &[u8], head: &RequestHead<'_>, status: u16, body: &[u8]) -> HmacSha256 {
+    let mut mac = mac_of(key);
+    mac.update(format!("sync-response\n{}\n{}\n{}\n{}\n", head.router, head.stream, head.counter, status).as_bytes());
+    mac.update(body);
+    mac
+}
+
+/// The request signature (lower-case hex) for the `x-hotspotd-signature` header.
+pub fn sign_request(key: &[u8], head: &RequestHead<'_>, body: &[u8]) -> String {
+    hex(&request_mac(key, head, body).finalize().into_bytes())
+}
+
+/// Whether `signature` (hex) is the request's, compared in constant time.
+pub fn request_signed(key: &[u8], head: &RequestHead<'_>, body: &[u8], signature: &str) -> bool {
+    unhex(signature).is_some_and(|sig| request_mac(key, head, body).verify_slice(&sig).is_ok())
+}
+
+/// The response signature for the request `head`, answered with `status` and `body`.
+pub fn sign_response(key: &[u8], head: &RequestHead<'_>, status: u16, body: &[u8]) -> String {
+    hex(&response_mac(key, head, status, body).finalize().into_bytes())
+}
+
+/// Whether `signature` (hex) is the central's answer to the request `head`.
+pub fn response_signed(key: &[u8], head: &RequestHead<'_>, status: u16, body: &[u8], signature: &str) -> bool {
+    unhex(signature).is_some_and(|sig| response_mac(key, head, status, body).verify_slice(&sig).is_ok())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    let digit = |c: u8| (c as char).to_digit(16);
+    text.as_bytes().chunks(2).map(|pair| Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)).collect()
+}
+
+/// What a router sends.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExchangeRequest {
+    /// Outbox events in sequence order (at most `MAX_BATCH_EVENTS`).
+    #[serde(default)]
+    pub events: Vec<WireEvent>,
+    /// The router as it is now (every exchange carries one; only the latest matters).
+    pub status: RouterStatus,
+    /// How long the central may hold the answer when it has nothing for the router
+    /// (0: answer at once). Capped at `MAX_WAIT_SECS`.
+    #[serde(default)]
+    pub wait_secs: u32,
+}
+
+/// One outbox event: its sequence number in the stream, the router's time when it was
+/// written and whether the router's clock was trusted then, and the event itself
+/// (`store::outbox::Event` as JSON, `{"event":"payment_confirmed",…}`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WireEvent {
+    pub seq: i64,
+    pub at: i64,
+    pub clock_trusted: bool,
+    pub event: Box<RawValue>,
+}
+
+/// The router's status snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouterStatus {
+    pub version: String,
+    pub uptime_secs: i64,
+    pub devices_online: i64,
+    pub clock_trusted: bool,
+    /// The router's wall clock when it sent this.
+    pub router_time: i64,
+    pub db_bytes: i64,
+    /// Events not yet acknowledged (this batch included).
+    pub backlog: i64,
+}
+
+/// What the central answers.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ExchangeResponse {
+    /// Every event of the stream up to this sequence number is stored: the router may delete
+    /// them. `None`: nothing stored yet.
+    pub acked_seq: Option<i64>,
+    /// What waits for the router, oldest first (at most `MAX_ITEMS`): delivered again until
+    /// the router reports its result (a `command_result` event), so each must be applied at
+    /// most once by its `id`.
+    #[serde(default)]
+    pub items: Vec<Item>,
+}
+
+/// Something the central has for one router, by the central's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: i64,
+    pub body: Order,
+}
+
+/// What an item asks of the router. Also the body of the operator API's
+/// `POST /api/v1/routers/{id}/commands` (`{"kind":"kick","mac":"…"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Order {
+    /// End a device's session (by MAC), or every session of an account (by username).
+    Kick {
+        #[serde(default)]
+        mac: Option<String>,
+        #[serde(default)]
+        username: Option<String>,
+    },
+    /// Give an account more time and/or data.
+    Extend {
+        username: String,
+        #[serde(default)]
+        seconds: i64,
+        #[serde(default)]
+        bytes: i64,
+    },
+    /// Disable an account (its devices go offline) or revoke an unused voucher.
+    Disable {
+        #[serde(default)]
+        username: Option<String>,
+        #[serde(default)]
+        voucher: Option<String>,
+    },
+    /// Let a disabled account log in again.
+    Enable { username: String },
+    /// Send an account's login details again by SMS (a new password: the old one is not kept).
+    Resend { username: String },
+    /// Vouchers the central issued for this router (it keeps the codes to print them).
+    Vouchers {
+        package_id: i64,
+        #[serde(default)]
+        batch: Option<String>,
+        codes: Vec<String>,
+    },
+    /// A package on sale, managed centrally: added, or updated by its name.
+    Package(CentralPackage),
+    /// A paybill (C2B) payment confirmed at the central for one of this router's account
+    /// numbers.
+    Paybill(PaybillPayment),
+    /// An STK result Daraja posted to the central's relay URL for this router: the router
+    /// treats it as if posted to its own callback URL (`token` is the last path segment).
+    StkCallback { token: String, body: String },
+}
+
+/// A package as the central manages it (prices in whole shillings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentralPackage {
+    pub name: String,
+    pub price: i64,
+    pub duration_secs: i64,
+    #[serde(default)]
+    pub data_limit_bytes: Option<i64>,
+    #[serde(default)]
+    pub down_kbps: Option<i64>,
+    #[serde(default)]
+    pub up_kbps: Option<i64>,
+    #[serde(default = "one")]
+    pub max_devices: i64,
+    /// Not offered on the portal (vouchers of it still work).
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// A C2B confirmation as the router needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaybillPayment {
+    /// M-Pesa's TransID (the receipt): a payment is credited once per TransID.
+    pub trans_id: String,
+    /// Whole shillings.
+    pub amount: i64,
+    /// The BillRefNumber the payer typed (see `account_number`).
+    pub account: String,
+    /// As Safaricom shows it (masked: `25470****149`).
+    pub msisdn: String,
+    /// The payer's names as M-Pesa gives them.
+    pub name: String,
+    /// `YYYYMMDDHHmmss`, East Africa Time.
+    pub trans_time: String,
+}
+
+/// Digits of a paybill reference (the purchase part of an account number), check digit not
+/// included.
+pub const REFERENCE_DIGITS: usize = 5;
+
+/// The account number a payer types in the M-Pesa menu to pay for `reference` (a purchase
+/// the router is waiting for) at router `router`: the router's id, the reference in five
+/// digits, then a Damm check digit over all of them, which catches any one mistyped digit
+/// and any two neighbours swapped. Digits only (a phone keypad); at most 20 characters for
+/// any router id below 10^13.
+pub fn account_number(router: i64, reference: u32) -> String {
+    let digits = format!("{router}{:0width$}", reference % 100_000, width = REFERENCE_DIGITS);
+    let check = damm(digits.bytes());
+    format!("{digits}{check}")
+}
+
+/// Reads an account number: `(router, reference)`, or `None` when it is not one of ours
+/// (not digits, too short, a wrong check digit). Spaces and dashes are ignored.
+pub fn parse_account_number(text: &str) -> Option<(i64, u32)> {
+    let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    if digits.len() < REFERENCE_DIGITS + 2 || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if damm(digits.bytes()) != 0 {
+        return None;
+    }
+    let router_end = digits.len() - REFERENCE_DIGITS - 1;
+    let router: i64 = digits[..router_end].parse().ok()?;
+    let reference: u32 = digits[router_end..digits.len() - 1].parse().ok()?;
+    (router > 0 && !digits.starts_with('0')).then_some((router, reference))
+}
+
+/// The Damm algorithm's check digit of ASCII digits (0 for a number that ends in its own).
+fn damm(digits: impl Iterator<Item = u8>) -> u8 {
+    const TABLE: [[u8; 10]; 10] = [
+        [0, 3, 1, 7, 5, 9, 8, 6, 4, 2],
+        [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],
+        [4, 2, 0, 6, 8, 7, 1, 3, 5, 9],
+        [1, 7, 5, 0, 9, 8, 3, 4, 2, 6],
+        [6, 1, 2, 3, 0, 4, 5, 9, 7, 8],
+        [3, 6, 7, 4, 2, 0, 9, 5, 8, 1],
+        [5, 8, 6, 9, 7, 2, 0, 1, 3, 4],
+        [8, 9, 4, 5, 3, 6, 2, 0, 1, 7],
+        [9, 4, 3, 8, 6, 1, 7, 2, 0, 5],
+        [2, 5, 8, 1, 4, 3, 6, 7, 9, 0],
+    ];
+    digits.fold(0, |interim, d| TABLE[usize::from(interim)][usize::from(d - b'0')])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(counter: u64) -> RequestHead<'static> {
+        RequestHead { method: "POST", path: EXCHANGE_PATH, router: 7, stream: "ab12", counter }
+    }
+
+    #[test]
+    fn a_signed_request_checks_out_and_any_change_fails() {
+        let sig = sign_request(b"key", &head(5), b"{}");
+        assert!(request_signed(b"key", &head(5), b"{}", &sig));
+        assert!(!request_signed(b"key", &head(6), b"{}", &sig), "another counter");
+        assert!(!request_signed(b"key", &head(5), b"{ }", &sig), "another body");
+        assert!(!request_signed(b"other", &head(5), b"{}", &sig), "another key");
+        assert!(!request_signed(b"key", &RequestHead { path: "/x", ..head(5) }, b"{}", &sig), "another path");
+        assert!(!request_signed(b"key", &head(5), b"{}", "zz"), "not hex");
+    }
+
+    #[test]
+    fn a_response_is_bound_to_its_request() {
+        let sig = sign_response(b"key", &head(5), 200, b"{}");
+        assert!(response_signed(b"key", &head(5), 200, b"{}", &sig));
+        assert!(!response_signed(b"key", &head(4), 200, b"{}", &sig), "an older request's answer");
+        assert!(!response_signed(b"key", &head(5), 500, b"{}", &sig), "another status");
+        // A response signature is not a request signature.
+        assert!(!request_signed(b"key", &head(5), b"{}", &sig));
+    }
+
+    #[test]
+    fn account_numbers_round_trip_and_catch_typos() {
+        let number = account_number(17, 4839);
+        assert_eq!(number.len(), 2 + 5 + 1);
+        assert!(number.starts_with("1704839"), "{number}");
+        assert_eq!(parse_account_number(&number), Some((17, 4839)));
+        assert_eq!(parse_account_number(&format!("17-04839 {}", &number[7..])), Some((17, 4839)));
+        // Every single-digit change and every swap of neighbours is refused.
+        let bytes = number.as_bytes();
+        for i in 0..bytes.len() {
+            for d in b'0'..=b'9' {
+                if d != bytes[i] {
+                    let mut typo = bytes.to_vec();
+                    typo[i] = d;
+                    assert_eq!(parse_account_number(std::str::from_utf8(&typo).unwrap()), None, "{:?}", typo);
+                }
+            }
+            if i + 1 < bytes.len() && bytes[i] != bytes[i + 1] {
+                let mut swapped = bytes.to_vec();
+                swapped.swap(i, i + 1);
+                assert_eq!(parse_account_number(std::str::from_utf8(&swapped).unwrap()), None);
+            }
+        }
+        assert_eq!(parse_account_number("abc"), None);
+        assert_eq!(parse_account_number("12"), None);
+        assert!(account_number(9_999_999_999_999, 99_999).len() <= 20);
+    }
+
+    #[test]
+    fn orders_read_as_the_operator_api_writes_them() {
+        let kick: Order = serde_json::from_str(r#"{"kind":"kick","mac":"02:00:00:00:00:01"}"#).unwrap();
+        assert_eq!(kick, Order::Kick { mac: Some("02:00:00:00:00:01".into()), username: None });
+        let extend: Order = serde_json::from_str(r#"{"kind":"extend","username":"u1","seconds":3600}"#).unwrap();
+        assert_eq!(extend, Order::Extend { username: "u1".into(), seconds: 3600, bytes: 0 });
+        assert!(serde_json::from_str::<Order>(r#"{"kind":"explode"}"#).is_err());
+    }
+}
