@@ -32,6 +32,39 @@ pub enum ResetOutcome {
     TooOften,
 }
 
+/// What resending an account's login details found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResendOutcome {
+    /// A new password is queued for SMS to this number.
+    Queued { phone: String },
+    NoAccount,
+    /// The account has no phone number to send to.
+    NoPhone,
+}
+
+/// The operator's resend of an account's login details (a remote `resend`): a new password
+/// beside the current one, by SMS to the account's number, as for a reset but without its
+/// hourly limit.
+pub fn resend_credentials(conn: &mut Connection, username: &str, now: i64) -> Result<ResendOutcome, StoreError> {
+    let tx = conn.transaction()?;
+    let Some(record) = accounts::find_account(&tx, username.trim())? else { return Ok(ResendOutcome::NoAccount) };
+    let Some(phone) = record.phone.clone().filter(|p| !p.is_empty()) else { return Ok(ResendOutcome::NoPhone) };
+    queue_new_password(&tx, &record.username, record.account.user_id, &phone, now)?;
+    tx.commit()?;
+    Ok(ResendOutcome::Queued { phone })
+}
+
+/// A new password beside the current one, its SMS queued and the reset reported.
+fn queue_new_password(conn: &Connection, username: &str, user_id: i64, phone: &str, now: i64) -> Result<(), StoreError> {
+    let password = credentials::new_password().map_err(StoreError::Random)?;
+    let hash = credentials::hash_password(&password).map_err(StoreError::Random)?;
+    accounts::set_pending_password_hash(conn, user_id, &hash, now)?;
+    accounts::seal_password(conn, user_id, &password, true)?;
+    let credential_id = accounts::add_credential(conn, user_id, username, &password, Some(phone), None, now)?;
+    queue::enqueue(conn, SendCredentialsSms { credential_id }, now)?;
+    outbox::record(conn, &Event::PasswordReset { account_id: user_id }, now)
+}
+
 /// Gives the active account of `phone` a new password beside its current one and queues it
 /// for SMS.
 pub fn reset_password(conn: &mut Connection, phone: &Phone, now: i64) -> Result<ResetOutcome, StoreError> {
@@ -43,14 +76,7 @@ pub fn reset_password(conn: &mut Connection, phone: &Phone, now: i64) -> Result<
     if accounts::credentials_since(&tx, record.account.user_id, now - 3600)? >= RESETS_PER_HOUR {
         return Ok(ResetOutcome::TooOften);
     }
-    let password = credentials::new_password().map_err(StoreError::Random)?;
-    let hash = credentials::hash_password(&password).map_err(StoreError::Random)?;
-    accounts::set_pending_password_hash(&tx, record.account.user_id, &hash, now)?;
-    accounts::seal_password(&tx, record.account.user_id, &password, true)?;
-    let credential_id =
-        accounts::add_credential(&tx, record.account.user_id, &record.username, &password, Some(&phone.msisdn()), None, now)?;
-    queue::enqueue(&tx, SendCredentialsSms { credential_id }, now)?;
-    outbox::record(&tx, &Event::PasswordReset { account_id: record.account.user_id }, now)?;
+    queue_new_password(&tx, &record.username, record.account.user_id, &phone.msisdn(), now)?;
     tx.commit()?;
     Ok(ResetOutcome::Queued)
 }

@@ -34,6 +34,7 @@ use crate::http_client::share::{Share, SMS_CALLS};
 use crate::http_client::HttpClient;
 use crate::jobs::worker::{self, Jobs};
 use crate::jobs::JobContext;
+use crate::payments::paybill::Paybill;
 use crate::payments::{mpesa, Payments};
 use crate::portal::{self, Portal, PortalSettings};
 use crate::radius::das::DasClient;
@@ -42,6 +43,7 @@ use crate::schedule::{self, Intervals, Retention};
 use crate::sessions::{usage_task, SessionError, Sessions};
 use crate::sms;
 use crate::store::{self, Store, StoreError};
+use crate::sync::{self, apply::Applier, SyncHealth, SyncTask};
 
 /// Longest an upstream call (Daraja, SMS) may take.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
@@ -132,7 +134,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     let http = HttpClient::with_ca_bundle(UPSTREAM_TIMEOUT, &config.ca_bundle);
     let started = Instant::now();
-    let payments = Payments::new(
+    let mut payments = Payments::new(
         store.clone(),
         Arc::from(mpesa::backend(&config.mpesa, http.clone())),
         config.mpesa.clone(),
@@ -140,6 +142,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         clock.clone(),
         jobs.clone(),
     );
+    if let Some(number) = config.sync.as_ref().and_then(|s| s.paybill.clone()) {
+        payments = payments.with_paybill(Paybill { number, router_id: config.sync.as_ref().map_or(0, |s| s.router_id) });
+    }
     if payments.enabled() && payments.is_demo() {
         log::warn!("M-Pesa is in DEMO mode: every payment is approved after a few seconds, no money moves");
     }
@@ -186,7 +191,32 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let intervals = Intervals { check_expired: config.expiry_check_interval, clean: config.cleanup_interval };
     let retention = Retention { usage_detail: config.usage_detail, usage_keep: config.usage_keep };
     let usage_intervals = usage_task::Intervals { poll: config.usage_poll_interval, checkpoint: config.usage_checkpoint_interval };
-    let admin = Admin::new(sessions.clone(), jobs.clone(), SystemInfo { config: Arc::new(config.clone()), daemon_started: Some(started), radius: radius.as_ref().map(RadiusServer::stats) });
+    let sync_health = config.sync.as_ref().map(|_| SyncHealth::default());
+    let system = SystemInfo {
+        config: Arc::new(config.clone()),
+        daemon_started: Some(started),
+        radius: radius.as_ref().map(RadiusServer::stats),
+        sync: sync_health.clone(),
+    };
+    let admin = Admin::new(sessions.clone(), jobs.clone(), system);
+    let sync_task = match (&config.sync, sync_health) {
+        (Some(sync_config), Some(health)) => Some(SyncTask {
+            config: sync_config.clone(),
+            applier: Applier {
+                admin: admin.clone(),
+                sessions: sessions.clone(),
+                payments: payments.clone(),
+                jobs: jobs.clone(),
+                store: store.clone(),
+                router_id: sync_config.router_id,
+            },
+            health,
+            started,
+            database: config.database.clone(),
+            ca_bundle: config.ca_bundle.clone(),
+        }),
+        _ => None,
+    };
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
     // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
     // those still busy after the grace are aborted.
@@ -202,6 +232,10 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     ];
     if let Some(radius) = radius {
         names.push((tasks.spawn(radius.run(stopped.clone())).id(), "RADIUS server"));
+    }
+    if let Some(task) = sync_task {
+        log::info!("syncing with the central server at {}", crate::http_client::shown_url(&task.config.url));
+        names.push((tasks.spawn(sync::run(task, stopped.clone())).id(), "central sync"));
     }
     if let Some(u) = upstream.filter(|u| u.accounting) {
         names.push((tasks.spawn(radius::upstream::forwarder::run(store.clone(), clock.clone(), u, stopped)).id(), "central accounting"));

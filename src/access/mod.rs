@@ -215,5 +215,26 @@ pub fn extend(account: &Account, purchase: Purchase, now: i64) -> Account {
     }
 }
 
+/// An account after the operator granted `seconds` more time and `bytes` more data (a remote
+/// `extend`): time adds to what is left (to now, for an account whose time ran out), data to
+/// the cap (past what is used, for an account that used it up); unlimited data stays
+/// unlimited. A time-only extension never lifts a cap. An expired or used-up account whose
+/// extension gives it time and data left is active again; a suspension stays.
+pub fn grant_more(account: &Account, seconds: i64, bytes: i64, now: i64) -> Account {
+    let mut more = account.clone();
+    more.duration_secs += seconds;
+    more.expires_at = account.expires_at.map(|at| at.max(now) + seconds);
+    if bytes > 0 {
+        more.data_limit_bytes = account.data_limit_bytes.map(|limit| limit.max(account.data_used_bytes) + bytes);
+    }
+    if matches!(account.status, AccountStatus::Expired | AccountStatus::Exhausted) {
+        let candidate = Account { status: AccountStatus::Active, ..more.clone() };
+        if status_at(&candidate, now) == AccountStatus::Active {
+            more.status = AccountStatus::Active;
+        }
+    }
+    more
+}
+
 #[cfg(test)]
 mod tests;

@@ -210,3 +210,25 @@ fn a_spent_account_starts_afresh() {
         assert!(decide_login(&renewed, &[], mac(1), NOW).is_ok());
     }
 }
+
+#[test]
+fn an_operators_extension_adds_to_what_is_left_and_revives_a_spent_account() {
+    // Running, capped: an hour more and 1000 bytes more.
+    let running = Account { data_limit_bytes: Some(500), data_used_bytes: 400, ..started(1, NOW + 600) };
+    let more = grant_more(&running, HOUR, 1000, NOW);
+    assert_eq!((more.expires_at, more.data_limit_bytes, more.status), (Some(NOW + 600 + HOUR), Some(1500), AccountStatus::Active));
+    // Time only: the cap is unchanged.
+    assert_eq!(grant_more(&running, 60, 0, NOW).data_limit_bytes, Some(500));
+    // Expired an hour ago: the extension counts from now, and the account is active again.
+    let expired = Account { status: AccountStatus::Expired, ..started(1, NOW - HOUR) };
+    let revived = grant_more(&expired, 600, 0, NOW);
+    assert_eq!((revived.expires_at, revived.status), (Some(NOW + 600), AccountStatus::Active));
+    // Used up (600 of 500): more data counts past what was used.
+    let used_up = Account { status: AccountStatus::Exhausted, data_limit_bytes: Some(500), data_used_bytes: 600, ..started(1, NOW + HOUR) };
+    let topped = grant_more(&used_up, 0, 100, NOW);
+    assert_eq!((topped.data_limit_bytes, topped.status), (Some(700), AccountStatus::Active));
+    // Used up and only given time: still used up. Suspended: stays suspended.
+    assert_eq!(grant_more(&used_up, 60, 0, NOW).status, AccountStatus::Exhausted);
+    let suspended = Account { status: AccountStatus::Suspended, ..started(1, NOW + 60) };
+    assert_eq!(grant_more(&suspended, 60, 0, NOW).status, AccountStatus::Suspended);
+}

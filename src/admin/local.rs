@@ -41,7 +41,7 @@ pub fn execute(config: &Config, request: Request) -> Result<Reply, LocalError> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LocalError::Runtime)?;
     let firewall = FirewallWorker::start(firewall_of(config)).map_err(LocalError::FirewallThreads)?;
     let sessions = Sessions::new(store, firewall, Arc::new(SystemClock));
-    let admin = Admin::new(sessions, Jobs::new(), SystemInfo { config: Arc::new(config.clone()), daemon_started: None, radius: None });
+    let admin = Admin::new(sessions, Jobs::new(), SystemInfo { config: Arc::new(config.clone()), daemon_started: None, radius: None, sync: None });
     let reply = runtime.block_on(admin.execute(request));
     drop(admin);
     // Every write was awaited; the thread ends with its last handle.

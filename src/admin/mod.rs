@@ -130,6 +130,8 @@ pub struct SystemInfo {
     pub daemon_started: Option<Instant>,
     /// Set in the daemon when it serves RADIUS: the server's counters.
     pub radius: Option<Arc<crate::radius::server::Stats>>,
+    /// Set in the daemon when it syncs with a central server: how that goes.
+    pub sync: Option<crate::sync::SyncHealth>,
 }
 
 /// The operations, over the sessions and jobs of one process (the daemon's, or a command's

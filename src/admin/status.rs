@@ -49,6 +49,9 @@ pub struct StatusReport {
     pub sms: String,
     /// Events waiting in the sync outbox.
     pub sync_backlog: i64,
+    /// The central server (`config sync`): where, the last success and the last error
+    /// (`None`: no sync configured).
+    pub sync: Option<crate::sync::SyncReport>,
     /// The RADIUS server's sockets and counters (`None`: not serving RADIUS, or the daemon
     /// is not running).
     pub radius: Option<crate::radius::server::Status>,
@@ -126,6 +129,7 @@ pub async fn report(admin: &Admin) -> Result<StatusReport, AdminError> {
                 mpesa_base_url: config.mpesa.base_url.clone(),
                 sms: format!("{:?}", config.sms.provider).to_lowercase(),
                 sync_backlog: outbox::backlog(conn)?,
+                sync: None,
                 radius: None,
                 radius_upstream: match &config.radius_upstream {
                     None => None,
@@ -145,6 +149,19 @@ pub async fn report(admin: &Admin) -> Result<StatusReport, AdminError> {
         report.daemon_uptime_secs = Some(started.elapsed().as_secs());
     }
     report.radius = admin.system.radius.as_ref().map(|stats| stats.status());
+    report.sync = admin.system.config.sync.as_ref().map(|sync| {
+        let mut now = match &admin.system.sync {
+            Some(health) => health.report(),
+            None => crate::sync::SyncReport {
+                url: crate::http_client::shown_url(&sync.url),
+                router_id: sync.router_id,
+                last_error: Some("the daemon is not running: nothing is synced".into()),
+                ..Default::default()
+            },
+        };
+        now.backlog = report.sync_backlog;
+        now
+    });
     Ok(report)
 }
 

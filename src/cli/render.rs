@@ -203,7 +203,19 @@ fn status(r: &StatusReport, out: &mut Vec<u8>) -> io::Result<()> {
     };
     writeln!(out, "m-pesa:        {mpesa}")?;
     writeln!(out, "sms:           {}", r.sms)?;
-    writeln!(out, "sync:          {} events recorded for a central server (none is configured in this version)", r.sync_backlog)?;
+    match &r.sync {
+        None => writeln!(out, "sync:          off (no `config sync`); {} events recorded for a central server", r.sync_backlog)?,
+        Some(s) => {
+            let last = match s.last_success {
+                Some(at) => format!("last success {} s ago", (r.now - at).max(0)),
+                None => "no success yet".into(),
+            };
+            writeln!(out, "sync:          router {} at {}: {} events to send, {last}, {} orders applied", s.router_id, s.url, s.backlog, s.applied)?;
+            if let Some(error) = &s.last_error {
+                writeln!(out, "               last error: {error}")?;
+            }
+        }
+    }
     if let Some(radius) = &r.radius {
         radius_status(radius, out)?;
     }

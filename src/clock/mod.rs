@@ -9,10 +9,25 @@
 
 pub mod timeline;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use timeline::{Anchor, Checkpoint, Reading, Trust};
+
+/// Whether the wall clock was trusted when last judged (`store::timeline::trust`): what each
+/// sync event records beside its time, without a lookup per event.
+static TRUSTED: AtomicBool = AtomicBool::new(false);
+
+/// Records the latest judgement of the wall clock.
+pub fn note_trusted(trusted: bool) {
+    TRUSTED.store(trusted, Ordering::Relaxed);
+}
+
+/// The latest judgement of the wall clock (false until one is made).
+pub fn last_trusted() -> bool {
+    TRUSTED.load(Ordering::Relaxed)
+}
 
 pub trait Clock: Send + Sync {
     /// Seconds since the Unix epoch.

@@ -4,6 +4,7 @@
 
 mod radius;
 mod radius_upstream;
+mod sync;
 mod reader;
 mod upstream;
 pub mod uci;
@@ -11,6 +12,7 @@ pub mod uci;
 use reader::SectionReader;
 pub use radius::RadiusConfig;
 pub use radius_upstream::RadiusUpstreamConfig;
+pub use sync::SyncConfig;
 pub use upstream::{MpesaConfig, MpesaMode, Secret, SmsConfig, SmsProvider, TransactionType};
 
 use std::net::SocketAddr;
@@ -94,6 +96,8 @@ pub struct Config {
     pub password_key_file: PathBuf,
     /// `config radius_upstream`: the central RADIUS server (`None`: none).
     pub radius_upstream: Option<RadiusUpstreamConfig>,
+    /// `config sync`: the central server (`None`: none).
+    pub sync: Option<SyncConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +201,7 @@ impl Config {
             mpesa: MpesaConfig::from_section(path, find(&sections, "mpesa"))?,
             sms: SmsConfig::from_section(path, find(&sections, "sms"))?,
             radius_upstream: RadiusUpstreamConfig::from_sections(path, &sections)?,
+            sync: SyncConfig::from_section(path, find(&sections, "sync"))?,
         })
     }
 
@@ -230,6 +235,7 @@ impl Config {
             radius: None,
             password_key_file: key_beside(Path::new("/etc/hotspotd/hotspotd.db")),
             radius_upstream: None,
+            sync: None,
         }
     }
 

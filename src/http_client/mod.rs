@@ -98,6 +98,26 @@ impl HttpClient {
         finish(url, request.send(body))
     }
 
+    /// POSTs `body` and also returns the answer's `header` (e.g. a signature), reading at most
+    /// `limit` bytes of the body.
+    pub fn post_signed(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        content_type: &str,
+        body: &[u8],
+        header: &str,
+        limit: u64,
+    ) -> Result<(HttpResponse, Option<String>), HttpError> {
+        let mut request = self.agent.post(url).header("Content-Type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send(body).map_err(|source| HttpError::Unreachable { url: shown_url(url), source })?;
+        let value = response.headers().get(header).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok((read_answer(url, response, limit)?, value))
+    }
+
     /// POSTs `fields` as an HTML form (`application/x-www-form-urlencoded`).
     pub fn post_form(&self, url: &str, headers: &[(&str, &str)], fields: &[(&str, &str)]) -> Result<HttpResponse, HttpError> {
         self.post(url, headers, "application/x-www-form-urlencoded", form_encode(fields).as_bytes())
@@ -105,12 +125,16 @@ impl HttpClient {
 }
 
 fn finish(url: &str, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<HttpResponse, HttpError> {
-    let mut response = result.map_err(|source| HttpError::Unreachable { url: shown_url(url), source })?;
+    let response = result.map_err(|source| HttpError::Unreachable { url: shown_url(url), source })?;
+    read_answer(url, response, MAX_BODY_BYTES)
+}
+
+fn read_answer(url: &str, mut response: ureq::http::Response<ureq::Body>, limit: u64) -> Result<HttpResponse, HttpError> {
     let status = response.status().as_u16();
     let body = response
         .body_mut()
         .with_config()
-        .limit(MAX_BODY_BYTES)
+        .limit(limit)
         .read_to_string()
         .map_err(|source| HttpError::Body { url: shown_url(url), source })?;
     Ok(HttpResponse { status, body })

@@ -20,9 +20,11 @@ pub const SMS_CALLS: usize = 1;
 /// RADIUS dynamic-authorization exchanges with NAS devices at once (the job worker's
 /// Disconnect-Requests, one at a time, and CoA-Requests after top-ups).
 pub const NAS_CALLS: usize = 2;
+/// Exchanges with the central server at once (`sync`: one at a time, often a long-poll).
+pub const SYNC_CALLS: usize = 1;
 /// Threads the daemon's blocking pool needs: every share, plus one for short work (joining
 /// the store thread at exit).
-pub const BLOCKING_THREADS: usize = MPESA_CALLS + SMS_CALLS + NAS_CALLS + 1;
+pub const BLOCKING_THREADS: usize = MPESA_CALLS + SMS_CALLS + NAS_CALLS + SYNC_CALLS + 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShareError {

@@ -96,6 +96,8 @@ pub struct Payments {
     pub(super) mpesa_calls: Share,
     /// Where the poller's round-robin over pending payments stands (`poller`).
     pub(super) turn: Arc<std::sync::Mutex<PollTurn>>,
+    /// The operator's paybill, when payers may pay from the M-Pesa menu (`paybill`).
+    pub(super) paybill: Option<super::paybill::Paybill>,
 }
 
 impl Payments {
@@ -118,7 +120,14 @@ impl Payments {
             unreachable_at: Arc::default(),
             mpesa_calls: Share::new("M-Pesa", MPESA_CALLS),
             turn: Arc::default(),
+            paybill: None,
         }
+    }
+
+    /// Offers paying from the M-Pesa menu to `paybill` (needs the central server).
+    pub fn with_paybill(mut self, paybill: super::paybill::Paybill) -> Payments {
+        self.paybill = Some(paybill);
+        self
     }
 
     pub fn enabled(&self) -> bool {

@@ -5,6 +5,7 @@
 pub mod flow;
 pub mod limits;
 pub mod mpesa;
+pub mod paybill;
 mod poller;
 
 pub use flow::{CallbackVerdict, PayError, PaymentView, Payments, Started};

@@ -56,6 +56,8 @@ pub struct Splash<'a> {
     pub mpesa: Option<MpesaForm<'a>>,
     /// Offer "forgot my password" (needs SMS).
     pub forgot: bool,
+    /// Offer paying from the M-Pesa menu (paybill).
+    pub paybill: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -102,6 +104,19 @@ fn mpesa_form(packages: &[Package], form: &MpesaForm) -> String {
     )
 }
 
+/// Paying from the M-Pesa menu: pick a package, get the paybill and account number.
+fn paybill_form(packages: &[Package]) -> String {
+    let options: String = packages
+        .iter()
+        .filter(|p| p.price > 0)
+        .map(|p| format!("<button type=\"submit\" name=\"package_id\" value=\"{}\">{} — {}</button>", p.id, escape(&p.name), escape(&text::price(p.price, &p.currency))))
+        .collect();
+    if options.is_empty() {
+        return String::new();
+    }
+    format!("<section><h2>{}</h2><p class=\"muted\">{}</p><form method=\"post\" action=\"/paybill\">{options}</form></section>", text::PAYBILL_HEADING, text::PAYBILL_HINT)
+}
+
 /// The start page: what is sold, M-Pesa, the voucher form and the account form.
 pub fn splash(packages: &[Package], view: &Splash) -> String {
     let mut body = String::new();
@@ -124,6 +139,9 @@ pub fn splash(packages: &[Package], view: &Splash) -> String {
     body.push_str("</section>");
     if let Some(form) = &view.mpesa {
         body.push_str(&mpesa_form(packages, form));
+    }
+    if view.paybill {
+        body.push_str(&paybill_form(packages));
     }
     body.push_str(&format!(
         "<section><h2>{}</h2><form method=\"post\" action=\"/login\">\
@@ -168,6 +186,21 @@ pub fn payment(state: &PaymentState) -> String {
             let demo = if *demo { format!("<p class=\"error\">{}</p>", text::PAY_DEMO_NOTE) } else { String::new() };
             (format!("<section>{demo}<p role=\"status\">{}</p></section>", escape(prompt)), Some(3))
         }
+        PaymentState::Paybill { paybill, account, amount } => (
+            format!(
+                "<section><p>{}</p><dl><dt>{}</dt><dd id=\"paybill\">{}</dd><dt>{}</dt><dd id=\"account\">{}</dd><dt>{}</dt><dd>{}</dd></dl>\
+                 <p role=\"status\">{}</p></section>",
+                text::PAYBILL_STEPS,
+                text::PAYBILL_NUMBER_LABEL,
+                escape(paybill),
+                text::PAYBILL_ACCOUNT_LABEL,
+                escape(account),
+                text::PAYBILL_AMOUNT_LABEL,
+                escape(amount),
+                text::PAYBILL_WAITING
+            ),
+            Some(10),
+        ),
         PaymentState::SettingUp => (format!("<section><p role=\"status\">{}</p></section>", text::PAY_SETTING_UP), Some(2)),
         PaymentState::Done { is_payer, credentials, by_sms } => {
             let creds = match credentials {
@@ -206,6 +239,8 @@ pub fn payment(state: &PaymentState) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentState {
     Waiting { prompt: String, demo: bool },
+    /// A paybill purchase not paid yet: where to pay (`amount` with its currency).
+    Paybill { paybill: String, account: String, amount: String },
     SettingUp,
     /// `is_payer`: this is the device that paid (it is online now). `credentials` only for
     /// that device, while not yet wiped; `by_sms`: they were also sent by SMS.

@@ -47,6 +47,13 @@ pub const ERR_BAD_HOST: &str = "That web address is not valid.";
 pub const ERR_FOREIGN_ORIGIN: &str = "This form was sent from another website. Open the hotspot page and try again.";
 
 pub const PAY_HEADING: &str = "Buy with M-Pesa";
+pub const PAYBILL_HEADING: &str = "No M-Pesa prompt? Pay from the M-Pesa menu";
+pub const PAYBILL_HINT: &str = "Choose a package to get the paybill and account number to pay to.";
+pub const PAYBILL_STEPS: &str = "On your phone: M-Pesa, Lipa na M-Pesa, Pay Bill. Enter:";
+pub const PAYBILL_NUMBER_LABEL: &str = "Business number";
+pub const PAYBILL_ACCOUNT_LABEL: &str = "Account number";
+pub const PAYBILL_AMOUNT_LABEL: &str = "Amount";
+pub const PAYBILL_WAITING: &str = "Keep this page open: you are online within a minute of paying.";
 pub const PAY_PHONE_LABEL: &str = "M-Pesa phone number";
 pub const PAY_PACKAGE_LABEL: &str = "Package";
 pub const PAY_BUTTON: &str = "Pay";

@@ -19,6 +19,7 @@ pub async fn run(sessions: &Sessions, retention: Retention) -> Result<(), Schedu
             let tx = conn.transaction()?;
             let mut deleted = tx.execute("DELETE FROM auth_log WHERE at < ?1", [now - 30 * DAY])?;
             deleted += tx.execute("DELETE FROM failed_jobs WHERE failed_at < ?1", [now - 30 * DAY])?;
+            deleted += crate::store::sync::forget_applied(&tx, now - 30 * DAY)?;
             let folded = store::usage::compact(&tx, detail_before, keep_after)?;
             tx.commit()?;
             Ok((deleted, folded))

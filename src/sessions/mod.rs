@@ -16,6 +16,7 @@ mod central;
 pub mod enforcement;
 pub mod nas;
 pub mod records;
+mod remote;
 mod suspension;
 pub mod usage_task;
 

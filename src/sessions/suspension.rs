@@ -26,7 +26,7 @@ impl Sessions {
         Ok(Some(changed))
     }
 
-    async fn account_id(&self, username: String) -> Result<Option<i64>, SessionError> {
+    pub(super) async fn account_id(&self, username: String) -> Result<Option<i64>, SessionError> {
         Ok(self.store.call(move |conn| Ok(store::accounts::find_account(conn, username.trim())?.map(|r| r.account.user_id))).await?)
     }
 }

@@ -229,6 +229,29 @@ pub fn save_extension(
     Ok(())
 }
 
+/// Stores an account as `access::grant_more` left it (the operator's remote extension);
+/// reported as an extension of its current package without a payment.
+pub fn save_grant(conn: &Connection, account: &Account, now: i64) -> Result<(), StoreError> {
+    let package_id: i64 = conn
+        .prepare_cached(
+            "UPDATE hotspot_users SET status = ?2, duration_secs = ?3, subscription_expires_at = ?4, data_limit_bytes = ?5,
+                 updated_at = ?6
+             WHERE id = ?1 RETURNING package_id",
+        )?
+        .query_row(params![account.user_id, account.status, account.duration_secs, account.expires_at, account.data_limit_bytes, now], |r| {
+            r.get(0)
+        })?;
+    let event = Event::AccountExtended {
+        account_id: account.user_id,
+        package_id,
+        payment_id: None,
+        duration_secs: account.duration_secs,
+        expires_at: account.expires_at,
+        data_limit_bytes: account.data_limit_bytes,
+    };
+    outbox::record(conn, &event, now)
+}
+
 /// Stores a reset password that works beside the current one until its first use (a later
 /// reset replaces it).
 pub fn set_pending_password_hash(conn: &Connection, user_id: i64, password_hash: &str, now: i64) -> Result<(), StoreError> {

@@ -130,6 +130,41 @@ pub fn create_vouchers(
     Ok(codes)
 }
 
+/// Adds vouchers the central server issued (codes it made) to the package named `package`;
+/// codes already here are left as they are. Returns how many were new; `None`: no package
+/// has that name.
+pub fn add_issued_vouchers(conn: &mut Connection, package: &str, batch: Option<&str>, codes: &[String], now: i64) -> Result<Option<usize>, StoreError> {
+    let tx = conn.transaction()?;
+    let Some(package_id) = tx.query_row("SELECT id FROM packages WHERE name = ?1 ORDER BY active DESC, id LIMIT 1", [package], |r| r.get::<_, i64>(0)).optional()? else {
+        return Ok(None);
+    };
+    let mut added = 0;
+    for code in codes {
+        let code = credentials::normalise_voucher_code(code);
+        added += tx
+            .prepare_cached("INSERT OR IGNORE INTO vouchers (code, package_id, batch, created_at) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![code, package_id, batch, now])?;
+    }
+    tx.commit()?;
+    Ok(Some(added))
+}
+
+/// Adds or updates the centrally managed package named `p.name` (kept apart from the
+/// operator's own by `remote_id`); `hidden` takes it off sale. Returns its id.
+pub fn put_central_package(conn: &Connection, p: &crate::sync::wire::CentralPackage, now: i64) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "INSERT INTO packages (name, price, duration_secs, data_limit_bytes, down_kbps, up_kbps, max_devices, active, remote_id,
+                               created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'central:' || ?1, ?9, ?9)
+         ON CONFLICT (remote_id) DO UPDATE SET price = excluded.price, duration_secs = excluded.duration_secs,
+             data_limit_bytes = excluded.data_limit_bytes, down_kbps = excluded.down_kbps, up_kbps = excluded.up_kbps,
+             max_devices = excluded.max_devices, active = excluded.active, updated_at = excluded.updated_at
+         RETURNING id",
+        params![p.name, p.price, p.duration_secs, p.data_limit_bytes, p.down_kbps, p.up_kbps, p.max_devices, !p.hidden, now],
+        |r| r.get(0),
+    )?)
+}
+
 /// A voucher with its package's name, for `voucher list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VoucherListing {

@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_seams.sql", include_str!("../../sqlite-schema/0005_seams.sql")),
     ("0006_radius.sql", include_str!("../../sqlite-schema/0006_radius.sql")),
     ("0007_radius_upstream.sql", include_str!("../../sqlite-schema/0007_radius_upstream.sql")),
+    ("0008_sync.sql", include_str!("../../sqlite-schema/0008_sync.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod payments;
 pub mod sessions;
 pub mod settings;
+pub mod sync;
 pub mod timeline;
 pub mod usage;
 

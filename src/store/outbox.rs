@@ -116,52 +116,98 @@ impl Event {
     }
 }
 
-/// Records `event` in the outbox, inside the caller's transaction. A usage event replaces
-/// the unsent one, if any (see the module comment); every other event is appended.
+/// Records `event` in the outbox, inside the caller's transaction, with the clock's latest
+/// judgement. A usage checkpoint or a refusal count replaces (merges into) the one not yet
+/// sent, if any (see the module comment); every other event is appended.
 pub fn record(conn: &Connection, event: &Event, now: i64) -> Result<(), StoreError> {
     crate::radius::upstream::queue::on_event(conn, event, now)?;
     let (entity, entity_id, op) = event.subject();
-    let payload = serde_json::to_string(event).map_err(StoreError::Encode)?;
-    if let Event::Usage { .. } = event {
-        let unsent: Option<i64> = conn
-            .query_row("SELECT id FROM sync_outbox WHERE entity = 'usage' AND sent_at IS NULL ORDER BY id DESC LIMIT 1", [], |r| r.get(0))
+    let mut event = std::borrow::Cow::Borrowed(event);
+    if matches!(*event, Event::Usage { .. } | Event::AuthRefusals { .. }) {
+        let unsent: Option<(i64, String)> = conn
+            .prepare_cached("SELECT id, payload FROM sync_outbox WHERE entity = ?1 AND sent_at IS NULL ORDER BY id DESC LIMIT 1")?
+            .query_row([entity], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        if let Some(id) = unsent {
-            conn.execute("UPDATE sync_outbox SET payload = ?2, created_at = ?3 WHERE id = ?1", params![id, payload, now])?;
+        if let Some((id, payload)) = unsent {
+            if let (Event::AuthRefusals { from_id, to_id, counts }, Ok(Event::AuthRefusals { from_id: first, counts: earlier, .. })) =
+                (&*event, serde_json::from_str::<Event>(&payload))
+            {
+                event = std::borrow::Cow::Owned(Event::AuthRefusals { from_id: first.min(*from_id), to_id: *to_id, counts: merge_counts(earlier, counts) });
+            }
+            let payload = serde_json::to_string(&*event).map_err(StoreError::Encode)?;
+            conn.execute(
+                "UPDATE sync_outbox SET payload = ?2, entity_id = ?3, created_at = ?4, clock_trusted = ?5 WHERE id = ?1",
+                params![id, payload, entity_id, now, crate::clock::last_trusted()],
+            )?;
             return Ok(());
         }
     }
-    conn.prepare_cached("INSERT INTO sync_outbox (entity, entity_id, op, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![entity, entity_id, op, payload, now])?;
+    let payload = serde_json::to_string(&*event).map_err(StoreError::Encode)?;
+    conn.prepare_cached("INSERT INTO sync_outbox (entity, entity_id, op, payload, created_at, clock_trusted) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![entity, entity_id, op, payload, now, crate::clock::last_trusted()])?;
     Ok(())
+}
+
+/// Two refusal counts added up by reason.
+fn merge_counts(mut into: Vec<(String, i64)>, more: &[(String, i64)]) -> Vec<(String, i64)> {
+    for (reason, n) in more {
+        match into.iter_mut().find(|(r, _)| r == reason) {
+            Some((_, total)) => *total += n,
+            None => into.push((reason.clone(), *n)),
+        }
+    }
+    into
 }
 
 /// An outbox row as stored: the event is sent as it was written (`payload`, JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recorded {
+    /// Its sequence number at the central.
     pub id: i64,
     pub entity: String,
     pub entity_id: i64,
     pub op: String,
     pub payload: String,
     pub created_at: i64,
+    pub clock_trusted: bool,
 }
 
-/// Unsent events from `after_id` on, oldest first.
+/// Events the central has not acknowledged, from `after_id` on, oldest first (sent or not).
 pub fn unsent(conn: &Connection, after_id: i64, limit: u32) -> Result<Vec<Recorded>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, entity, entity_id, op, payload, created_at FROM sync_outbox
-         WHERE sent_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2",
+        "SELECT id, entity, entity_id, op, payload, created_at, clock_trusted FROM sync_outbox
+         WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![after_id, limit], |r| {
-        Ok(Recorded { id: r.get(0)?, entity: r.get(1)?, entity_id: r.get(2)?, op: r.get(3)?, payload: r.get(4)?, created_at: r.get(5)? })
+        Ok(Recorded {
+            id: r.get(0)?,
+            entity: r.get(1)?,
+            entity_id: r.get(2)?,
+            op: r.get(3)?,
+            payload: r.get(4)?,
+            created_at: r.get(5)?,
+            clock_trusted: r.get(6)?,
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// How many events wait to be sent (for `hotspotd status`).
+/// Marks the events up to `last_id` as sent: from now on they are never rewritten, so a
+/// resend carries the same event under the same number. One write per batch.
+pub fn mark_sent(conn: &Connection, last_id: i64, now: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE sync_outbox SET sent_at = ?2, attempts = attempts + 1 WHERE id <= ?1 AND sent_at IS NULL")?
+        .execute(params![last_id, now])?;
+    Ok(())
+}
+
+/// The central stored every event up to `seq`: they are deleted. Returns how many.
+pub fn acknowledge(conn: &Connection, seq: i64) -> Result<usize, StoreError> {
+    Ok(conn.prepare_cached("DELETE FROM sync_outbox WHERE id <= ?1")?.execute([seq])?)
+}
+
+/// How many events wait for the central's acknowledgement (for `hotspotd status`).
 pub fn backlog(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(conn.query_row("SELECT count(*) FROM sync_outbox WHERE sent_at IS NULL", [], |r| r.get(0))?)
+    Ok(conn.query_row("SELECT count(*) FROM sync_outbox", [], |r| r.get(0))?)
 }
 
 #[cfg(test)]
@@ -207,8 +253,31 @@ mod tests {
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[0].payload, r#"{"event":"usage","at":3,"sessions":[[1,15,40],[2,1,1]]}"#);
         // Once the usage row is on its way (sent_at set), a new checkpoint starts another.
-        conn.execute("UPDATE sync_outbox SET sent_at = 4 WHERE id = ?1", [rows[0].id]).unwrap();
+        mark_sent(&conn, rows[1].id, 4).unwrap();
         record(&conn, &Event::Usage { at: 5, sessions: vec![[1, 16, 41]] }, 5).unwrap();
-        assert_eq!(backlog(&conn).unwrap(), 2);
+        assert_eq!(backlog(&conn).unwrap(), 3);
+        assert_eq!(unsent(&conn, rows[1].id, 10).unwrap()[0].payload, r#"{"event":"usage","at":5,"sessions":[[1,16,41]]}"#);
+        assert_eq!(acknowledge(&conn, rows[1].id).unwrap(), 2);
+        assert_eq!(backlog(&conn).unwrap(), 1);
+    }
+
+    #[test]
+    fn refusal_counts_add_up_until_sent() {
+        let conn = db();
+        record(&conn, &Event::AuthRefusals { from_id: 1, to_id: 5, counts: vec![("unknown_voucher".into(), 3)] }, 1).unwrap();
+        record(&conn, &Event::AuthRefusals { from_id: 6, to_id: 9, counts: vec![("unknown_voucher".into(), 1), ("expired".into(), 2)] }, 2).unwrap();
+        let rows = unsent(&conn, 0, 10).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].payload, r#"{"event":"auth_refusals","from_id":1,"to_id":9,"counts":[["unknown_voucher",4],["expired",2]]}"#);
+    }
+
+    #[test]
+    fn sequence_numbers_are_never_reused_after_an_acknowledgement() {
+        let conn = db();
+        record(&conn, &Event::PasswordReset { account_id: 1 }, 1).unwrap();
+        record(&conn, &Event::PasswordReset { account_id: 2 }, 1).unwrap();
+        acknowledge(&conn, 2).unwrap();
+        record(&conn, &Event::PasswordReset { account_id: 3 }, 1).unwrap();
+        assert_eq!(unsent(&conn, 0, 10).unwrap()[0].id, 3);
     }
 }

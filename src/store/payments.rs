@@ -69,10 +69,12 @@ pub struct PaymentRecord {
     pub callback_receipt: Option<String>,
     pub user_id: Option<i64>,
     pub created_at: i64,
+    /// A paybill purchase's reference (`sync::wire::account_number`).
+    pub paybill_ref: Option<i64>,
 }
 
 const COLUMNS: &str = "id, provider, phone, mac, ip, package_id, amount, status, result_code, failure,
-    checkout_request_id, receipt_number, callback_token, callback_receipt, user_id, created_at";
+    checkout_request_id, receipt_number, callback_token, callback_receipt, user_id, created_at, paybill_ref";
 
 fn from_row(r: &Row) -> rusqlite::Result<PaymentRecord> {
     Ok(PaymentRecord {
@@ -92,6 +94,7 @@ fn from_row(r: &Row) -> rusqlite::Result<PaymentRecord> {
         callback_receipt: r.get(13)?,
         user_id: r.get(14)?,
         created_at: r.get(15)?,
+        paybill_ref: r.get(16)?,
     })
 }
 
@@ -225,7 +228,8 @@ pub fn awaiting_result(conn: &Connection, after_id: i64, up_to: i64, limit: u32)
 /// `before`.
 pub fn never_sent(conn: &Connection, before: i64) -> Result<Vec<i64>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id FROM payments WHERE status = 'pending' AND checkout_request_id IS NULL AND created_at < ?1",
+        "SELECT id FROM payments WHERE status = 'pending' AND checkout_request_id IS NULL AND created_at < ?1
+             AND paybill_ref IS NULL",
     )?;
     let rows = stmt.query_map([before], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -287,6 +291,57 @@ pub fn confirm(conn: &Connection, id: i64, result_desc: &str, now: i64) -> Resul
 
 pub fn set_user(conn: &Connection, id: i64, user_id: i64) -> Result<(), StoreError> {
     conn.execute("UPDATE payments SET user_id = ?2 WHERE id = ?1", params![id, user_id])?;
+    Ok(())
+}
+
+/// Where paybill purchases are paid (`payments.provider`): the operator's paybill, confirmed
+/// by the central server.
+pub const PAYBILL_PROVIDER: &str = "central";
+
+/// How long a paybill reference is not given to another purchase.
+pub const PAYBILL_REF_KEPT_SECS: i64 = 30 * 86_400;
+
+/// The device's pending paybill purchase of `package_id` made since `since`, if any (the
+/// portal shows its account number again rather than making another).
+pub fn pending_paybill(conn: &Connection, mac: &str, package_id: i64, since: i64) -> Result<Option<PaymentRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payments WHERE mac = ?1 AND package_id = ?2 AND created_at >= ?3 AND status = 'pending'
+             AND paybill_ref IS NOT NULL ORDER BY id DESC LIMIT 1"
+    );
+    Ok(conn.query_row(&sql, params![mac, package_id, since], from_row).optional()?)
+}
+
+/// Whether `reference` was given to a purchase since `since`.
+pub fn paybill_ref_taken(conn: &Connection, reference: i64, since: i64) -> Result<bool, StoreError> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM payments WHERE paybill_ref = ?1 AND created_at >= ?2)", params![reference, since], |r| {
+        r.get(0)
+    })?)
+}
+
+/// The latest purchase the paybill reference names.
+pub fn by_paybill_ref(conn: &Connection, reference: i64) -> Result<Option<PaymentRecord>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM payments WHERE paybill_ref = ?1 ORDER BY id DESC LIMIT 1");
+    Ok(conn.query_row(&sql, [reference], from_row).optional()?)
+}
+
+/// The token that names a payment's status page.
+pub fn view_token(conn: &Connection, id: i64) -> Result<Option<String>, StoreError> {
+    Ok(conn.query_row("SELECT view_token FROM payments WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten())
+}
+
+/// Gives a payment its paybill reference.
+pub fn set_paybill_ref(conn: &Connection, id: i64, reference: i64) -> Result<(), StoreError> {
+    conn.execute("UPDATE payments SET paybill_ref = ?2 WHERE id = ?1", params![id, reference])?;
+    Ok(())
+}
+
+/// Notes who paid a paybill purchase (the masked number M-Pesa shows) and its TransID, which
+/// `confirm` then makes the receipt.
+pub fn record_paybill(conn: &Connection, id: i64, payer: &str, trans_id: &str, now: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE payments SET phone = ?2, callback_receipt = ?3, callback_at = ?4, updated_at = ?4 WHERE id = ?1 AND status = 'pending'",
+        params![id, payer, trans_id, now],
+    )?;
     Ok(())
 }
 

@@ -41,6 +41,8 @@ word_enum! {
         /// The NAS reported the session ended (Accounting Stop, or Accounting-On/-Off when it
         /// restarted).
         Nas = "nas",
+        /// The operator, through the central server (a remote command).
+        Central = "central",
     }
 }
 sql_word!(EndMethod);

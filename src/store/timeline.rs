@@ -53,6 +53,7 @@ pub fn save_checkpoint(conn: &Connection, checkpoint: &Checkpoint, trusted: bool
 pub fn record_sync(conn: &Connection, boot_id: &str, now: i64) -> Result<(), StoreError> {
     settings::set(conn, settings::CLOCK_SYNCED_AT, &now.to_string())?;
     settings::set(conn, settings::CLOCK_SYNCED_BOOT, boot_id)?;
+    crate::clock::note_trusted(true);
     raise_last_good(conn, now)
 }
 
@@ -72,5 +73,7 @@ pub fn trust(conn: &Connection, boot_id: &str, now: i64) -> Result<Trust, StoreE
     let synced_at = settings::get(conn, settings::CLOCK_SYNCED_AT)?.and_then(|v| v.parse().ok());
     let synced_this_boot = synced_at.filter(|_| synced_boot.as_deref() == Some(boot_id));
     let last_good = settings::get(conn, settings::LAST_GOOD_TIME)?.and_then(|v| v.parse().ok());
-    Ok(crate::clock::timeline::trust(synced_this_boot, last_good, now))
+    let trust = crate::clock::timeline::trust(synced_this_boot, last_good, now);
+    crate::clock::note_trusted(trust.is_trusted());
+    Ok(trust)
 }

@@ -196,9 +196,10 @@ pub enum Order {
     Enable { username: String },
     /// Send an account's login details again by SMS (a new password: the old one is not kept).
     Resend { username: String },
-    /// Vouchers the central issued for this router (it keeps the codes to print them).
+    /// Vouchers the central issued for this router (it keeps the codes to print them), for
+    /// the router's package of that name.
     Vouchers {
-        package_id: i64,
+        package: String,
         #[serde(default)]
         batch: Option<String>,
         codes: Vec<String>,

@@ -84,9 +84,17 @@ fn account_for(conn: &mut Connection, payment_id: i64, now: i64) -> Result<Paid,
             let package = catalog::get_package(&tx, payment.package_id)?.ok_or(JobError::Gone { what: "package", id: payment.package_id })?;
             let password = credentials::new_password().map_err(StoreError::Random)?;
             let hash = credentials::hash_password(&password).map_err(StoreError::Random)?;
-            // A phone number is one account: its username is the number.
-            let username = payment.phone.clone();
-            let user_id = match accounts::find_account(&tx, &username)? {
+            // A phone number is one account: its username is the number. A paybill payer's
+            // number comes masked: a new account with a username of its own, shown on the
+            // payment page only (no SMS).
+            let paybill = payment.provider == payments::PAYBILL_PROVIDER;
+            let phone = (!paybill).then(|| payment.phone.clone());
+            let username = match &phone {
+                Some(number) => number.clone(),
+                None => format!("u{}", credentials::new_password().map_err(StoreError::Random)?),
+            };
+            let existing = if paybill { None } else { accounts::find_account(&tx, &username)? };
+            let user_id = match existing {
                 Some(record) => {
                     let purchase = Purchase {
                         duration_secs: package.duration_secs,
@@ -100,13 +108,14 @@ fn account_for(conn: &mut Connection, payment_id: i64, now: i64) -> Result<Paid,
                     }
                     extended.user_id
                 }
-                None => accounts::create_account(&tx, &username, Some(&hash), Some(&payment.phone), &package, AccountSource::Payment, now)?,
+                None => accounts::create_account(&tx, &username, Some(&hash), phone.as_deref(), &package, AccountSource::Payment, now)?,
             };
             accounts::seal_password(&tx, user_id, &password, false)?;
-            let credential_id =
-                accounts::add_credential(&tx, user_id, &username, &password, Some(&payment.phone), Some(payment_id), now)?;
+            let credential_id = accounts::add_credential(&tx, user_id, &username, &password, phone.as_deref(), Some(payment_id), now)?;
             payments::set_user(&tx, payment_id, user_id)?;
-            queue::enqueue(&tx, SendCredentialsSms { credential_id }, now)?;
+            if phone.is_some() {
+                queue::enqueue(&tx, SendCredentialsSms { credential_id }, now)?;
+            }
             log::info!("payment {payment_id}: account {username} ready (credentials queued for SMS)");
             fresh = Some((username, password));
             user_id

@@ -22,6 +22,7 @@ use super::{text, Portal, RequestContext};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     FormPay,
+    FormPaybill,
     /// By the payment's view token (never its row id).
     PaymentPage(String),
     FormForgot,
@@ -59,6 +60,7 @@ impl Route {
         }
         let route = match path {
             "/pay" => (post, Route::FormPay),
+            "/paybill" => (post, Route::FormPaybill),
             "/forgot" => (post, Route::FormForgot),
             "/api/payments/mpesa" => (post, Route::ApiPay),
             "/api/hotspot/forgot-password" => (post, Route::ApiForgot),
@@ -123,6 +125,7 @@ pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>
     }
     match Route::of(req.method(), &path) {
         Route::FormPay => payments::form(portal, &ctx, req).await,
+        Route::FormPaybill => payments::paybill_form(portal, &ctx, req).await,
         Route::PaymentPage(token) => payments::page(portal, &ctx, &token).await,
         Route::ApiPay => payments::api_start(portal, &ctx, req).await,
         Route::ApiPayment(token) => payments::api_status(portal, &ctx, &token).await,

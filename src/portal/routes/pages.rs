@@ -40,6 +40,7 @@ pub async fn splash_with(portal: &Portal, status: StatusCode, refill: &Refill<'_
                     phone: refill.phone,
                 }),
                 forgot: portal.sms_enabled,
+                paybill: portal.payments.paybill_enabled(),
             };
             http::html(status, pages::splash(&packages, &view))
         }

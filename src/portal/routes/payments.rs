@@ -69,6 +69,23 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
     }
 }
 
+/// `POST /paybill` with `package_id`: on to the payment page with the paybill and account
+/// number to pay to, or back to the splash page with the reason.
+pub async fn paybill_form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
+    let body = match http::read_body(req).await {
+        Ok(body) => body,
+        Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
+    };
+    let package_id = http::form_field(&body, "package_id").and_then(|p| p.parse().ok()).unwrap_or(-1);
+    match portal.payments.start_paybill(ctx.client, package_id).await {
+        Ok(started) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{}", started.view_token)),
+        Err(e) => {
+            let message = pay_message(&e);
+            splash_with(portal, pay_error(&e).0, &Refill { error: Some(&message), ..Refill::default() }).await
+        }
+    }
+}
+
 /// What a payment request asks for.
 #[derive(Debug, Deserialize, PartialEq, Eq)]
 pub struct PayRequest {
@@ -112,6 +129,9 @@ pub async fn api_start(portal: &Portal, ctx: &RequestContext, req: Request<Incom
 /// Where a payment stands, for this device.
 fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> PaymentState {
     let p = &view.payment;
+    if let (PaymentStatus::Pending, Some(how)) = (p.status, portal.payments.paybill_instructions(p)) {
+        return PaymentState::Paybill { paybill: how.paybill, account: how.account, amount: text::price(p.amount, &view.currency) };
+    }
     match p.status {
         PaymentStatus::Pending => PaymentState::Waiting {
             prompt: text::pay_prompt(p.amount, &view.currency, &view.package_name),
@@ -169,6 +189,11 @@ pub async fn api_status(portal: &Portal, ctx: &RequestContext, view_token: &str)
     });
     match state {
         PaymentState::Waiting { prompt, .. } => answer["message"] = json!(prompt),
+        PaymentState::Paybill { paybill, account, .. } => {
+            answer["message"] = json!(text::PAYBILL_WAITING);
+            answer["paybill"] = json!(paybill);
+            answer["account"] = json!(account);
+        }
         PaymentState::SettingUp => answer["message"] = json!(text::PAY_SETTING_UP),
         PaymentState::Done { is_payer, credentials, .. } => {
             answer["message"] = json!(if is_payer { text::PAY_DONE } else { text::PAY_DONE_ELSEWHERE });

@@ -24,6 +24,8 @@ pub enum Selection {
     Exhausted { account_id: i64 },
     /// Every session of an account the operator disables; it is marked suspended.
     Disabled { account_id: i64 },
+    /// Every session of an account (the operator's kick of a customer, not of one device).
+    Account { account_id: i64 },
 }
 
 impl Selection {
@@ -32,7 +34,9 @@ impl Selection {
             Selection::Device(mac) => rows::active_for_mac(conn, &mac.to_string()),
             Selection::Session(id) => rows::active_by_id(conn, id),
             Selection::Due => rows::due_to_expire(conn, now),
-            Selection::Exhausted { account_id } | Selection::Disabled { account_id } => rows::active_for_user(conn, account_id),
+            Selection::Exhausted { account_id } | Selection::Disabled { account_id } | Selection::Account { account_id } => {
+                rows::active_for_user(conn, account_id)
+            }
         }
     }
 }
@@ -71,7 +75,7 @@ pub fn end_sessions(
         Selection::Disabled { account_id } => {
             accounts::set_suspended(&tx, account_id, true, now)?;
         }
-        Selection::Device(_) | Selection::Session(_) => {}
+        Selection::Device(_) | Selection::Session(_) | Selection::Account { .. } => {}
     }
     let cut = cuts(&tx, &gone)?;
     tx.commit()?;
