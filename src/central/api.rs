@@ -163,11 +163,11 @@ async fn routers(central: &Central) -> Result<Reply, ApiError> {
 }
 
 /// Rows of `query` as JSON objects straight from PostgreSQL (`to_jsonb`), filtered on
-/// `time_column` (`t`, dropped from the output).
+/// `time_column` (`filter_at`, dropped from the output).
 async fn listed(central: &Central, query: &str, time_column: &str, order: &str, f: Filter) -> Result<Reply, ApiError> {
     let client = central.pool.get().await?;
     let sql = format!(
-        "SELECT to_jsonb(t) - 't' FROM ({query}) t
+        "SELECT to_jsonb(listed) - 'filter_at' FROM ({query}) listed
          WHERE ($1::bigint IS NULL OR router_id = $1)
            AND ($2::bigint IS NULL OR {time_column} >= to_timestamp($2::bigint))
            AND ($3::bigint IS NULL OR {time_column} < to_timestamp($3::bigint))
@@ -183,9 +183,9 @@ async fn payments(central: &Central, f: Filter) -> Result<Reply, ApiError> {
         central,
         "SELECT router_id, stream, payment_id, provider, phone, package_id, amount, currency, status, receipt, failure,
                 extract(epoch FROM started_at)::bigint AS started_at, extract(epoch FROM finished_at)::bigint AS finished_at,
-                started_at AS t FROM payments",
-        "t",
-        "t DESC NULLS LAST, payment_id DESC",
+                started_at AS filter_at FROM payments",
+        "filter_at",
+        "filter_at DESC NULLS LAST, payment_id DESC",
         f,
     )
     .await
@@ -196,9 +196,9 @@ async fn sessions(central: &Central, f: Filter) -> Result<Reply, ApiError> {
         central,
         "SELECT router_id, stream, session_id, account_id, username, mac, ip, enforcer, expires_at,
                 extract(epoch FROM started_at)::bigint AS started_at, extract(epoch FROM ended_at)::bigint AS ended_at,
-                end_method, end_reason, bytes_up, bytes_down, duration_secs, started_at AS t FROM sessions",
-        "t",
-        "t DESC NULLS LAST, session_id DESC",
+                end_method, end_reason, bytes_up, bytes_down, duration_secs, started_at AS filter_at FROM sessions",
+        "filter_at",
+        "filter_at DESC NULLS LAST, session_id DESC",
         f,
     )
     .await
@@ -208,10 +208,10 @@ async fn paybill(central: &Central, f: Filter) -> Result<Reply, ApiError> {
     listed(
         central,
         "SELECT trans_id, amount, account, msisdn, name, trans_time, router_id, reference, item_id,
-                router_id IS NOT NULL AS matched, extract(epoch FROM received_at)::bigint AS received_at, received_at AS t
+                router_id IS NOT NULL AS matched, extract(epoch FROM received_at)::bigint AS received_at, received_at AS filter_at
          FROM c2b_payments",
-        "t",
-        "t DESC",
+        "filter_at",
+        "filter_at DESC",
         f,
     )
     .await
