@@ -19,7 +19,7 @@ pub fn check(order: &Order) -> Result<(), String> {
             Err(format!("vouchers needs between 1 and {MAX_VOUCHER_CODES} codes"))
         }
         Order::Vouchers { codes, .. } if codes.iter().any(|c| c.trim().is_empty()) => Err("a voucher code must not be empty".into()),
-        Order::Vouchers { package_id, .. } if *package_id <= 0 => Err("vouchers needs the package_id of the router's package".into()),
+        Order::Vouchers { package, .. } if package.trim().is_empty() => Err("vouchers needs `package`: the name of the router's package".into()),
         Order::Package(p) if p.name.trim().is_empty() => Err("package needs a name".into()),
         Order::Package(p) if p.price < 0 || p.duration_secs <= 0 || p.max_devices < 1 => {
             Err("package needs price ≥ 0, duration_secs > 0 and max_devices ≥ 1".into())
