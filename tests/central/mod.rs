@@ -114,7 +114,11 @@ pub struct Central {
 
 impl Central {
     pub fn start(db: &str) -> Central {
-        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        Central::start_on(db, format!("127.0.0.1:{}", free_port()).parse().unwrap())
+    }
+
+    /// On a chosen address (e.g. one a router was configured with while the central was down).
+    pub fn start_on(db: &str, addr: SocketAddr) -> Central {
         let log = std::env::temp_dir().join(format!("hotspotd-central-{}.log", addr.port()));
         let mut central = Central { child: None, db: db.to_owned(), addr, log };
         central.spawn();
