@@ -64,6 +64,25 @@ fn events_are_stored_once_and_the_response_is_signed_for_its_request() {
     assert_eq!(routers[0]["online"], true);
     assert_eq!(routers[0]["version"], "test");
     assert_eq!(api.get("/api/v1/payments?limit=0").status, 400);
+
+    // The fleet page: a login form, then (with the cookie) the routers and today's revenue
+    // (the sales above are from 2023, past the page's 14 days).
+    let mut today = request_with(&[(1, VOUCHER)], 0);
+    today.events[0].at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    exchange(central.addr, router, &key, "s3", 1, &today).response();
+    let form = request(central.addr, "GET", "/fleet", &[], b"");
+    assert_eq!(form.status, 200);
+    assert!(form.text().contains("name=token"));
+    let form_type = [("Content-Type", "application/x-www-form-urlencoded")];
+    assert_eq!(request(central.addr, "POST", "/fleet/login", &form_type, b"token=wrong").status, 401);
+    let login = request(central.addr, "POST", "/fleet/login", &form_type, format!("token={}", api.token).as_bytes());
+    assert_eq!(login.status, 303);
+    let cookie = login.header("set-cookie").unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap();
+    let fleet = request(central.addr, "GET", "/fleet", &[("Cookie", pair)], b"").text();
+    assert!(fleet.contains("shop-1") && fleet.contains("online"), "{fleet}");
+    assert!(fleet.contains("<td class=n>0</td><td class=n>0</td><td class=n>20</td><td class=n>20</td>"), "{fleet}");
 }
 
 #[test]

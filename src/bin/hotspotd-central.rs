@@ -53,7 +53,7 @@ async fn execute(command: Command) -> Result<(), String> {
         Command::RouterList => {
             let routers = registry::list_routers(&client).await.map_err(|e| error_chain(&e))?;
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-            println!("{:<6} {:<24} {:<16} {:<12} {}", "ID", "NAME", "LAST SYNC", "VERSION", "BACKLOG");
+            println!("{:<6} {:<24} {:<16} {:<12} BACKLOG", "ID", "NAME", "LAST SYNC", "VERSION");
             for r in routers {
                 let seen = r.last_seen.map_or_else(|| "never".to_owned(), |t| format!("{}s ago", (now - t).max(0)));
                 let backlog = r.backlog.map_or_else(|| "-".to_owned(), |b| b.to_string());

@@ -15,12 +15,14 @@
 //! - `waiters`: long-polls waiting for news, woken by the LISTEN connection.
 //! - `stk`, `c2b`: the M-Pesa endpoints.
 //! - `api`: the operator JSON API; `orders`: which commands it accepts (pure).
+//! - `fleet`: the fleet page (server-rendered HTML, cookie login).
 
 pub mod api;
 pub mod c2b;
 pub mod cli;
 pub mod db;
 pub mod exchange;
+pub mod fleet;
 pub mod http;
 pub mod items;
 pub mod migrations;

@@ -21,7 +21,7 @@ use super::db::{self, DbError};
 use super::http::{self, Reply};
 use super::waiters::{self, Waiters};
 use super::c2b::{self, Step};
-use super::{api, exchange, migrations, stk};
+use super::{api, exchange, fleet, migrations, stk};
 use crate::sync::wire::EXCHANGE_PATH;
 
 /// Open connections at most (long-polls included); past it new ones are closed at once.
@@ -159,6 +159,7 @@ async fn route(central: &Central, req: Request<Incoming>) -> Reply {
             _ => http::method_not_allowed("POST"),
         },
         ["api", "v1", rest @ ..] => api::handle(central, req, rest).await,
+        ["fleet", rest @ ..] => fleet::handle(central, req, rest).await,
         _ => http::not_found(),
     }
 }

@@ -164,6 +164,10 @@ impl Central {
 impl Drop for Central {
     fn drop(&mut self) {
         self.kill9();
+        // Kept when a test failed (its path is in `log`), for reading.
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_file(&self.log);
+        }
     }
 }
 
