@@ -13,7 +13,7 @@ usage() { echo "usage: $0 start DIR PORT | stop DIR" >&2; exit 2; }
 
 bin_dir() {
     if [ -n "${PG_BIN:-}" ]; then echo "$PG_BIN"; return; fi
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    for d in $(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V -r); do
         if [ -x "$d/initdb" ]; then echo "$d"; return; fi
     done
     if command -v initdb >/dev/null 2>&1; then dirname "$(command -v initdb)"; return; fi

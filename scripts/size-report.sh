@@ -3,7 +3,8 @@
 #   scripts/size-report.sh [TARGET…]     (default: every dist/hotspotd-TARGET present)
 # Columns: stripped binary, gzip -9 of it (what flash compression roughly achieves), the
 # .ipk. Budget (DESIGN.md): 3.5 MB stripped on mips/mipsel, raised to 3.75 MB by the RADIUS
-# issue (its before/after table is in the README's "What fits where"); never past 4.0 MB.
+# issue and to 3.90 MB by the sync issue (before/after tables in the README's "What fits
+# where"); never past 4.0 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/cross-env.sh
@@ -15,7 +16,7 @@ if ((${#targets[@]} == 0)); then
 fi
 ((${#targets[@]})) || { echo "no binaries in dist/: run scripts/cross-build.sh first" >&2; exit 1; }
 
-budget=3750000
+budget=3900000
 printf '%-32s %12s %12s %12s  %s\n' TARGET STRIPPED GZIP IPK BUDGET
 over=0
 for t in "${targets[@]}"; do
@@ -26,7 +27,7 @@ for t in "${targets[@]}"; do
   ipk_size=$(stat -c %s "$ipk")
   rm -rf "$(dirname "$ipk")"
   verdict=ok
-  if [[ $t == mips* ]] && ((stripped > budget)); then verdict="OVER 3.75 MB"; over=1; fi
+  if [[ $t == mips* ]] && ((stripped > budget)); then verdict="OVER 3.90 MB"; over=1; fi
   printf '%-32s %9.2f MB %9.2f MB %9.2f MB  %s\n' "$t" \
     "$(echo "$stripped / 1000000" | bc -l)" "$(echo "$gz / 1000000" | bc -l)" "$(echo "$ipk_size / 1000000" | bc -l)" "$verdict"
 done

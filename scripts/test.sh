@@ -10,6 +10,8 @@
 #                        a private config, never the system service) and radclient; a
 #                        FreeRADIUS service the package starts is stopped and disabled, as
 #                        it would hold 127.0.0.1:1812/1813 where the demo answers
+#   postgresql           the central server's tests (scripts/postgres-private.sh: a private
+#                        cluster in a temp directory per test, never the system service)
 # HOTSPOTD_SKIP_NETNS=1 skips only the namespace tests (for a quick run without root).
 # HOTSPOTD_TEST_THREADS sets how many tests run at once (default 2).
 set -euo pipefail
@@ -30,6 +32,8 @@ missing=()
 for tool in "${needed[@]}"; do
   command -v "$tool" >/dev/null || [[ -x /usr/sbin/$tool ]] || missing+=("${package_of[$tool]}")
 done
+# PostgreSQL's server binaries live outside PATH (/usr/lib/postgresql/VERSION/bin).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if ((${#missing[@]})); then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
@@ -37,6 +41,14 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" ca-certificates >/dev/null
+    if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+      # the package may start a system cluster on 5432: the tests start their own
+      if [[ -d /run/systemd/system ]]; then
+        systemctl disable --now postgresql.service >/dev/null 2>&1 || true
+      else
+        invoke-rc.d postgresql stop >/dev/null 2>&1 || true
+      fi
+    fi
     if [[ " ${missing[*]} " == *" freeradius "* ]]; then
       # the package enables and starts the system FreeRADIUS (on 1812/1813): the tests run
       # their own (scripts/freeradius-central.sh), and the demo needs those ports
@@ -58,5 +70,6 @@ if [[ "${HOTSPOTD_SKIP_NETNS:-0}" != 1 && $(id -u) != 0 ]]; then
   exit 1
 fi
 
-cargo build --locked --bins
-cargo test --locked -- --test-threads="${HOTSPOTD_TEST_THREADS:-2}"
+# `central`: the central server (hotspotd-central) and its tests, beside the router's.
+cargo build --locked --features central --bins
+cargo test --locked --features central -- --test-threads="${HOTSPOTD_TEST_THREADS:-2}"

@@ -7,6 +7,7 @@
 
 mod central;
 mod device;
+mod upstream;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -334,4 +335,43 @@ fn a_paybill_payment_at_the_central_puts_the_device_online_once() {
     assert_eq!(confirmed[0]["receipt"], "RKTQDM7W6S");
     let page = device::get(device::addr(1, 1), r.addr, &page_path).body;
     assert!(page.contains("id=\"password\""), "the payer sees the new account's password: {page}");
+}
+
+#[test]
+fn an_stk_callback_relayed_through_the_central_credits_the_payment_once() {
+    let pg = Cluster::start();
+    let (id, key) = central::router_add(&pg.url, "shop-stk");
+    let c = Central::start(&pg.url);
+    // Daraja is told the central's relay URL; the router polls a minute apart, so only the
+    // relayed callback can make it confirm quickly.
+    let extra = format!(
+        "\toption callback_url 'http://{}/pay/stk/{id}'\n{}",
+        c.addr,
+        sync_section(&format!("http://{}", c.addr), id, &key, "")
+    );
+    let options = upstream::Options { poll_interval: 60, mpesa_extra: Box::leak(extra.into_boxed_str()), ..upstream::Options::default() };
+    let h = upstream::Hotspot::start("stk-relay", options);
+    let package = h.package("1 hour", 10, 3600);
+    h.daraja.plan(0, None);
+    let pay = h.pay_ok(package, upstream::PHONE);
+    let push = &h.daraja.pushes()[0];
+    assert!(push["callback_url"].as_str().unwrap().starts_with(&format!("http://{}/pay/stk/{id}/", c.addr)), "{push}");
+
+    let sent = Instant::now();
+    let delivery = h.daraja.callback(&h.checkout_of(pay.id), 0, serde_json::json!({ "receipt": "QRL4Y7Z1AB" }));
+    assert_eq!(delivery["status"].as_u64(), Some(200), "the central took it: {delivery}");
+    wait_until(Duration::from_secs(20), "the relayed callback to confirm the payment", || h.payment(&pay)["status"] == "confirmed");
+    assert!(sent.elapsed() < Duration::from_secs(15), "confirmed {:?} after the callback, not at the next poll", sent.elapsed());
+    // Safaricom retries: the same callback again (stored once at the central) credits
+    // nothing more.
+    let again = h.daraja.callback(&h.checkout_of(pay.id), 0, serde_json::json!({ "receipt": "QRL4Y7Z1AB", "resolve": false }));
+    assert_eq!(again["status"].as_u64(), Some(200), "{again}");
+    std::thread::sleep(Duration::from_secs(2));
+    wait_until(Duration::from_secs(20), "every relayed callback answered by the router", || {
+        pg.count(&format!("SELECT count(*) FROM router_items WHERE router_id = {id} AND state IN ('queued', 'delivered')")) == 0
+    });
+    assert_eq!(pg.count(&format!("SELECT count(*) FROM router_items WHERE router_id = {id} AND state = 'done'")), 1);
+    assert_eq!(h.count("SELECT count(*) FROM payments WHERE status = 'confirmed'"), 1);
+    assert_eq!(h.count("SELECT count(*) FROM hotspot_users"), 1);
+    assert_eq!(h.payment(&pay)["receipt"], "QRL4Y7Z1AB");
 }

@@ -5,6 +5,7 @@
 //! Errors are `{"error":"words"}`: 401 without a valid token, 400 for bad input (saying
 //! what to fix), 404 for an unknown router or command.
 
+use super::db::RequestError;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use hyper::{Method, Request, StatusCode};
@@ -114,16 +115,6 @@ pub async fn handle(central: &Central, req: Request<Incoming>, segments: &[&str]
     result.unwrap_or_else(|e| http::internal("api", &e))
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("no database connection")]
-    Pool(#[from] deadpool_postgres::PoolError),
-    #[error("a query failed")]
-    Query(#[from] tokio_postgres::Error),
-    #[error(transparent)]
-    Db(#[from] super::db::DbError),
-}
-
 #[derive(Serialize)]
 struct RouterView {
     id: i64,
@@ -136,7 +127,7 @@ struct RouterView {
     clock_trusted: Option<bool>,
 }
 
-async fn routers(central: &Central) -> Result<Reply, ApiError> {
+async fn routers(central: &Central) -> Result<Reply, RequestError> {
     let client = central.pool.get().await?;
     let rows = client
         .query(
@@ -164,7 +155,7 @@ async fn routers(central: &Central) -> Result<Reply, ApiError> {
 
 /// Rows of `query` as JSON objects straight from PostgreSQL (`to_jsonb`), filtered on
 /// `time_column` (`filter_at`, dropped from the output).
-async fn listed(central: &Central, query: &str, time_column: &str, order: &str, f: Filter) -> Result<Reply, ApiError> {
+async fn listed(central: &Central, query: &str, time_column: &str, order: &str, f: Filter) -> Result<Reply, RequestError> {
     let client = central.pool.get().await?;
     let sql = format!(
         "SELECT to_jsonb(listed) - 'filter_at' FROM ({query}) listed
@@ -178,7 +169,7 @@ async fn listed(central: &Central, query: &str, time_column: &str, order: &str, 
     Ok(http::json(StatusCode::OK, &list))
 }
 
-async fn payments(central: &Central, f: Filter) -> Result<Reply, ApiError> {
+async fn payments(central: &Central, f: Filter) -> Result<Reply, RequestError> {
     listed(
         central,
         "SELECT router_id, stream, payment_id, provider, phone, package_id, amount, currency, status, receipt, failure,
@@ -191,7 +182,7 @@ async fn payments(central: &Central, f: Filter) -> Result<Reply, ApiError> {
     .await
 }
 
-async fn sessions(central: &Central, f: Filter) -> Result<Reply, ApiError> {
+async fn sessions(central: &Central, f: Filter) -> Result<Reply, RequestError> {
     listed(
         central,
         "SELECT router_id, stream, session_id, account_id, username, mac, ip, enforcer, expires_at,
@@ -204,7 +195,7 @@ async fn sessions(central: &Central, f: Filter) -> Result<Reply, ApiError> {
     .await
 }
 
-async fn paybill(central: &Central, f: Filter) -> Result<Reply, ApiError> {
+async fn paybill(central: &Central, f: Filter) -> Result<Reply, RequestError> {
     listed(
         central,
         "SELECT trans_id, amount, account, msisdn, name, trans_time, router_id, reference, item_id,
@@ -217,12 +208,12 @@ async fn paybill(central: &Central, f: Filter) -> Result<Reply, ApiError> {
     .await
 }
 
-async fn post_command(central: &Central, router: i64, req: Request<Incoming>) -> Result<Reply, ApiError> {
+async fn post_command(central: &Central, router: i64, req: Request<Incoming>) -> Result<Reply, RequestError> {
     let body = match http::read_body(req, MAX_COMMAND_BYTES).await {
         Ok(b) => b,
         Err(e) => return Ok(e.reply()),
     };
-    let order: Order = match serde_json::from_slice(&body) {
+    let order: Order = match serde_json::from_slice(&body).map_err(|e| e.to_string()).and_then(Order::from_api) {
         Ok(o) => o,
         Err(e) => {
             return Ok(http::error(
@@ -244,7 +235,7 @@ async fn post_command(central: &Central, router: i64, req: Request<Incoming>) ->
     Ok(http::json(StatusCode::CREATED, &serde_json::json!({ "id": id, "state": "queued" })))
 }
 
-async fn command(central: &Central, id: i64) -> Result<Reply, ApiError> {
+async fn command(central: &Central, id: i64) -> Result<Reply, RequestError> {
     let client = central.pool.get().await?;
     Ok(match items::get(&**client, id).await? {
         Some(item) => http::json(StatusCode::OK, &item),
@@ -252,7 +243,7 @@ async fn command(central: &Central, id: i64) -> Result<Reply, ApiError> {
     })
 }
 
-async fn router_commands(central: &Central, router: i64, limit: i64) -> Result<Reply, ApiError> {
+async fn router_commands(central: &Central, router: i64, limit: i64) -> Result<Reply, RequestError> {
     let client = central.pool.get().await?;
     if !registry::router_exists(&**client, router).await? {
         return Ok(http::error(StatusCode::NOT_FOUND, &format!("there is no router {router}")));

@@ -9,6 +9,7 @@
 //!   router, a `paybill` item for that router is queued in the same transaction. Unknown
 //!   account numbers are kept unmatched for the operator. `ResultCode` 0 only after commit.
 
+use super::db::RequestError;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde_json::{json, Value};
@@ -87,16 +88,6 @@ async fn secret_matches(client: &tokio_postgres::Client, secret: &str) -> Result
     Ok(row.is_some_and(|r| sha256_hex(r.get::<_, String>(0).as_bytes()) == sha256_hex(secret.as_bytes())))
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum C2bError {
-    #[error("no database connection")]
-    Pool(#[from] deadpool_postgres::PoolError),
-    #[error("a query failed")]
-    Query(#[from] tokio_postgres::Error),
-    #[error(transparent)]
-    Db(#[from] super::db::DbError),
-}
-
 pub enum Step {
     Validate,
     Confirm,
@@ -109,7 +100,7 @@ pub async fn handle(central: &Central, req: Request<Incoming>, secret: &str, ste
     }
 }
 
-async fn answer(central: &Central, req: Request<Incoming>, secret: &str, step: Step) -> Result<Reply, C2bError> {
+async fn answer(central: &Central, req: Request<Incoming>, secret: &str, step: Step) -> Result<Reply, RequestError> {
     // The body first: no pooled connection waits on a slow client.
     let body = match http::read_body(req, MAX_C2B_BYTES).await {
         Ok(b) => b,

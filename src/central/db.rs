@@ -9,6 +9,17 @@ use tokio_postgres::NoTls;
 /// Connections one process keeps at most (plus one for LISTEN).
 pub const POOL_SIZE: usize = 16;
 
+/// What can go wrong answering one request from the database.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("no database connection")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("a query failed")]
+    Query(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("DATABASE_URL is not set: set it to the PostgreSQL database to use, e.g. DATABASE_URL=postgres://user:password@localhost/hotspotd")]

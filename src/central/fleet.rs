@@ -5,6 +5,7 @@
 //! backlog, devices online), revenue per day per router and method for the last 14 days
 //! (East Africa Time), and the latest failed commands.
 
+use super::db::RequestError;
 use std::fmt::Write;
 
 use hyper::body::Incoming;
@@ -27,21 +28,7 @@ th,td{text-align:left;padding:6px 4px;border-bottom:1px solid #ddd}td.n,th.n{tex
 input{font-size:1em;padding:8px;width:100%;box-sizing:border-box;margin:6px 0}button{font-size:1em;padding:8px 16px}\
 .err{color:#b00020}form.out{float:right}";
 
-/// `&`, `<`, `>`, `"`, `'` escaped for HTML text and attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::portal::http::escape;
 
 /// "3 min ago" and the like.
 pub fn age(secs: i64) -> String {
@@ -149,17 +136,7 @@ async fn view(central: &Central, req: Request<Incoming>) -> Reply {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum FleetError {
-    #[error("no database connection")]
-    Pool(#[from] deadpool_postgres::PoolError),
-    #[error("a query failed")]
-    Query(#[from] tokio_postgres::Error),
-    #[error(transparent)]
-    Db(#[from] super::db::DbError),
-}
-
-async fn render(central: &Central, token: &str) -> Result<Option<String>, FleetError> {
+async fn render(central: &Central, token: &str) -> Result<Option<String>, RequestError> {
     let client = central.pool.get().await?;
     let Some(operator) = registry::operator_by_token(&**client, token).await? else { return Ok(None) };
     let mut body = format!(

@@ -42,7 +42,7 @@ fn view(row: &tokio_postgres::Row) -> ItemView {
 
 /// Queues `order` for `router` and announces it; call inside the transaction that causes it.
 pub async fn queue(client: &impl GenericClient, router: i64, order: &Order) -> Result<i64, tokio_postgres::Error> {
-    let body = serde_json::to_value(order).unwrap_or(serde_json::Value::Null);
+    let body = order.to_api();
     let row = client.query_one("INSERT INTO router_items (router_id, body) VALUES ($1, $2) RETURNING id", &[&router, &body]).await?;
     client.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &router.to_string()]).await?;
     Ok(row.get(0))
@@ -68,7 +68,7 @@ pub async fn hand_out(client: &impl GenericClient, router: i64) -> Result<Vec<It
     for row in rows {
         let id: i64 = row.get(0);
         let body: serde_json::Value = row.get(1);
-        match serde_json::from_value::<Order>(body) {
+        match Order::from_api(body) {
             Ok(body) => items.push(Item { id, body }),
             Err(e) => log::error!("item {id} for router {router} is not an order we can send: {e}"),
         }

@@ -34,7 +34,7 @@ mod tests {
     use super::*;
 
     fn order(json: &str) -> Order {
-        serde_json::from_str(json).unwrap()
+        Order::from_api(serde_json::from_str(json).unwrap()).unwrap()
     }
 
     #[test]
@@ -46,7 +46,8 @@ mod tests {
         assert!(check(&order(r#"{"kind":"extend","username":"u","seconds":-5,"bytes":9}"#)).is_err());
         assert!(check(&order(r#"{"kind":"disable"}"#)).is_err());
         assert!(check(&order(r#"{"kind":"enable","username":" "}"#)).is_err());
-        assert!(check(&order(r#"{"kind":"vouchers","package_id":1,"codes":[]}"#)).is_err());
+        assert!(check(&order(r#"{"kind":"vouchers","package":"Hour","codes":[]}"#)).is_err());
         assert!(check(&order(r#"{"kind":"stk_callback","token":"t","body":"{}"}"#)).is_err());
+        assert!(check(&order(r#"{"kind":"vouchers","package":" ","codes":["A"]}"#)).unwrap_err().contains("package"));
     }
 }

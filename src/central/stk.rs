@@ -7,6 +7,7 @@
 //! The router still matches the callback against its pending payment and confirms by STK
 //! query before crediting: nothing here is trusted (callbacks carry no signature).
 
+use super::db::RequestError;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 
@@ -46,18 +47,8 @@ pub async fn handle(central: &Central, req: Request<Incoming>, router: &str, tok
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RelayError {
-    #[error("no database connection")]
-    Pool(#[from] deadpool_postgres::PoolError),
-    #[error("a query failed")]
-    Query(#[from] tokio_postgres::Error),
-    #[error(transparent)]
-    Db(#[from] super::db::DbError),
-}
-
 /// Stores the callback and its item (once); `false` when the router does not exist.
-async fn store(central: &Central, router: i64, token: &str, body: &str, checkout: &str) -> Result<bool, RelayError> {
+async fn store(central: &Central, router: i64, token: &str, body: &str, checkout: &str) -> Result<bool, RequestError> {
     let mut client = central.pool.get().await?;
     let tx = client.transaction().await?;
     if !registry::router_exists(&*tx, router).await? {

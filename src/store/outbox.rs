@@ -129,8 +129,15 @@ pub fn record(conn: &Connection, event: &Event, now: i64) -> Result<(), StoreErr
             .query_row([entity], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         if let Some((id, payload)) = unsent {
-            if let (Event::AuthRefusals { from_id, to_id, counts }, Ok(Event::AuthRefusals { from_id: first, counts: earlier, .. })) =
-                (&*event, serde_json::from_str::<Event>(&payload))
+            // Only the counts are read back (not the whole `Event`: its decoder would cost the
+            // router's binary tens of KB for this one use).
+            #[derive(Deserialize)]
+            struct Earlier {
+                from_id: i64,
+                counts: Vec<(String, i64)>,
+            }
+            if let (Event::AuthRefusals { from_id, to_id, counts }, Ok(Earlier { from_id: first, counts: earlier })) =
+                (&*event, serde_json::from_str::<Earlier>(&payload))
             {
                 event = std::borrow::Cow::Owned(Event::AuthRefusals { from_id: first.min(*from_id), to_id: *to_id, counts: merge_counts(earlier, counts) });
             }

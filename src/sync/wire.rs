@@ -165,10 +165,12 @@ pub struct Item {
     pub body: Order,
 }
 
-/// What an item asks of the router. Also the body of the operator API's
-/// `POST /api/v1/routers/{id}/commands` (`{"kind":"kick","mac":"…"}`).
+/// What an item asks of the router. On the wire externally tagged (`{"kick":{"mac":"…"}}`:
+/// its decoder needs no buffering, which keeps the router's binary small); the operator API
+/// writes and shows it with the kind inside (`{"kind":"kick","mac":"…"}`, `from_api`,
+/// `to_api`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Order {
     /// End a device's session (by MAC), or every session of an account (by username).
     Kick {
@@ -212,6 +214,30 @@ pub enum Order {
     /// An STK result Daraja posted to the central's relay URL for this router: the router
     /// treats it as if posted to its own callback URL (`token` is the last path segment).
     StkCallback { token: String, body: String },
+}
+
+impl Order {
+    /// Reads the operator API's form, `{"kind":"extend","username":…}`.
+    pub fn from_api(value: serde_json::Value) -> Result<Order, String> {
+        let serde_json::Value::Object(mut fields) = value else { return Err("a command is a JSON object".into()) };
+        let kind = match fields.remove("kind") {
+            Some(serde_json::Value::String(kind)) => kind,
+            _ => return Err("a command needs \"kind\": kick, extend, disable, enable, resend, vouchers or package".into()),
+        };
+        let mut tagged = serde_json::Map::new();
+        tagged.insert(kind, serde_json::Value::Object(fields));
+        serde_json::from_value(serde_json::Value::Object(tagged)).map_err(|e| e.to_string())
+    }
+
+    /// The operator API's form of this order.
+    pub fn to_api(&self) -> serde_json::Value {
+        let tagged = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        let Some((kind, serde_json::Value::Object(fields))) = tagged.as_object().and_then(|o| o.iter().next()) else { return tagged };
+        let mut api = serde_json::Map::new();
+        api.insert("kind".into(), serde_json::Value::String(kind.clone()));
+        api.extend(fields.clone());
+        serde_json::Value::Object(api)
+    }
 }
 
 /// A package as the central manages it (prices in whole shillings).
@@ -360,11 +386,18 @@ mod tests {
     }
 
     #[test]
-    fn orders_read_as_the_operator_api_writes_them() {
-        let kick: Order = serde_json::from_str(r#"{"kind":"kick","mac":"02:00:00:00:00:01"}"#).unwrap();
+    fn orders_read_as_the_operator_api_writes_them_and_travel_tagged() {
+        let api = |text: &str| Order::from_api(serde_json::from_str(text).unwrap());
+        let kick = api(r#"{"kind":"kick","mac":"02:00:00:00:00:01"}"#).unwrap();
         assert_eq!(kick, Order::Kick { mac: Some("02:00:00:00:00:01".into()), username: None });
-        let extend: Order = serde_json::from_str(r#"{"kind":"extend","username":"u1","seconds":3600}"#).unwrap();
+        let extend = api(r#"{"kind":"extend","username":"u1","seconds":3600}"#).unwrap();
         assert_eq!(extend, Order::Extend { username: "u1".into(), seconds: 3600, bytes: 0 });
-        assert!(serde_json::from_str::<Order>(r#"{"kind":"explode"}"#).is_err());
+        assert!(api(r#"{"kind":"explode"}"#).is_err());
+        assert!(api(r#"{"mac":"x"}"#).unwrap_err().contains("kind"));
+        // On the wire: externally tagged, and back to the API's form.
+        assert_eq!(serde_json::to_string(&extend).unwrap(), r#"{"extend":{"username":"u1","seconds":3600,"bytes":0}}"#);
+        let package = api(r#"{"kind":"package","name":"Hour","price":20,"duration_secs":3600}"#).unwrap();
+        assert_eq!(Order::from_api(package.to_api()).unwrap(), package);
+        assert_eq!(extend.to_api()["kind"], "extend");
     }
 }
