@@ -33,7 +33,9 @@
 # directory, default a new one under /tmp; kept on failure), BENCH_KEEP=1 (keep it anyway),
 # BENCH_PORT_BASE (default 21900: PostgreSQL on BASE, the centrals on BASE+1 and BASE+2),
 # BENCH_RAMP (default 30), BENCH_ONLY=one|two (one configuration only), BENCH_SOURCE_IPS
-# (routers connect from this many loopback addresses, default 0: the kernel picks).
+# (routers connect from this many loopback addresses, default 0: the kernel picks), and for
+# quick trials BENCH_INTERVAL (seconds between a router's batches, default 60) and
+# BENCH_COMMANDS (operator commands per second, default 1).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,6 +44,8 @@ DURATION=${2:-180}
 RAMP=${BENCH_RAMP:-30}
 ONLY=${BENCH_ONLY:-}
 SOURCE_IPS=${BENCH_SOURCE_IPS:-0}
+INTERVAL=${BENCH_INTERVAL:-60}
+COMMANDS=${BENCH_COMMANDS:-1}
 BASE=${BENCH_PORT_BASE:-21900}
 PG_PORT=$BASE C1_PORT=$((BASE + 1)) C2_PORT=$((BASE + 2))
 GOAL_ROUTERS=10000 GOAL_SYNC_P99_MS=250 GOAL_COMMAND_P99_MS=2000
@@ -117,6 +121,8 @@ fi
 mkdir -p "$PGDATA"
 chown postgres: "$PGDATA"
 chmod 700 "$PGDATA"
+touch "$WORK/postgres.log"
+chown postgres: "$WORK/postgres.log"
 runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --no-locale >"$WORK/initdb.log" 2>&1 \
   || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
 # shellcheck disable=SC2086  # PG_SETTINGS is a list of options
@@ -139,6 +145,11 @@ psql -d hotspotd -c "INSERT INTO routers (name, key)
 psql -d hotspotd -tA -F ' ' -c "SELECT id, key FROM routers WHERE name LIKE 'bench-%' ORDER BY id" >"$WORK/routers.txt"
 (($(wc -l <"$WORK/routers.txt") == N)) || die "expected $N routers in $WORK/routers.txt"
 stored_events() { psql -d hotspotd -tA -c "SELECT count(*) FROM router_events"; }
+last_item() { psql -d hotspotd -tA -c "SELECT coalesce(max(id), 0) FROM router_items"; }
+items_since() { # ID: the states of the items queued after ID, `done:175,delivered:2`
+  psql -d hotspotd -tA -c "SELECT coalesce(string_agg(state || ':' || n, ',' ORDER BY state), 'none')
+    FROM (SELECT state, count(*) AS n FROM router_items WHERE id > $1 GROUP BY state) AS s"
+}
 
 # ---- one configuration --------------------------------------------------------------------
 start_central() { # PORT: starts one, its pid in CENTRAL_PID
@@ -156,7 +167,7 @@ start_central() { # PORT: starts one, its pid in CENTRAL_PID
 
 # measure LABEL PORT…: the centrals on PORTs, the load, the samples; one line in RESULTS
 measure() {
-  local label=$1 port centrals=() targets=() before after load_pid sampler_pid line sampled
+  local label=$1 port centrals=() targets=() before after first_item load_pid sampler_pid line sampled
   shift
   for port in "$@"; do
     start_central "$port"
@@ -164,9 +175,10 @@ measure() {
     targets+=(--central "127.0.0.1:$port")
   done
   before=$(stored_events)
+  first_item=$(last_item)
   say "$label: $N routers, ${RAMP}s to connect, ${DURATION}s measured"
   "$LOAD" --routers "$WORK/routers.txt" "${targets[@]}" --token "$TOKEN" --seconds "$DURATION" --ramp "$RAMP" \
-    --source-ips "$SOURCE_IPS" >"$WORK/load-$label.out" 2> >(tee "$WORK/load-$label.log" >&2) &
+    --source-ips "$SOURCE_IPS" --interval "$INTERVAL" --commands-per-sec "$COMMANDS" >"$WORK/load-$label.out" 2> >(tee "$WORK/load-$label.log" >&2) &
   load_pid=$!
   PIDS+=("$load_pid")
   python3 - "$WORK/samples-$label.txt" "$RAMP" "$((RAMP + DURATION))" "$load_pid" "$PG_MAIN" "${centrals[@]}" >"$WORK/sampled-$label.txt" <<'EOF' &
@@ -250,7 +262,7 @@ EOF
     wait "$pid" 2>/dev/null || true
   done
   after=$(stored_events)
-  echo "label=$label $line stored=$((after - before)) $sampled" >>"$RESULTS"
+  echo "label=$label $line stored=$((after - before)) items=$(items_since "$first_item") $sampled" >>"$RESULTS"
   say "$label: $(tail -n 1 "$RESULTS")"
 }
 
@@ -267,8 +279,8 @@ cap() { sed -n "s/^pub const $1: usize = \([0-9_]*\);.*/\1/p" "$ROOT/src/central
 MAX_CONNECTIONS=$(cap MAX_CONNECTIONS)
 MAX_WAITERS=$(cap MAX_WAITERS)
 echo
-echo "hotspotd-central, $N routers (batch every 60 s, long-poll 50 s), one command/s; $(nproc) cores;" \
-  "PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $NF }') ($PG_DURABILITY); ${DURATION}s measured after ${RAMP}s of connecting"
+echo "hotspotd-central, $N routers (batch every $INTERVAL s, long-poll 50 s), $COMMANDS command/s; $(nproc) cores;" \
+  "PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') ($PG_DURABILITY); ${DURATION}s measured after ${RAMP}s of connecting"
 python3 - "$RESULTS" "$N" "$(nproc)" "$NOFILE" "${MAX_CONNECTIONS:-0}" "${MAX_WAITERS:-0}" \
   "$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)" "$GOAL_ROUTERS" "$GOAL_SYNC_P99_MS" "$GOAL_COMMAND_P99_MS" <<'EOF'
 import sys
@@ -329,6 +341,7 @@ for r in rows:
     if mem_mb > 0:
         limits.append((n * (mem_kb / 1024 + mem_mb) / mem_mb, f"memory ({mem_mb:.0f} MB for {n} routers; {mem_kb // 1024} MB available)"))
     limits.sort()
+    print(f"  commands at the central by state: {r['items'].replace(',', ', ').replace(':', ' ')}")
     print(f"  PostgreSQL connections in use: {i(r, 'pg_backends')} backends of max_connections 200 (a fixed pool per central, not per router)")
     if i(r, "machine_busy") >= 90:
         print(f"  the machine's CPU was saturated ({i(r, 'machine_busy')}% busy, load generator {i(r, 'cpu_load')}% of a core included)")
