@@ -14,15 +14,19 @@
 //! - `items`: what waits for a router (queueing with NOTIFY, handing out).
 //! - `waiters`: long-polls waiting for news, woken by the LISTEN connection.
 //! - `stk`, `c2b`: the M-Pesa endpoints.
-//! - `api`: the operator JSON API; `fleet`: the fleet page (HTML).
+//! - `api`: the operator JSON API; `orders`: which commands it accepts (pure).
 
+pub mod api;
+pub mod c2b;
 pub mod cli;
 pub mod db;
 pub mod exchange;
 pub mod http;
 pub mod items;
 pub mod migrations;
+pub mod orders;
 pub mod projections;
 pub mod registry;
 pub mod server;
+pub mod stk;
 pub mod waiters;

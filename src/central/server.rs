@@ -20,7 +20,8 @@ use tokio::sync::{watch, Semaphore};
 use super::db::{self, DbError};
 use super::http::{self, Reply};
 use super::waiters::{self, Waiters};
-use super::{exchange, migrations};
+use super::c2b::{self, Step};
+use super::{api, exchange, migrations, stk};
 use crate::sync::wire::EXCHANGE_PATH;
 
 /// Open connections at most (long-polls included); past it new ones are closed at once.
@@ -146,6 +147,18 @@ async fn route(central: &Central, req: Request<Incoming>) -> Reply {
             Method::POST => exchange::handle(central, req).await,
             _ => http::method_not_allowed("POST"),
         },
+        ["pay" | "mpesa", "stk", router, token] => match method {
+            Method::POST => stk::handle(central, req, router, token).await,
+            _ => http::method_not_allowed("POST"),
+        },
+        ["pay" | "mpesa", "c2b", secret, step @ ("validate" | "confirm")] => match method {
+            Method::POST => {
+                let step = if *step == "validate" { Step::Validate } else { Step::Confirm };
+                c2b::handle(central, req, secret, step).await
+            }
+            _ => http::method_not_allowed("POST"),
+        },
+        ["api", "v1", rest @ ..] => api::handle(central, req, rest).await,
         _ => http::not_found(),
     }
 }
