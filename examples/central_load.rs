@@ -654,16 +654,29 @@ async fn run(options: Options, routers: Vec<(i64, String)>) {
         options.centrals, options.ramp_secs, options.seconds
     );
     let mut report = tokio::time::interval_at((start + Duration::from_secs(10)).into(), Duration::from_secs(10));
+    let mut reported = 0;
     while Instant::now() < timing.window_end {
         report.tick().await;
         let failures: u64 = figures.failures.iter().map(|f| f.load(Ordering::Relaxed)).sum();
+        // The syncs that finished since the last line: where a stall shows.
+        let mut recent = {
+            let all = figures.sync_us.lock().unwrap();
+            let recent = all[reported..].to_vec();
+            reported = all.len();
+            recent
+        };
+        recent.sort_unstable();
         eprintln!(
-            "central_load: t={:>4}s connected={} exchanges={} events_acked={} commands_delivered={} failures={failures}",
+            "central_load: t={:>4}s connected={} exchanges={} events_acked={} commands_delivered={} failures={failures} last_10s: syncs={} p50_ms={:.0} p99_ms={:.0} max_ms={:.0}",
             start.elapsed().as_secs(),
             figures.connected.load(Ordering::Relaxed),
             figures.exchanges.load(Ordering::Relaxed),
             figures.events_acked.load(Ordering::Relaxed),
             figures.delivered.lock().unwrap().len(),
+            recent.len(),
+            percentile(&recent, 0.5),
+            percentile(&recent, 0.99),
+            percentile(&recent, 1.0),
         );
     }
     let connected_at_end = figures.connected.load(Ordering::Relaxed);

@@ -66,7 +66,7 @@ NOFILE=$(ulimit -n)
 ((NOFILE > N + 1000)) || die "open files limited to $NOFILE (ulimit -n), $N routers need more"
 
 for port in "$PG_PORT" "$C1_PORT" "$C2_PORT"; do
-  python3 -c 'import socket,sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null \
+  python3 -c 'import socket,sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()' "$port" 2>/dev/null \
     || die "127.0.0.1:$port is taken (another run? set BENCH_PORT_BASE)"
 done
 
@@ -215,12 +215,15 @@ def machine():
         v = [int(x) for x in f.readline().split()[1:]]
     return sum(v), v[3] + v[4]
 
+last_ticks = {}  # a process that has exited keeps its last CPU figure (the load ends at w1)
+
 def group(pids):
     ticks = pss = fd = 0
     for p in pids:
         s = stat(p)
         if s:
-            ticks += s[1]; pss += pss_kb(p); fd = max(fd, fds(p))
+            last_ticks[p] = s[1]; pss += pss_kb(p); fd = max(fd, fds(p))
+        ticks += last_ticks.get(p, 0)
     return ticks, pss, fd
 
 t0 = time.monotonic()
