@@ -332,7 +332,9 @@ for r in rows:
     limits = []
     if server_cpu > 0:
         who = "central" if f(r, "cpu_central") >= f(r, "cpu_pg") else "PostgreSQL"
-        limits.append((n * cores * 100 / server_cpu, f"CPU, most of it {who}'s (central {f(r, 'cpu_central'):.0f}% + PostgreSQL {f(r, 'cpu_pg'):.0f}% of a core for {n} routers; {cores} cores)"))
+        # A saturated machine (other work on it included) has no CPU left: reached here.
+        cpu_limit = n if i(r, "machine_busy") >= 90 else n * cores * 100 / server_cpu
+        limits.append((cpu_limit, f"CPU, most of it {who}'s (central {f(r, 'cpu_central'):.0f}% + PostgreSQL {f(r, 'cpu_pg'):.0f}% of a core for {n} routers; {cores} cores)"))
     if i(r, "fds_central"):
         per_router = i(r, "fds_central") / (n / k)
         limits.append((nofile / per_router * k, f"file descriptors ({i(r, 'fds_central')} open in one central for {n // k} routers; ulimit -n {nofile})"))
