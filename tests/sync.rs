@@ -186,6 +186,98 @@ fn a_kick_and_an_extend_queued_at_the_central_take_effect_within_seconds() {
     assert_eq!(pg.count(&format!("SELECT count(*) FROM router_events WHERE router_id = {id} AND kind = 'command_result'")), 4);
 }
 
+#[test]
+fn vouchers_packages_disables_and_resends_from_the_central_apply_through_the_routers_rules() {
+    let pg = Cluster::start();
+    let (id, key) = central::router_add(&pg.url, "shop-catalogue");
+    let c = Central::start(&pg.url);
+    let api = Api { addr: c.addr, token: central::operator_add(&pg.url, "owner") };
+    let r = router("catalogue", c.addr, id, &key, "");
+    let wait = Duration::from_secs(15);
+
+    // A centrally managed package, then vouchers the central issued for it.
+    let package = order(&api, id, r#"{"kind":"package","name":"Day","price":50,"duration_secs":86400,"max_devices":2}"#);
+    assert_eq!(finished(&api, package, wait)["state"], "done");
+    let packages: Value = serde_json::from_str(&r.cli(&["--json", "package", "list"])).unwrap();
+    assert!(packages.as_array().unwrap().iter().any(|p| p["name"] == "Day" && p["price"] == 50), "{packages}");
+    let vouchers = order(&api, id, r#"{"kind":"vouchers","package":"Day","batch":"central-1","codes":["CENTRAL01A","CENTRAL02B"]}"#);
+    let added = finished(&api, vouchers, wait);
+    assert_eq!(added["state"], "done", "{added}");
+    assert_eq!(r.try_code(1, 1, "CENTRAL01A").status, 200, "a centrally issued voucher logs a device in");
+    let unknown = order(&api, id, r#"{"kind":"vouchers","package":"Week","codes":["X1Y2Z3W4V5"]}"#);
+    assert!(finished(&api, unknown, wait)["result"].as_str().unwrap().contains("no package named `Week`"));
+
+    // Revoke the unused voucher; disable the account the used one made, then enable it.
+    let revoke = order(&api, id, r#"{"kind":"disable","voucher":"CENTRAL02B"}"#);
+    assert_eq!(finished(&api, revoke, wait)["state"], "done");
+    assert_ne!(r.try_code(2, 1, "CENTRAL02B").status, 200, "a revoked voucher is refused");
+    let clients: Value = serde_json::from_str(&r.cli(&["--json", "clients"])).unwrap();
+    let username = clients[0]["username"].as_str().unwrap().to_owned();
+    let disable = order(&api, id, &format!(r#"{{"kind":"disable","username":"{username}"}}"#));
+    assert_eq!(finished(&api, disable, wait)["state"], "done");
+    assert!(!online(&r, 1), "a disabled account's device is cut off");
+    assert_ne!(r.try_code(1, 1, "CENTRAL01A").status, 200, "and may not log in");
+    let enable = order(&api, id, &format!(r#"{{"kind":"enable","username":"{username}"}}"#));
+    assert_eq!(finished(&api, enable, wait)["state"], "done");
+    assert_eq!(r.try_code(1, 1, "CENTRAL01A").status, 200, "enabled again");
+    // A voucher account has no phone number: resending says so.
+    let resend = order(&api, id, &format!(r#"{{"kind":"resend","username":"{username}"}}"#));
+    let answered = finished(&api, resend, wait);
+    assert_eq!(answered["state"], "failed");
+    assert!(answered["result"].as_str().unwrap().contains("no phone number"), "{answered}");
+}
+
+/// Spreads connections over `to` in turn (two centrals behind one address).
+fn round_robin(to: Vec<SocketAddr>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (n, client) in listener.incoming().flatten().enumerate() {
+            let target = to[n % to.len()];
+            std::thread::spawn(move || {
+                let mut client = client;
+                let Some(request) = read_http(&mut client) else { return };
+                let Ok(mut upstream) = TcpStream::connect(target) else { return };
+                let request = String::from_utf8_lossy(&request).replacen("\r\n", "\r\nConnection: close\r\n", 1).into_bytes();
+                let _ = upstream.write_all(&request);
+                let mut answer = Vec::new();
+                let _ = upstream.read_to_end(&mut answer);
+                let _ = client.write_all(&answer);
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn two_centrals_on_one_database_serve_a_router_without_duplicates() {
+    let pg = Cluster::start();
+    let (id, key) = central::router_add(&pg.url, "shop-two");
+    let (a, b) = (Central::start(&pg.url), Central::start(&pg.url));
+    let token = central::operator_add(&pg.url, "owner");
+    let r = router("two-centrals", round_robin(vec![a.addr, b.addr]), id, &key, "");
+    let codes = r.vouchers(20);
+    for (n, code) in codes.iter().enumerate() {
+        assert_eq!(r.try_code(n as u8 + 1, 1, code).status, 200);
+    }
+    wait_until(Duration::from_secs(30), "the backlog to drain", || backlog(&r) == 0);
+    // Orders posted to either process reach the router, whichever it is waiting at.
+    for (n, at) in [a.addr, b.addr, a.addr, b.addr].into_iter().enumerate() {
+        let api = Api { addr: at, token: token.clone() };
+        let kick = order(&api, id, &format!(r#"{{"kind":"kick","mac":"{}"}}"#, device::mac(n as u8 + 1)));
+        assert_eq!(finished(&api, kick, Duration::from_secs(15))["state"], "done");
+    }
+    wait_until(Duration::from_secs(30), "the results to drain", || backlog(&r) == 0);
+    let (count, low, high) = (
+        pg.count(&format!("SELECT count(*) FROM router_events WHERE router_id = {id}")),
+        pg.count(&format!("SELECT min(seq) FROM router_events WHERE router_id = {id}")),
+        pg.count(&format!("SELECT max(seq) FROM router_events WHERE router_id = {id}")),
+    );
+    assert_eq!((low, count), (1, high), "events 1..{high} each once across both processes");
+    assert_eq!(pg.count(&format!("SELECT count(*) FROM sessions WHERE router_id = {id}")), 20);
+    assert_eq!(pg.count(&format!("SELECT count(*) FROM sessions WHERE router_id = {id} AND ended_at IS NOT NULL")), 4);
+}
+
 /// A man in the middle between the router and the central: `Tamper::Alter` flips a byte of
 /// every answer's body, `Tamper::Replay` answers every exchange with the first answer it saw.
 #[derive(Clone, Copy, PartialEq, Eq)]

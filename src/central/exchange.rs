@@ -123,15 +123,21 @@ pub async fn handle(central: &Central, req: Request<Incoming>) -> Reply {
         Ok(body) => body,
         Err(e) => return e.reply(),
     };
-    let key = {
-        let client = match central.pool.get().await {
-            Ok(c) => c,
-            Err(e) => return http::internal("exchange: no database connection", &e),
-        };
-        match registry::router_key(&**client, head.router).await {
-            Ok(Some(key)) => key,
-            Ok(None) => return refused(&format!("router {} is not registered here (hotspotd-central router add)", head.router)),
-            Err(e) => return http::internal("exchange: reading the router's key", &e),
+    let key = match central.keys.get(head.router) {
+        Some(key) => key,
+        None => {
+            let client = match central.pool.get().await {
+                Ok(c) => c,
+                Err(e) => return http::internal("exchange: no database connection", &e),
+            };
+            match registry::router_key(&**client, head.router).await {
+                Ok(Some(key)) => {
+                    central.keys.put(head.router, &key);
+                    key
+                }
+                Ok(None) => return refused(&format!("router {} is not registered here (hotspotd-central router add)", head.router)),
+                Err(e) => return http::internal("exchange: reading the router's key", &e),
+            }
         }
     };
     let wire_head = head.wire(&path);
@@ -173,19 +179,49 @@ enum StoreError {
     Query(#[from] tokio_postgres::Error),
 }
 
+/// The counter's bump: no row back means the counter was used already (a replay).
+const BUMP_COUNTER: &str = "INSERT INTO router_streams (router_id, stream, last_counter) VALUES ($1, $2, $3)
+     ON CONFLICT (router_id, stream) DO UPDATE SET last_counter = EXCLUDED.last_counter
+     WHERE router_streams.last_counter < EXCLUDED.last_counter
+     RETURNING acked_seq";
+
+/// An exchange without events (most of them: long-polls) in one statement: the counter's
+/// bump and the router's status, the status only if the bump took.
+const IDLE_EXCHANGE: &str = "WITH bump AS (
+         INSERT INTO router_streams (router_id, stream, last_counter) VALUES ($1, $2, $3)
+         ON CONFLICT (router_id, stream) DO UPDATE SET last_counter = EXCLUDED.last_counter
+         WHERE router_streams.last_counter < EXCLUDED.last_counter
+         RETURNING acked_seq
+     ), seen AS (
+         UPDATE routers SET last_seen = now(), version = $4, uptime_secs = $5, devices_online = $6, clock_trusted = $7,
+             router_time = $8, db_bytes = $9, backlog = $10
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM bump)
+     )
+     SELECT acked_seq FROM bump";
+
+const ROUTER_SEEN: &str = "UPDATE routers SET last_seen = now(), version = $2, uptime_secs = $3, devices_online = $4, clock_trusted = $5,
+       router_time = $6, db_bytes = $7, backlog = $8 WHERE id = $1";
+
 async fn store(central: &Central, head: &Head, events: &[Received], status: &crate::sync::wire::RouterStatus) -> Result<Stored, StoreError> {
     let mut client = central.pool.get().await?;
-    let tx = client.transaction().await?;
     let counter = head.counter as i64;
-    let bumped = tx
-        .query_opt(
-            "INSERT INTO router_streams (router_id, stream, last_counter) VALUES ($1, $2, $3)
-             ON CONFLICT (router_id, stream) DO UPDATE SET last_counter = EXCLUDED.last_counter
-             WHERE router_streams.last_counter < EXCLUDED.last_counter
-             RETURNING acked_seq",
-            &[&head.router, &head.stream, &counter],
-        )
-        .await?;
+    if events.is_empty() {
+        let idle = client.prepare_cached(IDLE_EXCHANGE).await?;
+        let s = status;
+        let row = client
+            .query_opt(
+                &idle,
+                &[&head.router, &head.stream, &counter, &s.version, &s.uptime_secs, &s.devices_online, &s.clock_trusted, &s.router_time, &s.db_bytes, &s.backlog],
+            )
+            .await?;
+        return Ok(match row {
+            Some(row) => Stored::Accepted(row.get(0)),
+            None => Stored::Replay,
+        });
+    }
+    let (bump, seen) = (client.prepare_cached(BUMP_COUNTER).await?, client.prepare_cached(ROUTER_SEEN).await?);
+    let tx = client.transaction().await?;
+    let bumped = tx.query_opt(&bump, &[&head.router, &head.stream, &counter]).await?;
     let Some(bumped) = bumped else {
         tx.rollback().await?;
         return Ok(Stored::Replay);
@@ -230,8 +266,7 @@ async fn store(central: &Central, head: &Head, events: &[Received], status: &cra
         acked = row.get(0);
     }
     tx.execute(
-        "UPDATE routers SET last_seen = now(), version = $2, uptime_secs = $3, devices_online = $4, clock_trusted = $5,
-           router_time = $6, db_bytes = $7, backlog = $8 WHERE id = $1",
+        &seen,
         &[&head.router, &status.version, &status.uptime_secs, &status.devices_online, &status.clock_trusted, &status.router_time, &status.db_bytes, &status.backlog],
     )
     .await?;
@@ -253,7 +288,7 @@ async fn pending_items(central: &Central, router: i64, wait_secs: u32) -> Result
         }
         let items = {
             let client = central.pool.get().await?;
-            items::hand_out(&**client, router).await?
+            items::hand_out(&client, router).await?
         };
         let Some(n) = notified.as_pin_mut() else { return Ok(items) };
         if !items.is_empty() {

@@ -49,10 +49,11 @@ pub async fn queue(client: &impl GenericClient, router: i64, order: &Order) -> R
 }
 
 /// What `router` has waiting, oldest first (at most `MAX_ITEMS`); queued ones become delivered.
-pub async fn hand_out(client: &impl GenericClient, router: i64) -> Result<Vec<Item>, tokio_postgres::Error> {
+/// Prepared once per connection: every exchange asks it.
+pub async fn hand_out(client: &deadpool_postgres::Client, router: i64) -> Result<Vec<Item>, tokio_postgres::Error> {
     let limit = MAX_ITEMS as i64;
-    let rows = client
-        .query(
+    let statement = client
+        .prepare_cached(
             "WITH picked AS (
                  SELECT id, body FROM router_items
                  WHERE router_id = $1 AND state IN ('queued', 'delivered') ORDER BY id LIMIT $2
@@ -61,9 +62,9 @@ pub async fn hand_out(client: &impl GenericClient, router: i64) -> Result<Vec<It
                  WHERE id IN (SELECT id FROM picked) AND state = 'queued'
              )
              SELECT id, body FROM picked ORDER BY id",
-            &[&router, &limit],
         )
         .await?;
+    let rows = client.query(&statement, &[&router, &limit]).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let id: i64 = row.get(0);

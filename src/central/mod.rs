@@ -13,6 +13,7 @@
 //! - `projections`: events → payments, sessions, sales, command results.
 //! - `items`: what waits for a router (queueing with NOTIFY, handing out).
 //! - `waiters`: long-polls waiting for news, woken by the LISTEN connection.
+//! - `keys`: routers' keys remembered for a minute (no lookup per exchange).
 //! - `stk`, `c2b`: the M-Pesa endpoints.
 //! - `api`: the operator JSON API; `orders`: which commands it accepts (pure).
 //! - `fleet`: the fleet page (server-rendered HTML, cookie login).
@@ -25,6 +26,7 @@ pub mod exchange;
 pub mod fleet;
 pub mod http;
 pub mod items;
+pub mod keys;
 pub mod migrations;
 pub mod orders;
 pub mod projections;

@@ -41,6 +41,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct Central {
     pub pool: Pool,
     pub waiters: Arc<Waiters>,
+    /// Routers' keys read in the last minute.
+    pub keys: super::keys::KeyCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +65,7 @@ pub async fn run(url: &str, listen: SocketAddr) -> Result<(), RunError> {
     super::registry::c2b_secret(&client).await?;
     drop(client);
     let listener = TcpListener::bind(listen).await.map_err(|source| RunError::Listen { addr: listen, source })?;
-    let central = Arc::new(Central { pool: db::pool(config.clone(), db::POOL_SIZE)?, waiters: Waiters::new(MAX_WAITERS) });
+    let central = Arc::new(Central { pool: db::pool(config.clone(), db::POOL_SIZE)?, waiters: Waiters::new(MAX_WAITERS), keys: Default::default() });
     let (stop, stopped) = watch::channel(false);
     let listening = tokio::spawn(waiters::listen(config, central.waiters.clone(), stopped.clone()));
     log::info!("hotspotd-central listening on {}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
