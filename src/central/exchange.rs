@@ -251,7 +251,7 @@ async fn store(central: &Central, head: &Head, events: &[Received], status: &cra
             match serde_json::from_str::<Event>(e.raw.get()) {
                 Ok(event) => {
                     let origin = Origin { router: head.router, stream: &head.stream, seq: e.seq, router_time: e.at, clock_trusted: e.clock_trusted };
-                    projections::apply(&*tx, origin, &event).await?;
+                    projections::apply(&tx, origin, &event).await?;
                 }
                 Err(err) => log::debug!("router {} event {} ({}): stored, not projected: {err}", head.router, e.seq, e.kind),
             }

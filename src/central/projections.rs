@@ -8,7 +8,8 @@
 //! when its clock was trusted, else when the central received it.
 
 use serde::Serialize;
-use tokio_postgres::GenericClient;
+use deadpool_postgres::Transaction;
+use tokio_postgres::types::ToSql;
 
 use super::items;
 use crate::store::outbox::Event;
@@ -37,12 +38,18 @@ fn at(t: u8, c: u8) -> String {
     format!("(CASE WHEN ${c}::boolean THEN to_timestamp(${t}::bigint) ELSE now() END)")
 }
 
-pub async fn apply(client: &impl GenericClient, o: Origin<'_>, event: &Event) -> Result<(), tokio_postgres::Error> {
+/// Runs `sql` as a statement prepared once per connection (these run for every event).
+async fn run(client: &Transaction<'_>, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    client.execute(&statement, params).await
+}
+
+pub async fn apply(client: &Transaction<'_>, o: Origin<'_>, event: &Event) -> Result<(), tokio_postgres::Error> {
     let (r, s) = (&o.router, &o.stream);
     match event {
         Event::PaymentStarted { payment_id, provider, phone, package_id, amount, currency } => {
-            client
-                .execute(
+            run(
+                client,
                     &format!(
                         "INSERT INTO payments (router_id, stream, payment_id, provider, phone, package_id, amount, currency, status, started_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', {})
@@ -56,8 +63,8 @@ pub async fn apply(client: &impl GenericClient, o: Origin<'_>, event: &Event) ->
                 .await?;
         }
         Event::PaymentConfirmed { payment_id, receipt, amount, phone } => {
-            client
-                .execute(
+            run(
+                client,
                     &format!(
                         "INSERT INTO payments (router_id, stream, payment_id, phone, amount, status, receipt, started_at, finished_at)
                          VALUES ($1, $2, $3, $4, $5, 'confirmed', $6, {at}, {at})
@@ -68,8 +75,8 @@ pub async fn apply(client: &impl GenericClient, o: Origin<'_>, event: &Event) ->
                     &[r, s, payment_id, phone, amount, receipt, &o.router_time, &o.clock_trusted],
                 )
                 .await?;
-            client
-                .execute(
+            run(
+                client,
                     &format!(
                         "INSERT INTO sales (router_id, stream, seq, method, amount, currency, at)
                          SELECT router_id, stream, $4,
@@ -86,8 +93,8 @@ pub async fn apply(client: &impl GenericClient, o: Origin<'_>, event: &Event) ->
         Event::PaymentFailed { payment_id, status, failure } => {
             let status = word(status);
             let failure = serde_json::to_value(failure).unwrap_or(serde_json::Value::Null);
-            client
-                .execute(
+            run(
+                client,
                     &format!(
                         "INSERT INTO payments (router_id, stream, payment_id, status, failure, started_at, finished_at)
                          VALUES ($1, $2, $3, $4, $5, {at}, {at})
@@ -100,8 +107,8 @@ pub async fn apply(client: &impl GenericClient, o: Origin<'_>, event: &Event) ->
                 .await?;
         }
         Event::SessionStarted { session_id, account_id, username, mac, ip, enforcer, expires_at } => {
-            client
-                .execute(
+            run(
+                client,
                     &format!(
                         "INSERT INTO sessions (router_id, stream, session_id, account_id, username, mac, ip, enforcer, expires_at, started_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, {})
@@ -116,8 +123,8 @@ pub async fn apply(client: &impl GenericClient, o: Origin<'_>, event: &Event) ->
         }
         Event::SessionEnded { session_id, account_id, method, reason, bytes_up, bytes_down, duration_secs } => {
             let (method, reason) = (word(method), word(reason));
-            client
-                .execute(
+            run(
+                client,
                     &format!(
                         "INSERT INTO sessions (router_id, stream, session_id, account_id, end_method, end_reason, bytes_up, bytes_down, duration_secs, ended_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, {})
@@ -142,8 +149,8 @@ pub async fn apply(client: &impl GenericClient, o: Origin<'_>, event: &Event) ->
         }
         Event::VoucherRedeemed { price, currency, .. } if *price > 0 => {
             let currency = if currency.is_empty() { "KES" } else { currency.as_str() };
-            client
-                .execute(
+            run(
+                client,
                     &format!(
                         "INSERT INTO sales (router_id, stream, seq, method, amount, currency, at)
                          VALUES ($1, $2, $3, 'voucher', $4, $5, {}) ON CONFLICT DO NOTHING",
@@ -154,7 +161,7 @@ pub async fn apply(client: &impl GenericClient, o: Origin<'_>, event: &Event) ->
                 .await?;
         }
         Event::CommandResult { command_id, ok, detail } => {
-            items::finish(client, o.router, *command_id, *ok, detail).await?;
+            items::finish(&**client, o.router, *command_id, *ok, detail).await?;
         }
         _ => {}
     }
@@ -162,9 +169,9 @@ pub async fn apply(client: &impl GenericClient, o: Origin<'_>, event: &Event) ->
 }
 
 /// Higher byte totals for sessions (totals only grow).
-async fn usage(client: &impl GenericClient, o: Origin<'_>, ids: &[i64], up: &[i64], down: &[i64]) -> Result<(), tokio_postgres::Error> {
-    client
-        .execute(
+async fn usage(client: &Transaction<'_>, o: Origin<'_>, ids: &[i64], up: &[i64], down: &[i64]) -> Result<(), tokio_postgres::Error> {
+    run(
+        client,
             "UPDATE sessions SET bytes_up = greatest(sessions.bytes_up, u.up), bytes_down = greatest(sessions.bytes_down, u.down)
              FROM unnest($3::bigint[], $4::bigint[], $5::bigint[]) AS u(id, up, down)
              WHERE sessions.router_id = $1 AND sessions.stream = $2 AND sessions.session_id = u.id",
