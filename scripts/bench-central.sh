@@ -57,7 +57,7 @@ say() { echo "bench-central: $*" >&2; }
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -ge 10 ]] || die "SECONDS must be at least 10 (got $DURATION)"
 case "$ONLY" in ""|one|two) ;; *) die "BENCH_ONLY is one or two" ;; esac
 for tool in python3 runuser; do command -v "$tool" >/dev/null || die "$tool is missing"; done
-PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r | head -n 1)}
+PG_BIN=${PG_BIN:-$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V -r | head -n 1)}
 [[ -x "$PG_BIN/initdb" && -x "$PG_BIN/psql" ]] || die "no PostgreSQL in /usr/lib/postgresql/*/bin (apt-get install postgresql, or set PG_BIN)"
 
 # Every router is a connection at the load generator and at a central: raise the limit.
