@@ -38,8 +38,19 @@ Control API (JSON in and out), for tests to script each payment:
                        {"delivered": true, "status": N, "body": "..."} (or "delivered": false,
                        "error"). Unless "resolve": false, the first callback also resolves a
                        pending prompt (so queries agree). Calling it again replays it.
+  POST /_fake/c2b/pay  {"shortcode": "600638", "account": "BillRefNumber", "amount": 10,
+                        "trans_id"?: "RKTQDM7W6S", "msisdn"?: "25470****149", "first_name"?: "John"}
+                       A payer pays the paybill from the M-Pesa menu: the validation request
+                       goes to the shortcode's registered ValidationURL (if any); unless it is
+                       refused (a ResultCode other than 0, or no answer and ResponseType
+                       Cancelled), the confirmation goes to its ConfirmationURL. Answers
+                       {"trans_id", "validation": {status, body}|null, "confirmation": {…}|null}.
+                       URLs containing mpesa/safaricom are never called (as Safaricom does).
   POST /_fake/reset    forgets pushes, plans, failures, counters, down; keeps the valid token
                        and the config.
+
+  POST /mpesa/c2b/v1/registerurl        Bearer; {"ShortCode","ResponseType":"Completed|Cancelled",
+       "ConfirmationURL","ValidationURL"} -> {"ResponseCode":"0",…}; later calls replace them.
 
 Usage: fake-daraja.py [--bind 127.0.0.1] --port 0 --consumer-key K --consumer-secret S --shortcode 174379 --passkey P
 Prints "listening on 127.0.0.1:N" once ready. Listens on loopback only.
@@ -86,6 +97,7 @@ PATHS = {
     "/oauth/v1/generate": "oauth",
     "/mpesa/stkpush/v1/processrequest": "push",
     "/mpesa/stkpushquery/v1/query": "query",
+    "/mpesa/c2b/v1/registerurl": "register",
 }
 
 
@@ -116,6 +128,7 @@ class State:
         self.down = False
         self.hang = False
         self.counter = 0
+        self.c2b = {}  # shortcode -> its registered URLs
         self.stats = {"token_requests": 0, "pushes": 0, "queries": 0, "api_calls": 0}
 
 
@@ -212,7 +225,10 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send_json(200, self.oauth(url.query))
                 self.check_bearer()
                 request = self.api_request(body)
-                answer = self.push(request) if kind == "push" else self.query(request)
+                if kind == "register":
+                    answer = self.register(request)
+                else:
+                    answer = self.push(request) if kind == "push" else self.query(request)
             return self.send_json(200, answer)
         except Refused as r:
             return self.send_json(r.status, error_body(r.code, r.message))
@@ -347,6 +363,16 @@ class Handler(BaseHTTPRequestHandler):
             "CustomerMessage": "Success. Request accepted for processing",
         }
 
+    def register(self, request):
+        """C2B Register URL: remembers where the shortcode's payments are announced."""
+        for field in ("ShortCode", "ResponseType", "ConfirmationURL", "ValidationURL"):
+            if not isinstance(request.get(field), str) or not request[field]:
+                raise Refused(400, "400.002.02", "Bad Request - Invalid %s" % field)
+        if request["ResponseType"] not in ("Completed", "Cancelled"):
+            raise Refused(400, "400.002.02", "Bad Request - Invalid ResponseType")
+        self.state.c2b[request["ShortCode"]] = dict(request)
+        return {"OriginatorCoversationID": "fake-%d" % len(self.state.c2b), "ResponseCode": "0", "ResponseDescription": "success"}
+
     def query(self, request):
         st = self.state
         self.check_credentials(request)
@@ -391,6 +417,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if path == "/_fake/callback":
                 return self.send_json(200, deliver_callback(st, body))
+            if path == "/_fake/c2b/pay":
+                return self.send_json(200, pay_paybill(st, body))
             with st.lock:
                 answer = self.control_locked(path, body)
                 st.changed.notify_all()
@@ -492,6 +520,47 @@ def deliver_callback(st, body):
         return {"delivered": True, "status": e.code, "body": e.read(65536).decode("utf-8", "replace"), "sent": text}
     except (urllib.error.URLError, OSError, ValueError) as e:
         return {"delivered": False, "error": str(e), "sent": text}
+
+
+def post_json(url, text):
+    """POSTs JSON; {"status", "body"}, or None when nothing answered (or the URL is one
+    Safaricom filters out and never calls)."""
+    if re.search(r"m-?pesa|safaricom", url, re.IGNORECASE):
+        return None
+    req = urllib.request.Request(url, data=text.encode(), method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=8) as answer:
+            return {"status": answer.status, "body": answer.read(65536).decode("utf-8", "replace")}
+    except urllib.error.HTTPError as e:
+        return {"status": e.code, "body": e.read(65536).decode("utf-8", "replace")}
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def pay_paybill(st, body):
+    """A payer pays a paybill from the M-Pesa menu: validation, then confirmation."""
+    with st.lock:
+        registered = dict(st.c2b.get(str(body["shortcode"]), {}))
+        st.counter += 1
+        trans_id = body.get("trans_id") or "RK%08d" % st.counter
+    if not registered:
+        raise ValueError("no URLs registered for shortcode %s" % body["shortcode"])
+    payment = {"TransactionType": "Pay Bill", "TransID": trans_id, "TransTime": eat_now().strftime("%Y%m%d%H%M%S"),
+               "TransAmount": str(body["amount"]), "BusinessShortCode": str(body["shortcode"]),
+               "BillRefNumber": str(body["account"]), "InvoiceNumber": "", "OrgAccountBalance": "",
+               "ThirdPartyTransID": "", "MSISDN": body.get("msisdn", "25470****149"),
+               "FirstName": body.get("first_name", "John"), "MiddleName": "", "LastName": "Doe"}
+    text = json.dumps(payment)
+    validation = post_json(registered["ValidationURL"], text)
+    if validation is None:
+        refused = registered["ResponseType"] == "Cancelled"
+    else:
+        try:
+            refused = str(json.loads(validation["body"]).get("ResultCode")) != "0"
+        except (ValueError, AttributeError):
+            refused = registered["ResponseType"] == "Cancelled"
+    confirmation = None if refused else post_json(registered["ConfirmationURL"], text)
+    return {"trans_id": trans_id, "validation": validation, "confirmation": confirmation}
 
 
 def main():

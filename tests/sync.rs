@@ -40,6 +40,17 @@ fn backlog(router: &Daemon) -> i64 {
     status(router)["sync_backlog"].as_i64().unwrap()
 }
 
+/// Every event the router sent is at the central once: sequence numbers 1 to the highest,
+/// none missing, none twice.
+fn assert_events_once(pg: &Cluster, id: i64, context: &str) {
+    let (count, low, high) = (
+        pg.count(&format!("SELECT count(*) FROM router_events WHERE router_id = {id}")),
+        pg.count(&format!("SELECT min(seq) FROM router_events WHERE router_id = {id}")),
+        pg.count(&format!("SELECT max(seq) FROM router_events WHERE router_id = {id}")),
+    );
+    assert_eq!((low, count), (1, high), "{context}: events 1..{high} each once");
+}
+
 /// Whether `device` is online, as its own check-session says.
 fn online(router: &Daemon, device: u8) -> bool {
     let answer = device::post_json(device::addr(device, 1), router.addr, "/api/hotspot/check-session", "");
@@ -73,12 +84,7 @@ fn what_happens_while_the_central_is_down_arrives_exactly_once_when_it_starts() 
     let s = status(&r);
     assert!(s["sync"]["last_error"].is_null(), "{s}");
     // Every sequence number once, none missing.
-    let (count, low, high) = (
-        pg.count(&format!("SELECT count(*) FROM router_events WHERE router_id = {id}")),
-        pg.count(&format!("SELECT min(seq) FROM router_events WHERE router_id = {id}")),
-        pg.count(&format!("SELECT max(seq) FROM router_events WHERE router_id = {id}")),
-    );
-    assert_eq!((low, count), (1, high), "events 1..{high} each once");
+    assert_events_once(&pg, id, "events each once");
     assert_eq!(pg.count(&format!("SELECT count(*) FROM sessions WHERE router_id = {id}")), 6);
     assert_eq!(pg.count(&format!("SELECT count(*) FROM sessions WHERE router_id = {id} AND ended_at IS NOT NULL")), 1);
     assert_eq!(pg.count(&format!("SELECT count(*) FROM router_events WHERE router_id = {id} AND kind = 'voucher_redeemed'")), 6);
@@ -114,12 +120,7 @@ fn kill_9_of_router_and_central_at_random_points_loses_and_doubles_nothing() {
         }
     }
     wait_until(Duration::from_secs(60), "the backlog to drain", || backlog(&r) == 0);
-    let (count, low, high) = (
-        pg.count(&format!("SELECT count(*) FROM router_events WHERE router_id = {id}")),
-        pg.count(&format!("SELECT min(seq) FROM router_events WHERE router_id = {id}")),
-        pg.count(&format!("SELECT max(seq) FROM router_events WHERE router_id = {id}")),
-    );
-    assert_eq!((low, count), (1, high), "events 1..{high} each once after 50 kills");
+    assert_events_once(&pg, id, "events each once after 50 kills");
     assert_eq!(pg.count(&format!("SELECT count(*) FROM sessions WHERE router_id = {id}")), 50, "every session once");
     assert_eq!(pg.count(&format!("SELECT count(*) FROM sessions WHERE router_id = {id} AND ended_at IS NOT NULL")), 17);
     assert_eq!(pg.count(&format!("SELECT count(*) FROM router_events WHERE router_id = {id} AND kind = 'voucher_redeemed'")), 50);
@@ -268,12 +269,7 @@ fn two_centrals_on_one_database_serve_a_router_without_duplicates() {
         assert_eq!(finished(&api, kick, Duration::from_secs(15))["state"], "done");
     }
     wait_until(Duration::from_secs(30), "the results to drain", || backlog(&r) == 0);
-    let (count, low, high) = (
-        pg.count(&format!("SELECT count(*) FROM router_events WHERE router_id = {id}")),
-        pg.count(&format!("SELECT min(seq) FROM router_events WHERE router_id = {id}")),
-        pg.count(&format!("SELECT max(seq) FROM router_events WHERE router_id = {id}")),
-    );
-    assert_eq!((low, count), (1, high), "events 1..{high} each once across both processes");
+    assert_events_once(&pg, id, "events each once across both processes");
     assert_eq!(pg.count(&format!("SELECT count(*) FROM sessions WHERE router_id = {id}")), 20);
     assert_eq!(pg.count(&format!("SELECT count(*) FROM sessions WHERE router_id = {id} AND ended_at IS NOT NULL")), 4);
 }
@@ -378,13 +374,24 @@ fn account_number(page: &str) -> String {
     page[start..].split('<').next().unwrap().to_owned()
 }
 
-fn c2b(c: &Central, secret: &str, step: &str, trans_id: &str, account: &str, amount: &str) -> Value {
-    let body = format!(
-        r#"{{"TransactionType":"Pay Bill","TransID":"{trans_id}","TransTime":"20261206120000","TransAmount":"{amount}","BusinessShortCode":"600638","BillRefNumber":"{account}","InvoiceNumber":"","OrgAccountBalance":"","ThirdPartyTransID":"","MSISDN":"25470****149","FirstName":"John","MiddleName":"","LastName":"Doe"}}"#
+/// Registers the central's validation and confirmation URLs for paybill 600638 with the fake
+/// Daraja, through its API (OAuth token, then C2B Register URL).
+fn register_c2b(daraja: &upstream::Daraja, c: &Central, secret: &str) {
+    use base64::Engine;
+    let fake: SocketAddr = daraja.0.base.trim_start_matches("http://").parse().unwrap();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", upstream::KEY, upstream::SECRET));
+    let token = central::request(fake, "GET", "/oauth/v1/generate?grant_type=client_credentials", &[("Authorization", &format!("Basic {basic}"))], b"");
+    let token = token.json()["access_token"].as_str().unwrap().to_owned();
+    let base = format!("http://{}/pay/c2b/{secret}", c.addr);
+    let body = format!(r#"{{"ShortCode":"600638","ResponseType":"Completed","ConfirmationURL":"{base}/confirm","ValidationURL":"{base}/validate"}}"#);
+    let registered = central::request(
+        fake,
+        "POST",
+        "/mpesa/c2b/v1/registerurl",
+        &[("Authorization", &format!("Bearer {token}")), ("Content-Type", "application/json")],
+        body.as_bytes(),
     );
-    let answer = central::request(c.addr, "POST", &format!("/pay/c2b/{secret}/{step}"), &[("Content-Type", "application/json")], body.as_bytes());
-    assert_eq!(answer.status, 200, "{}", answer.text());
-    answer.json()
+    assert_eq!(registered.status, 200, "{}", registered.text());
 }
 
 #[test]
@@ -407,19 +414,29 @@ fn a_paybill_payment_at_the_central_puts_the_device_online_once() {
     let account = account_number(&page);
     assert!(account.len() <= 20 && account.starts_with(&id.to_string()), "{account}");
 
-    // Validation: the router's account number is accepted, a mistyped one refused.
-    assert_eq!(c2b(&c, &secret, "validate", "X1", &account, "20")["ResultCode"], "0");
+    // The operator registers the central's C2B URLs with (the fake) Daraja, as `paybill urls`
+    // prints them.
+    let daraja = upstream::Daraja::start(&r.dir.join("fake-daraja.log"));
+    register_c2b(&daraja, &c, &secret);
+
+    // A payer who mistypes the account number is refused by validation: no money moves.
     let mut typo = account.clone().into_bytes();
     let last = typo.len() - 1;
     typo[last] = if typo[last] == b'0' { b'1' } else { b'0' };
-    assert_eq!(c2b(&c, &secret, "validate", "X1", std::str::from_utf8(&typo).unwrap(), "20")["ResultCode"], "C2B00012");
+    let refused = daraja.0.post("/_fake/c2b/pay", serde_json::json!({ "shortcode": "600638", "account": std::str::from_utf8(&typo).unwrap(), "amount": 20 }));
+    assert!(refused["validation"]["body"].as_str().unwrap().contains("C2B00012"), "{refused}");
+    assert!(refused["confirmation"].is_null(), "{refused}");
 
+    // The right number: validated, confirmed, and the paying device goes online.
     let paid = Instant::now();
-    c2b(&c, &secret, "confirm", "RKTQDM7W6S", &account, "20");
+    let payment = serde_json::json!({ "shortcode": "600638", "account": account, "amount": 20, "trans_id": "RKTQDM7W6S" });
+    let answer = daraja.0.post("/_fake/c2b/pay", payment.clone());
+    assert!(answer["validation"]["body"].as_str().unwrap().contains("\"0\""), "{answer}");
+    assert_eq!(answer["confirmation"]["status"], 200, "{answer}");
     wait_until(Duration::from_secs(60), "the paying device online", || online(&r, 1));
     eprintln!("paybill payment → device online in {:?}", paid.elapsed());
-    // The same TransID again (Safaricom retries): credited once.
-    c2b(&c, &secret, "confirm", "RKTQDM7W6S", &account, "20");
+    // The same TransID again (Safaricom retries a confirmation): credited once.
+    assert_eq!(daraja.0.post("/_fake/c2b/pay", payment)["confirmation"]["status"], 200);
     std::thread::sleep(Duration::from_secs(3));
     let payments: Value = serde_json::from_str(&r.cli(&["--json", "payments"])).unwrap();
     let confirmed: Vec<&Value> = payments.as_array().unwrap().iter().filter(|p| p["status"] == "confirmed").collect();
