@@ -33,6 +33,9 @@ pub enum Route {
     Splash,
     Status,
     FormLogin,
+    /// `GET /login?voucher=CODE`: the splash page with the code filled in (a printed
+    /// voucher's QR code opens it).
+    LoginLink,
     FormLogout,
     ApiLogin,
     ApiLogout,
@@ -57,6 +60,9 @@ impl Route {
         }
         if let Some(token) = path.strip_prefix("/api/payments/").filter(|t| is_view_token(t)) {
             return if get { Route::ApiPayment(token.to_owned()) } else { Route::MethodNotAllowed };
+        }
+        if path == "/login" && get {
+            return Route::LoginLink;
         }
         let route = match path {
             "/pay" => (post, Route::FormPay),
@@ -135,6 +141,7 @@ pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>
         Route::Splash => pages::splash(portal, &ctx).await,
         Route::Status => pages::status(portal, &ctx).await,
         Route::FormLogin => login::form(portal, &ctx, req).await,
+        Route::LoginLink => pages::login_link(portal, &ctx, req.uri().query().unwrap_or_default()).await,
         Route::FormLogout => logout::form(portal, &ctx).await,
         Route::ApiLogin => login::api(portal, &ctx, req).await,
         Route::ApiLogout => logout::api(portal, &ctx).await,
@@ -160,7 +167,8 @@ mod tests {
     fn routes_by_method_and_path() {
         assert_eq!(Route::of(&Method::GET, "/"), Route::Splash);
         assert_eq!(Route::of(&Method::POST, "/login"), Route::FormLogin);
-        assert_eq!(Route::of(&Method::GET, "/login"), Route::MethodNotAllowed);
+        assert_eq!(Route::of(&Method::GET, "/login"), Route::LoginLink);
+        assert_eq!(Route::of(&Method::PUT, "/login"), Route::MethodNotAllowed);
         assert_eq!(Route::of(&Method::POST, "/api/hotspot/login"), Route::ApiLogin);
         assert_eq!(Route::of(&Method::GET, "/api/captive"), Route::ApiCaptive);
         assert_eq!(Route::of(&Method::GET, "/nope"), Route::NotFound);

@@ -17,6 +17,18 @@ pub async fn splash(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
     splash_with(portal, StatusCode::OK, &Refill { notice, ..Refill::default() }).await
 }
 
+/// `GET /login?voucher=CODE` (what a printed voucher's QR code opens): the splash page with
+/// the code filled in, for the phone user to press "log in" — a GET changes nothing. A
+/// device already online sees its status, as on the splash page.
+pub async fn login_link(portal: &Portal, ctx: &RequestContext, query: &str) -> Response<Body> {
+    if let Some(Ok(Some(status))) = portal.client_status(ctx).await {
+        return http::html(StatusCode::OK, pages::status(&status));
+    }
+    let typed = http::form_field(query.as_bytes(), "voucher").unwrap_or_default();
+    let code: String = crate::credentials::normalise_voucher_code(&typed).chars().take(32).collect();
+    splash_with(portal, StatusCode::OK, &Refill { voucher: &code, ..Refill::default() }).await
+}
+
 /// What a failed form post puts back on the splash page.
 #[derive(Debug, Clone, Default)]
 pub struct Refill<'a> {
