@@ -190,13 +190,8 @@ mod tests {
     use super::*;
     use crate::jobs::{CreateHotspotUser, DisconnectHotspotUser, SendCredentialsSms};
     use crate::store::sessions::EndReason;
-    use crate::store::migrations::migrate;
 
-    fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
-        conn
-    }
+    use crate::store::migrations::memory as db;
 
     fn sms(credential_id: i64) -> SendCredentialsSms {
         SendCredentialsSms { credential_id }

@@ -463,8 +463,7 @@ mod tests {
 
     #[test]
     fn a_callback_recovers_a_prompt_whose_answer_was_never_stored() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::store::migrations::migrate(&mut conn).unwrap();
+        let conn = crate::store::migrations::memory();
         conn.execute(
             "INSERT INTO packages (id, name, price, duration_secs, created_at, updated_at) VALUES (1, 'hour', 10, 3600, 0, 0)",
             [],

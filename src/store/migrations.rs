@@ -57,6 +57,14 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, MigrationError> {
     }
 }
 
+/// A fresh in-memory database at the latest version, for unit tests.
+#[cfg(test)]
+pub fn memory() -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate(&mut conn).unwrap();
+    conn
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

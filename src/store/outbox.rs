@@ -220,13 +220,7 @@ pub fn backlog(conn: &Connection) -> Result<i64, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::migrations;
-
-    fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrations::migrate(&mut conn).unwrap();
-        conn
-    }
+    use crate::store::migrations::memory as db;
 
     #[test]
     fn events_are_kept_in_order_and_read_back() {

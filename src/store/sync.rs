@@ -102,13 +102,7 @@ pub fn forget_applied(conn: &Connection, before: i64) -> Result<usize, StoreErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::migrations;
-
-    fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrations::migrate(&mut conn).unwrap();
-        conn
-    }
+    use crate::store::migrations::memory as db;
 
     #[test]
     fn the_stream_is_made_once_and_counters_never_repeat() {

@@ -247,8 +247,7 @@ mod tests {
     use crate::store::migrations;
 
     fn db_with_sessions() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrations::migrate(&mut conn).unwrap();
+        let conn = migrations::memory();
         conn.execute_batch(
             "INSERT INTO packages (id, name, price, duration_secs, created_at, updated_at) VALUES (1, 'p', 1, 60, 0, 0);
              INSERT INTO hotspot_users (id, username, package_id, source, duration_secs, created_at, updated_at)
