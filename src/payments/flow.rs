@@ -54,6 +54,9 @@ pub enum PayError {
     Unavailable(#[source] MpesaError),
     #[error("M-Pesa refused the request (check the mpesa settings)")]
     Refused(#[source] MpesaError),
+    /// Every paybill reference was given out in the last 30 days (tens of thousands).
+    #[error("no paybill reference is free (every one was given out in the last 30 days)")]
+    NoPaybillReference,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

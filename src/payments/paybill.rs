@@ -67,7 +67,7 @@ impl Payments {
                         return Ok(Ok(Started { id: earlier.id, view_token }));
                     }
                 }
-                let Some(reference) = free_reference(&tx, &fresh[..20], now)? else { return Ok(Err(PayError::Unavailable(crate::payments::mpesa::MpesaError::Protocol("no paybill reference free".into())))) };
+                let Some(reference) = free_reference(&tx, &fresh[..20], now)? else { return Ok(Err(PayError::NoPaybillReference)) };
                 let view_token = wire::hex(&fresh[20..36]);
                 let new = NewPayment {
                     provider: PAYBILL_PROVIDER,

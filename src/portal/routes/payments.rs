@@ -31,7 +31,7 @@ fn pay_error(e: &PayError) -> (StatusCode, &'static str) {
         PayError::FreePackage(_) => (StatusCode::BAD_REQUEST, text::PAY_FREE_PACKAGE),
         PayError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, text::PAY_UNAVAILABLE),
         PayError::Refused(_) => (StatusCode::BAD_GATEWAY, text::PAY_REFUSED),
-        PayError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE),
+        PayError::Store(_) | PayError::NoPaybillReference => (StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE),
     }
 }
 
