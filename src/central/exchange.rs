@@ -222,49 +222,41 @@ async fn store(central: &Central, head: &Head, events: &[Received], status: &cra
     let (bump, seen) = (client.prepare_cached(BUMP_COUNTER).await?, client.prepare_cached(ROUTER_SEEN).await?);
     let tx = client.transaction().await?;
     let bumped = tx.query_opt(&bump, &[&head.router, &head.stream, &counter]).await?;
-    let Some(bumped) = bumped else {
+    if bumped.is_none() {
         tx.rollback().await?;
         return Ok(Stored::Replay);
-    };
-    let mut acked: Option<i64> = bumped.get(0);
-    if !events.is_empty() {
-        let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-        let bodies: Vec<&str> = events.iter().map(|e| e.raw.get()).collect();
-        let times: Vec<i64> = events.iter().map(|e| e.at).collect();
-        let trusted: Vec<bool> = events.iter().map(|e| e.clock_trusted).collect();
-        let inserted = tx
-            .query(
-                "INSERT INTO router_events (router_id, stream, seq, kind, body, router_time, clock_trusted)
-                 SELECT $1, $2, u.seq, u.kind, u.body::jsonb, u.at, u.trusted
-                 FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::boolean[]) AS u(seq, kind, body, at, trusted)
-                 ON CONFLICT (router_id, stream, seq) DO NOTHING
-                 RETURNING seq",
-                &[&head.router, &head.stream, &seqs, &kinds, &bodies, &times, &trusted],
-            )
-            .await?;
-        let mut new: HashSet<i64> = inserted.iter().map(|r| r.get(0)).collect();
-        for e in events {
-            if !new.remove(&e.seq) {
-                continue;
-            }
-            match serde_json::from_str::<Event>(e.raw.get()) {
-                Ok(event) => {
-                    let origin = Origin { router: head.router, stream: &head.stream, seq: e.seq, router_time: e.at, clock_trusted: e.clock_trusted };
-                    projections::apply(&tx, origin, &event).await?;
-                }
-                Err(err) => log::debug!("router {} event {} ({}): stored, not projected: {err}", head.router, e.seq, e.kind),
-            }
-        }
-        let max_seq = seqs.iter().copied().max();
-        let row = tx
-            .query_one(
-                "UPDATE router_streams SET acked_seq = greatest(acked_seq, $3) WHERE router_id = $1 AND stream = $2 RETURNING acked_seq",
-                &[&head.router, &head.stream, &max_seq],
-            )
-            .await?;
-        acked = row.get(0);
     }
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let bodies: Vec<&str> = events.iter().map(|e| e.raw.get()).collect();
+    let times: Vec<i64> = events.iter().map(|e| e.at).collect();
+    let trusted: Vec<bool> = events.iter().map(|e| e.clock_trusted).collect();
+    let insert = tx
+        .prepare_cached(
+            "INSERT INTO router_events (router_id, stream, seq, kind, body, router_time, clock_trusted)
+             SELECT $1, $2, u.seq, u.kind, u.body::jsonb, u.at, u.trusted
+             FROM unnest($3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::boolean[]) AS u(seq, kind, body, at, trusted)
+             ON CONFLICT (router_id, stream, seq) DO NOTHING
+             RETURNING seq",
+        )
+        .await?;
+    let inserted = tx.query(&insert, &[&head.router, &head.stream, &seqs, &kinds, &bodies, &times, &trusted]).await?;
+    let mut new: HashSet<i64> = inserted.iter().map(|r| r.get(0)).collect();
+    for e in events {
+        if !new.remove(&e.seq) {
+            continue;
+        }
+        match serde_json::from_str::<Event>(e.raw.get()) {
+            Ok(event) => {
+                let origin = Origin { router: head.router, stream: &head.stream, seq: e.seq, router_time: e.at, clock_trusted: e.clock_trusted };
+                projections::apply(&tx, origin, &event).await?;
+            }
+            Err(err) => log::debug!("router {} event {} ({}): stored, not projected: {err}", head.router, e.seq, e.kind),
+        }
+    }
+    let max_seq = seqs.iter().copied().max();
+    let ack = tx.prepare_cached("UPDATE router_streams SET acked_seq = greatest(acked_seq, $3) WHERE router_id = $1 AND stream = $2 RETURNING acked_seq").await?;
+    let acked: Option<i64> = tx.query_one(&ack, &[&head.router, &head.stream, &max_seq]).await?.get(0);
     tx.execute(
         &seen,
         &[&head.router, &status.version, &status.uptime_secs, &status.devices_online, &status.clock_trusted, &status.router_time, &status.db_bytes, &status.backlog],
