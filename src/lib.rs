@@ -35,6 +35,7 @@ pub mod daemon;
 pub mod demo;
 pub mod firewall;
 pub mod http_client;
+pub mod i18n;
 pub mod jobs;
 pub mod ledger;
 pub mod logging;
