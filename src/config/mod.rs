@@ -47,6 +47,12 @@ pub struct Config {
     pub interface: String,
     /// Portal HTTP address.
     pub listen: SocketAddr,
+    /// The operator's web admin (`option admin_listen`, e.g. the LAN address
+    /// `192.168.1.1:2051`); `None`: no web admin.
+    pub admin_listen: Option<SocketAddr>,
+    /// The venue's offset from UTC in seconds (`option utc_offset '+03:00'`): where the admin's
+    /// days and hours begin.
+    pub utc_offset_secs: i32,
     pub database: PathBuf,
     pub firewall: FirewallKind,
     /// URL clients are sent to; `None`: `http://<address the client reached>/`.
@@ -149,6 +155,12 @@ impl Config {
             interface: reader.string("interface")?.unwrap_or(defaults.interface),
             listen: reader.parsed("listen", "an address:port such as 10.0.0.1:2050")?
                 .unwrap_or(defaults.listen),
+            admin_listen: reader.parsed("admin_listen", "an address:port such as 192.168.1.1:2051 (or empty: no web admin)")?,
+            utc_offset_secs: match reader.option("utc_offset") {
+                None => defaults.utc_offset_secs,
+                Some(e) => parse_utc_offset(&e.value)
+                    .ok_or_else(|| reader.invalid(e, format!("`{}` is not an offset such as +03:00 or -05:30", e.value)))?,
+            },
             control_socket: reader.string("control_socket")?.map(PathBuf::from).unwrap_or_else(|| socket_beside(&database)),
             notices,
             database,
@@ -210,6 +222,8 @@ impl Config {
         Config {
             interface: "br-lan".into(),
             listen: SocketAddr::from(([0, 0, 0, 0], 2050)),
+            admin_listen: None,
+            utc_offset_secs: 3 * 3600,
             database: PathBuf::from("/etc/hotspotd/hotspotd.db"),
             firewall: FirewallKind::Nft,
             portal_url: None,
@@ -243,6 +257,7 @@ impl Config {
     pub fn demo(dir: &Path) -> Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 2050)),
+            admin_listen: Some(SocketAddr::from(([127, 0, 0, 1], 2051))),
             database: dir.join("hotspotd.db"),
             control_socket: socket_beside(&dir.join("hotspotd.db")),
             password_key_file: key_beside(&dir.join("hotspotd.db")),
@@ -252,6 +267,19 @@ impl Config {
             ..Config::defaults()
         }
     }
+}
+
+/// `+03:00`, `-05:30`, `+3`, `0`: seconds east of UTC (at most 14 hours).
+fn parse_utc_offset(text: &str) -> Option<i32> {
+    let text = text.trim();
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => (1, text),
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    ((0..=14).contains(&hours) && (0..60).contains(&minutes)).then_some(sign * (hours * 3600 + minutes * 60))
 }
 
 /// The default control socket of the daemon that owns `database`: `DATABASE.sock`, so every
@@ -277,6 +305,8 @@ fn find<'a>(sections: &'a [uci::Section], kind: &str) -> Option<&'a uci::Section
 const KNOWN_OPTIONS: &[&str] = &[
     "interface",
     "listen",
+    "admin_listen",
+    "utc_offset",
     "database",
     "firewall",
     "portal_url",
@@ -331,6 +361,8 @@ mod tests {
         .unwrap();
         assert_eq!(config.interface, "wlan0");
         assert_eq!(config.listen, "10.1.0.1:8080".parse().unwrap());
+        assert_eq!(config.admin_listen, None);
+        assert_eq!(config.utc_offset_secs, 3 * 3600);
         assert_eq!(config.database, PathBuf::from("/tmp/h.db"));
         assert_eq!(config.firewall, FirewallKind::None);
         assert_eq!(config.walled_garden[0].to_string(), "198.51.100.0/24");
@@ -341,6 +373,8 @@ mod tests {
     fn bad_values_name_line_and_option() {
         let cases = [
             ("config hotspotd 'main'\n option listen 'nowhere'\n", "line 2: main.listen: `nowhere` is not an address:port"),
+            ("config hotspotd 'main'\n option admin_listen 'lan'\n", "line 2: main.admin_listen: `lan` is not an address:port such as 192.168.1.1:2051 (or empty: no web admin)"),
+            ("config hotspotd 'main'\n option utc_offset '+3h'\n", "line 2: main.utc_offset: `+3h` is not an offset such as +03:00"),
             ("config hotspotd 'main'\n\n option firewall 'iptables'\n", "line 3: main.firewall: `iptables` is not `nft` or `none`"),
             ("config hotspotd 'main'\n list walled_garden 'example.com'\n", "line 2: main.walled_garden: `example.com` is not an IPv4"),
             ("config hotspotd 'main'\n option login_attempts '0'\n", "line 2: main.login_attempts: `0` is out of range"),
