@@ -53,6 +53,7 @@ pub mod store;
 pub mod sync;
 #[cfg(feature = "central")]
 pub mod central;
+pub mod webadmin;
 pub mod words;
 
 /// An error and all its causes on one line: `cannot open the database x: unable to open`.

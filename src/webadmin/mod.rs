@@ -1,0 +1,2 @@
+//! (temporary, until the frame from helper-core is merged)
+pub mod qr;
