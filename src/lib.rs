@@ -55,7 +55,6 @@ pub mod sync;
 pub mod webadmin;
 #[cfg(feature = "central")]
 pub mod central;
-pub mod webadmin;
 pub mod words;
 
 /// An error and all its causes on one line: `cannot open the database x: unable to open`.

@@ -87,6 +87,28 @@ impl Admin {
         Ok(self.sessions.store().call(move |conn| catalog::batch_vouchers(conn, batch.as_deref(), MAX_VOUCHERS, now)).await?)
     }
 
+    /// The batch a voucher belongs to (`None`: no such code; `Some(None)`: no batch name).
+    pub async fn voucher_batch_of(&self, typed: String) -> Result<Option<Option<String>>, AdminError> {
+        let code = credentials::normalise_voucher_code(&typed);
+        Ok(self.sessions.store().call(move |conn| catalog::voucher_batch(conn, &code)).await?)
+    }
+
+    /// Unix time now, on the daemon's clock (the default batch name is today's date).
+    pub fn catalog_now(&self) -> i64 {
+        self.sessions.now()
+    }
+
+    /// Where a printed voucher's QR code sends a phone: `portal_url` if configured, else the
+    /// portal's listen address, 0.0.0.0 replaced by the web admin's own (LAN) address.
+    pub fn portal_base(&self) -> String {
+        let config = &self.system.config;
+        let admin_host = config.admin_listen.map(|a| a.ip()).filter(|ip| !ip.is_unspecified()).map(|ip| match ip {
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        });
+        crate::webadmin::print::portal_base(config, admin_host.as_deref())
+    }
+
     /// Revokes every unused voucher of a batch; returns how many.
     pub async fn voucher_revoke_batch(&self, batch: Option<String>) -> Result<usize, AdminError> {
         let now = self.sessions.now();

@@ -11,6 +11,7 @@
 //! `operator.rs`: the audit log, the web admin's password hash, the database's size.
 
 mod accounts;
+mod branding;
 mod catalog;
 mod clients;
 pub mod local;

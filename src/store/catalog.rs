@@ -366,6 +366,12 @@ pub fn batch_vouchers(conn: &Connection, batch: Option<&str>, limit: u32, now: i
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The batch of the voucher with this code: `None` if there is no such voucher,
+/// `Some(None)` if it has no batch name.
+pub fn voucher_batch(conn: &Connection, code: &str) -> Result<Option<Option<String>>, StoreError> {
+    Ok(conn.query_row("SELECT batch FROM vouchers WHERE code = ?1", [code], |r| r.get(0)).optional()?)
+}
+
 /// Withdraws every unused voucher of a batch (a lost sheet), each reported to the outbox
 /// as `revoke_voucher` does. Returns how many. Call inside a transaction.
 pub fn revoke_batch(conn: &Connection, batch: Option<&str>, now: i64) -> Result<usize, StoreError> {
