@@ -227,7 +227,16 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }),
         _ => None,
     };
-    let web_admin = admin_listener.map(|listener| (listener, Arc::new(WebAdmin::new(admin.clone(), store.clone(), &config))));
+    // The venue's branding, loaded once: the web admin's settings page changes it in place.
+    let branding = crate::branding::Shared::new(store.call(|conn| crate::store::branding::load(conn)).await.unwrap_or_else(|e| {
+        log::error!("cannot read the branding, using the default: {}", crate::error_chain(&e));
+        crate::branding::Branding::default()
+    }));
+    let web_admin = admin_listener.map(|listener| {
+        let mut web = WebAdmin::new(admin.clone(), store.clone(), &config);
+        web.branding = branding.clone();
+        (listener, Arc::new(web))
+    });
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
     // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
     // those still busy after the grace are aborted.
