@@ -125,10 +125,23 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     }
     assert!(sheet.contains("Wi-Fi hotspot") && sheet.contains("KES 20") && sheet.contains("1 hour") && sheet.contains("500 MB"));
     assert!(sheet.len() <= 50 * 1024, "{} bytes", sheet.len());
-    let a4_24 = get(admin, "/vouchers/print?batch=Desemba%207&layout=a4&per_page=24", &session).body;
+    // A phone's reading of the first QR code (`zbarimg`, Debian zbar-tools, when installed):
+    // the portal's voucher link with the first code.
+    let first = &sheet[sheet.find("<svg class=\"qr\"").unwrap()..];
+    let svg = &first[..first.find("</svg>").unwrap() + "</svg>".len()];
+    if let Some(text) = zbar_read(&d, svg) {
+        eprintln!("zbarimg read the first voucher's QR code: {text}");
+        assert_eq!(text, format!("http://{}/login?voucher={}", d.addr, codes[0]));
+    }
+    // What the phone then opens: the splash page with the code filled in.
+    let opened = device::get(LOCAL, d.addr, &format!("/login?voucher={}", codes[0]));
+    assert!(opened.status == 200 && opened.body.contains(&format!("value=\"{}\"", codes[0])), "{opened:?}");
     let roll = get(admin, "/vouchers/print?batch=Desemba%207&layout=roll", &session).body;
-    assert!(a4_24.contains("repeat(3,1fr)") && roll.contains("size:80mm auto"));
-    eprintln!("print sizes for 12 vouchers: A4/12 {} B, A4/24 {} B, roll {} B", sheet.len(), a4_24.len(), roll.len());
+    assert!(roll.contains("size:80mm auto") && roll.matches("<div class=\"voucher\">").count() == 12);
+    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=24&batch=full")).status, 303);
+    let a4_24 = get(admin, "/vouchers/print?batch=full&layout=a4&per_page=24", &session).body;
+    assert!(a4_24.contains("repeat(3,1fr)") && a4_24.matches("<svg class=\"qr\"").count() == 24);
+    eprintln!("print sizes: A4 12 per page (12) {} B, A4 24 per page (24) {} B, roll (12) {} B", sheet.len(), a4_24.len(), roll.len());
 
     // The CSV: a header and 12 rows, as an attachment.
     let csv = get(admin, "/vouchers.csv?batch=Desemba%207", &session);
@@ -209,4 +222,43 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     let db = rusqlite::Connection::open(d.dir.join("hotspotd.db")).unwrap();
     let actions: i64 = db.query_row("SELECT count(*) FROM admin_audit WHERE action LIKE '%vouchers%' OR detail LIKE '%Desemba%'", [], |r| r.get(0)).unwrap();
     assert!(actions >= 2, "{actions}");
+}
+
+/// What `zbarimg` (Debian zbar-tools) reads in one of our QR SVGs, drawn here module by
+/// module from its path (`M x y.5`, `m dx 0`, `h len`) into a PGM; `None` when zbarimg is
+/// not installed.
+fn zbar_read(d: &Daemon, svg: &str) -> Option<String> {
+    let side: usize = svg.split("viewBox=\"0 0 ").nth(1)?.split(' ').next()?.parse().ok()?;
+    let path = svg.split(" d=\"").nth(1)?.split('"').next()?;
+    let scale = 6;
+    let px = side * scale;
+    let mut img = vec![255u8; px * px];
+    let (mut x, mut y) = (0i64, 0i64);
+    let mut rest = path;
+    while !rest.is_empty() {
+        let end = rest[1..].find(['M', 'm', 'h']).map_or(rest.len(), |i| i + 1);
+        let args: Vec<&str> = rest[1..end].split(' ').collect();
+        match rest.as_bytes()[0] {
+            b'M' => (x, y) = (args[0].parse().unwrap(), args[1].trim_end_matches(".5").parse().unwrap()),
+            b'm' => x += args[0].parse::<i64>().unwrap(),
+            b'h' => {
+                let len: i64 = args[0].parse().unwrap();
+                for mx in x..x + len {
+                    for dy in 0..scale {
+                        let row = (y as usize * scale + dy) * px;
+                        img[row + mx as usize * scale..row + (mx as usize + 1) * scale].fill(0);
+                    }
+                }
+                x += len;
+            }
+            op => panic!("unexpected path command {op}"),
+        }
+        rest = &rest[end..];
+    }
+    let mut pgm = format!("P5 {px} {px} 255\n").into_bytes();
+    pgm.extend_from_slice(&img);
+    let file = d.dir.join("qr.pgm");
+    std::fs::write(&file, pgm).unwrap();
+    let out = Command::new("zbarimg").args(["--quiet", "--raw"]).arg(&file).output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
