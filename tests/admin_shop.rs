@@ -109,6 +109,7 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     assert!(batch.body.contains("id=\"page-batch\""));
     let codes: Vec<String> = batch.body.split("<tr data-code=\"").skip(1).map(|r| r.split('"').next().unwrap().to_owned()).collect();
     assert_eq!(codes.len(), 12, "{}", batch.body);
+    assert_eq!(batch.body.matches("<input type=\"checkbox\" name=\"code\"").count(), 12);
     let stock = get(admin, "/vouchers", &session);
     assert!(stock.body.contains("Desemba 7</a></td><td>Saa Moja</td><td>12</td><td>0</td><td>0</td><td>0</td>"), "{}", stock.body);
 
@@ -160,9 +161,14 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     assert_eq!(post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&code={}", codes[0])).status, 400);
     let csv = get(admin, "/vouchers.csv?batch=Desemba%207", &session).body;
     assert_eq!(csv.matches(",revoked,").count(), 1);
+    // Two ticked at once.
+    let two = post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&code={}&code={}", codes[1], codes[2]));
+    assert_eq!(two.status, 303, "{two:?}");
+    let batch = get(admin, "/vouchers/batch?name=Desemba%207", &session).body;
+    assert_eq!(batch.matches("<td class=\"status\">revoked</td>").count(), 3);
     // Only unused vouchers are printed.
     let print = get(admin, "/vouchers/print?batch=Desemba%207&layout=a4&per_page=12&status=unused", &session).body;
-    assert_eq!(print.matches("<div class=\"voucher\">").count(), 11);
+    assert_eq!(print.matches("<div class=\"voucher\">").count(), 9);
 
     // The portal sells the package; an edit changes it, bad input is explained.
     assert!(device::get(LOCAL, d.addr, "/").body.contains("Saa Moja"));
@@ -178,6 +184,8 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     // Hidden: off the splash page, still listed in the admin as hidden.
     assert_eq!(post(admin, &format!("/packages/{id}/hide"), &session, &format!("csrf={csrf}")).status, 303);
     assert!(!device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));
+    // Its vouchers cannot be made while it is hidden.
+    assert!(!get(admin, "/vouchers", &session).body.contains(&format!("<option value=\"{id}\">")));
     assert!(get(admin, "/packages", &session).body.contains("data-active=\"false\""));
     assert_eq!(post(admin, &format!("/packages/{id}/show"), &session, &format!("csrf={csrf}")).status, 303);
     assert!(device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));
@@ -217,6 +225,15 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     assert!(get(admin, "/settings", &session).body.contains("<img id=\"logo\" src=\"/logo\""));
     assert_eq!(post(admin, "/settings/logo/remove", &session, &format!("csrf={csrf}")).status, 303);
     assert_eq!(device::get(LOCAL, admin, "/logo").status, 404);
+
+    // A batch of 500: its page lists 200 within 50 KB, and so do the other pages.
+    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=500&batch=big")).status, 303);
+    let big = get(admin, "/vouchers/batch?name=big", &session).body;
+    assert_eq!(big.matches("<tr data-code=").count(), 200);
+    for (path, page) in [("/vouchers/batch?name=big", big), ("/vouchers", get(admin, "/vouchers", &session).body), ("/packages", get(admin, "/packages", &session).body), ("/settings", get(admin, "/settings", &session).body)] {
+        eprintln!("{path}: {} B", page.len());
+        assert!(page.len() <= 50 * 1024, "{path}: {} B", page.len());
+    }
 
     // What was changed is in the audit.
     let db = rusqlite::Connection::open(d.dir.join("hotspotd.db")).unwrap();
