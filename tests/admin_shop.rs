@@ -124,7 +124,7 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     for code in &codes {
         assert!(sheet.contains(&format!("<span class=\"code\">{code}</span>")), "{code}");
     }
-    assert!(sheet.contains("Wi-Fi hotspot") && sheet.contains("KES 20") && sheet.contains("1 hour") && sheet.contains("500 MB"));
+    assert!(sheet.contains("Wi-Fi hotspot") && sheet.contains("KES&nbsp;20") && sheet.contains("1 hour") && sheet.contains("500 MB"));
     assert!(sheet.len() <= 50 * 1024, "{} bytes", sheet.len());
     // A phone's reading of the first QR code (`zbarimg`, Debian zbar-tools, when installed):
     // the portal's voucher link with the first code.
