@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use hyper::Method;
 
 use super::layout::{csrf_field, escape, local_time};
-use super::print::{self, Layout, Sheet};
+use super::print::{self, Layout, Sheet, Standing};
 use super::{query_param, url_encode, Ctx, Outcome};
 use crate::admin::{AdminError, Reply, Request};
 use crate::store::catalog::{BatchVoucher, VoucherStock};
@@ -148,11 +148,11 @@ fn stock_table(body: &mut String, w: &crate::i18n::AdminShopWords, stock: &[Vouc
 }
 
 fn status_words(w: &crate::i18n::AdminShopWords, v: &BatchVoucher) -> &'static str {
-    match print::status_key(v) {
-        "expired" => w.st_expired,
-        "unused" => w.st_unused,
-        "used" => w.st_used,
-        _ => w.st_revoked,
+    match Standing::of(v) {
+        Standing::Unused => w.st_unused,
+        Standing::Used => w.st_used,
+        Standing::Expired => w.st_expired,
+        Standing::Revoked => w.st_revoked,
     }
 }
 
@@ -247,7 +247,7 @@ async fn print_page(ctx: &Ctx<'_>) -> Outcome {
     let layout = Layout::from_query(query_param(ctx.query, "layout").as_deref(), query_param(ctx.query, "per_page").as_deref());
     let all = query_param(ctx.query, "status").as_deref() == Some("all");
     let vouchers = match ctx.web.admin.batch_vouchers(batch.clone()).await {
-        Ok(v) => v.into_iter().filter(|v| all || print::status_key(v) == "unused").collect::<Vec<_>>(),
+        Ok(v) => v.into_iter().filter(|v| all || Standing::of(v) == Standing::Unused).collect::<Vec<_>>(),
         Err(e) => return failed(ctx, e),
     };
     let branding = ctx.web.branding.get();
