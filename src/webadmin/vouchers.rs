@@ -78,6 +78,12 @@ async fn create(ctx: &Ctx<'_>) -> Outcome {
         Ok(new) => new,
         Err(words) => return Outcome::Invalid(words.into()),
     };
+    // Only a package on sale: a hidden package's vouchers would not work.
+    match ctx.web.admin.package(new.package_id).await {
+        Ok(Some(p)) if p.active => {}
+        Ok(_) => return Outcome::Invalid(ctx.words.shop.err_package.into()),
+        Err(e) => return failed(ctx, e),
+    }
     let name = new.batch.clone().unwrap_or_default();
     let request = Request::VoucherCreate { package_id: new.package_id, count: new.count, batch: new.batch };
     match ctx.web.admin.execute(request).await {
@@ -99,7 +105,8 @@ async fn stock_page(ctx: &Ctx<'_>) -> Outcome {
     if packages.is_empty() {
         let _ = write!(body, "<p>{} <a href=\"/packages\">{}</a></p>", escape(w.no_packages), escape(w.packages_title));
     } else {
-        let today = local_time(ctx.web.admin.catalog_now(), ctx.web.utc_offset_secs)[..10].to_owned();
+        // Today and the minute (the venue's time): a new name for each print run.
+        let today = local_time(ctx.web.admin.catalog_now(), ctx.web.utc_offset_secs);
         let _ = write!(
             body,
             "<form id=\"voucher-create\" method=\"post\" action=\"/vouchers\">{}<label for=\"package_id\">{}</label><select id=\"package_id\" name=\"package_id\">",
