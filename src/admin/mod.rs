@@ -13,6 +13,7 @@ mod accounts;
 mod catalog;
 mod clients;
 pub mod local;
+pub mod periods;
 mod records;
 mod status;
 

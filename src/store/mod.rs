@@ -8,9 +8,11 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod demo_data;
 pub mod migrations;
 pub mod outbox;
 pub mod payments;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod sync;
