@@ -49,6 +49,7 @@ pub mod sessions;
 pub mod sms;
 pub mod store;
 pub mod sync;
+pub mod webadmin;
 #[cfg(feature = "central")]
 pub mod central;
 pub mod words;

@@ -1,0 +1,3 @@
+//! The web admin (placeholder until the frame from helper-core is merged).
+
+pub mod charts;
