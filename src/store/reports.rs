@@ -77,6 +77,11 @@ pub fn online_intervals(conn: &Connection, from: i64, now: i64) -> Result<Vec<On
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Devices online now (sessions running and not past their deadline).
+pub fn online_now(conn: &Connection, now: i64) -> Result<i64, StoreError> {
+    Ok(conn.prepare_cached("SELECT count(*) FROM sessions WHERE status = 'active' AND expires_at > ?1")?.query_row([now], |r| r.get(0))?)
+}
+
 /// Bytes (both directions) used per day for `days` days from `from`, from the usage log's
 /// minute rows and the hourly rows older ones were folded into.
 pub fn data_per_day(conn: &Connection, from: i64, days: usize) -> Result<Vec<i64>, StoreError> {
