@@ -8,7 +8,6 @@
 //! small by compaction; the dashboard is the only caller.
 
 use rusqlite::{params, Connection, Row};
-use serde::Serialize;
 
 use super::payments::{PaymentListing, PaymentStatus};
 use super::StoreError;
@@ -28,7 +27,7 @@ pub struct Online {
 const MPESA_PROVIDERS: &str = "('mpesa', 'central', 'demo')";
 
 /// One day's takings, whole KES.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DaySales {
     /// Confirmed M-Pesa payments (by when they were confirmed).
     pub mpesa: i64,
@@ -102,7 +101,7 @@ pub fn data_per_day(conn: &Connection, from: i64, days: usize) -> Result<Vec<i64
 }
 
 /// Unused vouchers of one package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stock {
     pub package: String,
     pub price: i64,
@@ -120,7 +119,7 @@ pub fn vouchers_left(conn: &Connection) -> Result<Vec<Stock>, StoreError> {
 }
 
 /// An account as the search lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountListing {
     pub username: String,
     pub phone: Option<String>,
@@ -176,13 +175,13 @@ fn listing(r: &Row) -> rusqlite::Result<PaymentListing> {
 
 /// The payments that paid for an account, newest first.
 pub fn account_payments(conn: &Connection, user_id: i64, limit: u32) -> Result<Vec<PaymentListing>, StoreError> {
-    let sql = format!("{LISTING_SELECT} WHERE p.user_id = ?1 ORDER BY p.id DESC LIMIT ?2");
+    let sql = format!("{LISTING_SELECT} WHERE p.user_id = ?1 ORDER BY p.created_at DESC, p.id DESC LIMIT ?2");
     let rows = conn.prepare_cached(&sql)?.query_map(params![user_id, limit], listing)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 /// A session in an account's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionListing {
     pub mac: String,
     pub ip: String,
@@ -231,14 +230,14 @@ fn filter_params(f: &PaymentFilter) -> (Option<i64>, Option<i64>, Option<Payment
 
 /// The payments `filter` selects, newest first, at most `limit`.
 pub fn payments(conn: &Connection, filter: &PaymentFilter, limit: u32) -> Result<Vec<PaymentListing>, StoreError> {
-    let sql = format!("{LISTING_SELECT} {FILTER} ORDER BY p.id DESC LIMIT ?6");
+    let sql = format!("{LISTING_SELECT} {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT ?6");
     let (a, b, c, d, e) = filter_params(filter);
     let rows = conn.prepare_cached(&sql)?.query_map(params![a, b, c, d, e, limit], listing)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 /// What the selected payments add up to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PaymentTotals {
     /// Sum of the confirmed ones, whole KES.
     pub confirmed_amount: i64,
