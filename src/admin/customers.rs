@@ -106,3 +106,6 @@ impl Admin {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -64,13 +64,14 @@ pub fn sales_per_day(conn: &Connection, from: i64, days: usize) -> Result<Vec<Da
     Ok(out)
 }
 
-/// Every device session that overlapped `[from, now)`, as an interval (a running one ends
-/// `now`, or at its deadline if that passed and the expiry check has not run yet).
+/// Every device session that overlapped `[from, now]`, as an interval (a running one is
+/// online at `now` itself, so it ends just after; or at its deadline if that passed and the
+/// expiry check has not run yet).
 pub fn online_intervals(conn: &Connection, from: i64, now: i64) -> Result<Vec<Online>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT mac, started_at,
-                CASE WHEN status = 'active' THEN min(expires_at, ?2) ELSE coalesce(ended_at, expires_at) END
-         FROM sessions WHERE started_at < ?2 AND (status = 'active' OR coalesce(ended_at, expires_at) > ?1)",
+                CASE WHEN status = 'active' THEN min(expires_at, ?2 + 1) ELSE coalesce(ended_at, expires_at) END
+         FROM sessions WHERE started_at <= ?2 AND (status = 'active' OR coalesce(ended_at, expires_at) > ?1)",
     )?;
     let rows = stmt.query_map(params![from, now], |r| Ok(Online { mac: r.get(0)?, start: r.get(1)?, end: r.get(2)? }))?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -78,7 +78,7 @@ fn online_intervals_take_running_sessions_up_to_now_and_skip_older_ones() {
     let got = online_intervals(&conn, FROM, now).unwrap();
     assert_eq!(
         got,
-        [Online { mac: "m1".into(), start: FROM - 100, end: FROM + 50 }, Online { mac: "m2".into(), start: FROM + 3600, end: now }]
+        [Online { mac: "m1".into(), start: FROM - 100, end: FROM + 50 }, Online { mac: "m2".into(), start: FROM + 3600, end: now + 1 }]
     );
 }
 
