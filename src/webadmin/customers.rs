@@ -17,11 +17,27 @@ use crate::i18n::AdminMoneyWords;
 use crate::netaddr::MacAddr;
 use crate::store::reports::AccountListing;
 
+/// What the pages need from the request: the words, the form token's field, the venue's
+/// offset (times shown), the query (`?done=`).
+pub struct View<'a> {
+    pub w: &'static AdminMoneyWords,
+    /// `<input type="hidden" name="csrf" …>`.
+    pub csrf_field: String,
+    pub utc_offset_secs: i32,
+    pub query: &'a str,
+}
+
+impl<'a> View<'a> {
+    fn of(ctx: &'a Ctx<'_>) -> View<'a> {
+        View { w: &ctx.words.money, csrf_field: csrf_field(ctx), utc_offset_secs: ctx.web.utc_offset_secs, query: ctx.query }
+    }
+}
+
 pub async fn handle(ctx: &Ctx<'_>, method: &Method, path: &str) -> Outcome {
     let w = &ctx.words.money;
     match (method, path) {
         (&Method::GET, "/devices") => match ctx.web.admin.execute(Request::Clients).await {
-            Ok(Reply::Clients(rows)) => Outcome::Page { title: w.devices_title.into(), body: render_devices(ctx, &rows) },
+            Ok(Reply::Clients(rows)) => Outcome::Page { title: w.devices_title.into(), body: render_devices(&View::of(ctx), &rows) },
             Ok(_) => Outcome::Invalid("unexpected reply".into()),
             Err(e) => Outcome::Invalid(crate::error_chain(&e)),
         },
@@ -38,7 +54,7 @@ pub async fn handle(ctx: &Ctx<'_>, method: &Method, path: &str) -> Outcome {
         (&Method::GET, "/customers") => {
             let q = query_param(ctx.query, "q").unwrap_or_default();
             match ctx.web.admin.search_customers(&q).await {
-                Ok(rows) => Outcome::Page { title: w.customers_title.into(), body: render_search(ctx, &q, &rows) },
+                Ok(rows) => Outcome::Page { title: w.customers_title.into(), body: render_search(&View::of(ctx), &q, &rows) },
                 Err(e) => Outcome::Invalid(crate::error_chain(&e)),
             }
         }
@@ -67,7 +83,7 @@ async fn customer_page(ctx: &Ctx<'_>, username: &str) -> Outcome {
     match ctx.web.admin.customer(username).await {
         Ok(Some(c)) => {
             let done = query_param(ctx.query, "done").unwrap_or_default();
-            Outcome::Page { title: c.username.clone(), body: render_customer(ctx, &c, &done) }
+            Outcome::Page { title: c.username.clone(), body: render_customer(&View::of(ctx), &c, &done) }
         }
         Ok(None) => Outcome::NotFound,
         Err(e) => Outcome::Invalid(crate::error_chain(&e)),
@@ -125,10 +141,10 @@ fn speed(w: &AdminMoneyWords, down: Option<i64>, up: Option<i64>) -> String {
 }
 
 /// The devices page's `<main id="page-devices">`.
-pub fn render_devices(ctx: &Ctx<'_>, rows: &[ClientRow]) -> String {
-    let w = &ctx.words.money;
+pub fn render_devices(v: &View, rows: &[ClientRow]) -> String {
+    let w = v.w;
     let mut out = format!("<main id=\"page-devices\"><h1>{}</h1>", escape(w.devices_title));
-    if query_param(ctx.query, "done").as_deref() == Some("kicked") {
+    if query_param(v.query, "done").as_deref() == Some("kicked") {
         out.push_str(&format!("<p class=\"ok\">{}</p>", escape(w.kicked)));
     }
     if rows.is_empty() {
@@ -137,7 +153,7 @@ pub fn render_devices(ctx: &Ctx<'_>, rows: &[ClientRow]) -> String {
     }
     out.push_str("<div class=\"card table\"><table id=\"devices\">");
     out.push_str(&th(&["MAC", "IP", w.account, w.package, w.time_left, w.data_left, w.speed, ""]));
-    let csrf = csrf_field(ctx);
+    let csrf = &v.csrf_field;
     for r in rows {
         let mac = escape(&r.mac);
         out.push_str(&format!(
@@ -159,8 +175,8 @@ pub fn render_devices(ctx: &Ctx<'_>, rows: &[ClientRow]) -> String {
 }
 
 /// The search page's `<main id="page-customers">`.
-pub fn render_search(ctx: &Ctx<'_>, q: &str, rows: &[AccountListing]) -> String {
-    let w = &ctx.words.money;
+pub fn render_search(v: &View, q: &str, rows: &[AccountListing]) -> String {
+    let w = v.w;
     let mut out = format!(
         "<main id=\"page-customers\"><h1>{}</h1><form class=\"card\" id=\"search\" method=\"get\" action=\"/customers\">\
          <label for=\"q\">{}</label><input id=\"q\" name=\"q\" value=\"{}\" maxlength=\"32\" inputmode=\"search\"> \
@@ -186,7 +202,7 @@ pub fn render_search(ctx: &Ctx<'_>, q: &str, rows: &[AccountListing]) -> String 
             escape(r.phone.as_deref().unwrap_or("")),
             escape(&r.package),
             escape(status),
-            escape(&local_time(r.created_at, ctx.web.utc_offset_secs))
+            escape(&local_time(r.created_at, v.utc_offset_secs))
         ));
     }
     out.push_str("</table></div></main>");
@@ -194,11 +210,11 @@ pub fn render_search(ctx: &Ctx<'_>, q: &str, rows: &[AccountListing]) -> String 
 }
 
 /// A customer's `<main id="page-customer">`; `done`: what the last POST did.
-pub fn render_customer(ctx: &Ctx<'_>, c: &Customer, done: &str) -> String {
-    let w = &ctx.words.money;
-    let time = |t: i64| escape(&local_time(t, ctx.web.utc_offset_secs));
+pub fn render_customer(v: &View, c: &Customer, done: &str) -> String {
+    let w = v.w;
+    let time = |t: i64| escape(&local_time(t, v.utc_offset_secs));
     let base = escape(&customer_path(&c.username));
-    let csrf = csrf_field(ctx);
+    let csrf = &v.csrf_field;
     let mut out = format!("<main id=\"page-customer\"><h1>{}</h1>", escape(&c.username));
     let said = match done {
         "extended" => w.extended,
@@ -294,4 +310,101 @@ pub fn render_customer(ctx: &Ctx<'_>, c: &Customer, done: &str) -> String {
     }
     out.push_str("</main>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::AccountStatus;
+    use crate::i18n::Lang;
+    use crate::store::payments::{PaymentFailure, PaymentListing, PaymentStatus};
+    use crate::store::reports::SessionListing;
+
+    fn view(lang: Lang, query: &str) -> View<'_> {
+        View { w: &lang.words().money, csrf_field: "<input type=\"hidden\" name=\"csrf\" value=\"tok\">".into(), utc_offset_secs: 3 * 3600, query }
+    }
+
+    fn client(mac: &str, username: &str) -> ClientRow {
+        ClientRow {
+            session_id: 1,
+            mac: mac.into(),
+            ip: "10.0.0.5".into(),
+            username: username.into(),
+            enforcer: "local".into(),
+            expires_at: 0,
+            seconds_left: 3 * 3600 + 5 * 60,
+            bytes_up: 0,
+            bytes_down: 0,
+            data_left_bytes: Some(250_000_000),
+            package: "Saa <moja>".into(),
+            down_kbps: Some(2500),
+            up_kbps: None,
+        }
+    }
+
+    #[test]
+    fn each_device_has_a_kick_form_with_the_token_and_text_is_escaped() {
+        let rows = [client("02:00:00:00:00:01", "amina/1"), client("02:00:00:00:00:02", "<b>")];
+        let page = render_devices(&view(Lang::En, "done=kicked"), &rows);
+        assert!(page.starts_with("<main id=\"page-devices\">") && page.contains("The device was disconnected."));
+        for mac in ["02:00:00:00:00:01", "02:00:00:00:00:02"] {
+            assert!(page.contains(&format!("<tr data-mac=\"{mac}\">")), "{page}");
+            assert!(page.contains(&format!("<input type=\"hidden\" name=\"mac\" value=\"{mac}\">")));
+        }
+        assert_eq!(page.matches("<form class=\"kick\" method=\"post\" action=\"/devices/kick\"><input type=\"hidden\" name=\"csrf\" value=\"tok\">").count(), 2);
+        assert!(page.contains("href=\"/customers/amina%2F1\"") && page.contains("&lt;b&gt;") && !page.contains("<b>"));
+        assert!(page.contains("3 h 05 min") && page.contains("250 MB") && page.contains("↓ 2.5 Mbit/s ↑ Unlimited"), "{page}");
+        assert!(page.contains("Saa &lt;moja&gt;"));
+        let sw = render_devices(&view(Lang::Sw, ""), &[]);
+        assert!(sw.contains("Hakuna kifaa kilichounganishwa sasa."));
+    }
+
+    #[test]
+    fn a_customer_page_has_its_forms_and_history() {
+        let mut c = Customer {
+            username: "254700000001".into(),
+            phone: Some("254700000001".into()),
+            package: "Hour".into(),
+            status: AccountStatus::Active,
+            secs_left: 600,
+            clock_started: false,
+            data_left_bytes: None,
+            data_used_bytes: 12_000,
+            payments: vec![PaymentListing {
+                id: 1,
+                provider: "mpesa".into(),
+                phone: "254700000001".into(),
+                amount: 50,
+                status: PaymentStatus::Failed,
+                receipt: None,
+                account: None,
+                failure: Some(PaymentFailure::WrongPin),
+                created_at: 0,
+            }],
+            sessions: vec![SessionListing { mac: "02:00:00:00:00:01".into(), ip: "i".into(), started_at: 0, ended_at: None, bytes: 5, end_reason: None }],
+        };
+        let page = render_customer(&view(Lang::En, ""), &c, "extended");
+        assert!(page.starts_with("<main id=\"page-customer\">") && page.contains("id=\"done\">Time or data added."));
+        assert!(page.contains("<form class=\"card\" id=\"extend\" method=\"post\" action=\"/customers/254700000001/extend\"><input type=\"hidden\" name=\"csrf\""));
+        assert!(page.contains("name=\"minutes\"") && page.contains("name=\"mb\""));
+        assert!(page.contains("action=\"/customers/254700000001/disable\"") && page.contains("action=\"/customers/254700000001/resend\""));
+        assert!(page.contains("10 min (starts at the first login)") && page.contains("Failed: Wrong M-Pesa PIN") && page.contains("online now"));
+        c.status = AccountStatus::Suspended;
+        c.phone = None;
+        let page = render_customer(&view(Lang::Sw, ""), &c, "");
+        assert!(page.contains("action=\"/customers/254700000001/enable\"") && !page.contains("/resend\""));
+        assert!(page.contains("Imezimwa") && page.contains("PIN ya M-Pesa si sahihi") && !page.contains("id=\"done\""));
+    }
+
+    #[test]
+    fn actions_are_split_from_the_username() {
+        assert_eq!(split_action("amina/extend"), ("amina".into(), Some("extend")));
+        assert_eq!(split_action("a%2Fb"), ("a/b".into(), None));
+        assert_eq!(split_action("a%2Fb/resend"), ("a/b".into(), Some("resend")));
+        assert_eq!(customer_path("a b/c"), "/customers/a%20b%2Fc");
+        assert_eq!(number(Some(" 15 ")), Some(15));
+        assert_eq!(number(Some("")), Some(0));
+        assert_eq!(number(None), Some(0));
+        assert_eq!(number(Some("1.5")), None);
+    }
 }
