@@ -8,7 +8,7 @@
 //! a missing `Option` field (or `null`) is `None`, a missing plain field is an error unless
 //! the caller gives a default, unknown fields are ignored, numbers must fit their type.
 //! Externally tagged values are `"unit_variant"` or `{"variant":{…}}`; internally tagged ones
-//! `{"tag":"Variant",…}`.
+//! `{"tag":"Variant",…}`. `from_bytes` reads bytes through the one `&str` reader.
 
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde_json::{Map, Value};
@@ -150,6 +150,16 @@ pub fn unknown(variant: &str, expected: &'static [&'static str]) -> Error {
     Error::unknown_variant(variant, expected)
 }
 
+/// `serde_json::from_slice` by way of `from_str`: the binary then holds one JSON reader (for
+/// `&str`) instead of two, ~15 KB less on mips. Bytes that are not UTF-8 are refused (as
+/// JSON requires; `from_slice` let them through only inside strings it skipped).
+pub fn from_bytes<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(e) => Err(Error::custom(format_args!("not UTF-8 ({e})"))),
+    }
+}
+
 /// `Deserialize::deserialize` by way of a `Value` and a hand-written `decode`.
 pub fn deserialize<'de, D: Deserializer<'de>, T>(deserializer: D, decode: fn(Value) -> Result<T, Error>) -> Result<T, D::Error> {
     decode(Value::deserialize(deserializer)?).map_err(D::Error::custom)
@@ -173,6 +183,13 @@ mod tests {
         assert!(f.get::<u32>("big").is_err(), "too big for u32");
         assert!(f.get::<u32>("neg").is_err(), "negative");
         assert!(Fields::of(json!([1])).is_err());
+    }
+
+    #[test]
+    fn bytes_read_as_text_and_must_be_utf8() {
+        assert_eq!(from_bytes::<Value>(br#"{"a":"\u00e9"}"#).unwrap(), json!({"a": "\u{e9}"}));
+        assert!(from_bytes::<Value>(b"{\"a\":\"\xff\"}").is_err());
+        assert!(from_bytes::<Value>(b"{").is_err());
     }
 
     #[test]
