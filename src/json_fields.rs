@@ -101,6 +101,11 @@ impl Fields {
         }
     }
 
+    /// The field `name` as it is, if there.
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        self.0.remove(name)
+    }
+
     /// The field `name`, or `default` when it is missing (`#[serde(default)]`).
     pub fn or<T: Field>(&mut self, name: &'static str, default: T) -> Result<T, Error> {
         match self.0.remove(name) {

@@ -147,8 +147,8 @@ pub struct RouterStatus {
     pub backlog: i64,
 }
 
-/// What the central answers.
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// What the central answers. Read by hand (`from_json`) like `Order`, which it carries.
+#[derive(Debug, Default, Serialize)]
 pub struct ExchangeResponse {
     /// Every event of the stream up to this sequence number is stored: the router may delete
     /// them. `None`: nothing stored yet.
@@ -161,10 +161,46 @@ pub struct ExchangeResponse {
 }
 
 /// Something the central has for one router, by the central's id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Item {
     pub id: i64,
     pub body: Order,
+}
+
+impl ExchangeResponse {
+    /// Reads `{"acked_seq":12,"items":[{"id":3,"body":{"kick":{…}}}]}` (`acked_seq` may be
+    /// missing or null, `items` missing).
+    pub fn from_json(value: serde_json::Value) -> Result<ExchangeResponse, json_fields::Error> {
+        let mut f = Fields::of(value)?;
+        let acked_seq = f.get("acked_seq")?;
+        let items = match f.take("items") {
+            None => Vec::new(),
+            Some(serde_json::Value::Array(items)) => items.into_iter().map(Item::from_json).collect::<Result<_, _>>()?,
+            Some(_) => return Err(serde::de::Error::custom("invalid value for field `items`")),
+        };
+        Ok(ExchangeResponse { acked_seq, items })
+    }
+}
+
+impl Item {
+    pub fn from_json(value: serde_json::Value) -> Result<Item, json_fields::Error> {
+        let mut f = Fields::of(value)?;
+        let id = f.get("id")?;
+        let body = f.take("body").ok_or_else(|| <json_fields::Error as serde::de::Error>::missing_field("body"))?;
+        Ok(Item { id, body: Order::from_json(body)? })
+    }
+}
+
+impl<'de> Deserialize<'de> for ExchangeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ExchangeResponse, D::Error> {
+        json_fields::deserialize(deserializer, ExchangeResponse::from_json)
+    }
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Item, D::Error> {
+        json_fields::deserialize(deserializer, Item::from_json)
+    }
 }
 
 /// What an item asks of the router. On the wire externally tagged (`{"kick":{"mac":"…"}}`);
@@ -484,6 +520,13 @@ mod tests {
         let item: Item = serde_json::from_str(r#"{"id":4,"body":{"package":{"name":"H","price":1,"duration_secs":2,"extra":true}}}"#).unwrap();
         let expected = CentralPackage { name: "H".into(), price: 1, duration_secs: 2, data_limit_bytes: None, down_kbps: None, up_kbps: None, max_devices: 1, hidden: false };
         assert_eq!(item, Item { id: 4, body: Order::Package(expected) });
+        let response: ExchangeResponse = serde_json::from_str(r#"{"acked_seq":null,"items":[{"id":1,"body":{"enable":{"username":"u"}}}]}"#).unwrap();
+        assert_eq!((response.acked_seq, response.items.len()), (None, 1));
+        let response: ExchangeResponse = serde_json::from_str(r#"{"acked_seq":9}"#).unwrap();
+        assert_eq!((response.acked_seq, response.items.len()), (Some(9), 0));
+        for bad in [r#"{"acked_seq":"9"}"#, r#"{"items":{}}"#, r#"{"items":[{"id":1}]}"#, r#"{"items":[{"body":{"enable":{"username":"u"}}}]}"#, "[]"] {
+            assert!(serde_json::from_str::<ExchangeResponse>(bad).is_err(), "{bad}");
+        }
         let kick: Order = serde_json::from_str(r#"{"kick":{"mac":null}}"#).unwrap();
         assert_eq!(kick, Order::Kick { mac: None, username: None });
         for bad in [
