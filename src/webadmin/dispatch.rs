@@ -28,7 +28,9 @@ pub const SECURITY_HEADERS: [(&str, &str); 5] = [
         "content-security-policy",
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
     ),
-    ("referrer-policy", "no-referrer"),
+    // Not `no-referrer`: under it Chromium sends `Origin: null` with a page's own forms, which
+    // the Origin check must refuse. `same-origin` still tells other sites nothing.
+    ("referrer-policy", "same-origin"),
     ("x-content-type-options", "nosniff"),
 ];
 
