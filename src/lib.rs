@@ -14,6 +14,7 @@
 //! - `ledger`: live per-session usage in memory (pure; the usage task in `sessions` feeds it).
 //! - `firewall`: the nftables table `inet hotspotd` and tc speed limits (or `none`).
 //! - `portal`: the captive portal HTTP server (splash, status, JSON API, RFC 8908).
+//! - `webadmin`: the operator's web admin (second listener: login, pages, audit).
 //! - `payments`: M-Pesa STK push and the payment → account flow.
 //! - `radius`: the RADIUS codec, server for NAS devices, Disconnect/CoA client and central-server client.
 //! - `sms`: credential delivery (Africa's Talking, Twilio, webhook).
@@ -49,6 +50,7 @@ pub mod sessions;
 pub mod sms;
 pub mod store;
 pub mod sync;
+pub mod webadmin;
 #[cfg(feature = "central")]
 pub mod central;
 pub mod words;

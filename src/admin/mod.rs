@@ -7,12 +7,14 @@
 //! Operations run in the daemon (through the control socket: one writer for the firewall and
 //! usage) or, when the daemon is not running, in the command's own process on the same code
 //! (`local`). `catalog.rs`: packages and vouchers; `accounts.rs`: accounts; `clients.rs`:
-//! devices online and kicks; `records.rs`: payments and jobs; `status.rs`: the status report.
+//! devices online and kicks; `records.rs`: payments and jobs; `status.rs`: the status report;
+//! `operator.rs`: the audit log, the web admin's password hash, the database's size.
 
 mod accounts;
 mod catalog;
 mod clients;
 pub mod local;
+mod operator;
 mod records;
 mod status;
 
@@ -23,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::NewUser;
 pub use clients::{ClientRow, Kicked};
+pub use operator::audit_entry;
 pub use records::JobList;
 pub use status::{RadiusUpstreamReport, StatusReport};
 

@@ -22,9 +22,12 @@ pub const SMS_CALLS: usize = 1;
 pub const NAS_CALLS: usize = 2;
 /// Exchanges with the central server at once (`sync`: one at a time, often a long-poll).
 pub const SYNC_CALLS: usize = 1;
+/// Web admin password checks at once (a slow hash, ~0.5 s on a router: `webadmin::password`).
+/// Not upstream, but the same rule: CPU-heavy work within its share, off the runtime thread.
+pub const ADMIN_HASHES: usize = 1;
 /// Threads the daemon's blocking pool needs: every share, plus one for short work (joining
 /// the store thread at exit).
-pub const BLOCKING_THREADS: usize = MPESA_CALLS + SMS_CALLS + NAS_CALLS + SYNC_CALLS + 1;
+pub const BLOCKING_THREADS: usize = MPESA_CALLS + SMS_CALLS + NAS_CALLS + SYNC_CALLS + ADMIN_HASHES + 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShareError {

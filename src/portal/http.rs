@@ -111,15 +111,21 @@ impl BodyError {
 
 /// Reads the whole body, at most `MAX_BODY_BYTES`, within `BODY_TIMEOUT`.
 pub async fn read_body(req: Request<Incoming>) -> Result<Bytes, BodyError> {
+    read_body_max(req, MAX_BODY_BYTES).await
+}
+
+/// Reads the whole body, at most `max_bytes` (the web admin takes a logo), within
+/// `BODY_TIMEOUT`.
+pub async fn read_body_max(req: Request<Incoming>, max_bytes: usize) -> Result<Bytes, BodyError> {
     let declared = req
         .headers()
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > max_bytes) {
         return Err(BodyError::TooLarge);
     }
-    let limited = Limited::new(req.into_body(), MAX_BODY_BYTES);
+    let limited = Limited::new(req.into_body(), max_bytes);
     match tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await {
         Err(_) => Err(BodyError::Timeout),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),

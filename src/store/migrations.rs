@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_radius.sql", include_str!("../../sqlite-schema/0006_radius.sql")),
     ("0007_radius_upstream.sql", include_str!("../../sqlite-schema/0007_radius_upstream.sql")),
     ("0008_sync.sql", include_str!("../../sqlite-schema/0008_sync.sql")),
+    ("0009_admin.sql", include_str!("../../sqlite-schema/0009_admin.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +83,7 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         for table in [
-            "auth_log", "data_usage_logs", "failed_jobs", "hotspot_credentials", "hotspot_users", "jobs",
+            "admin_audit", "auth_log", "data_usage_logs", "failed_jobs", "hotspot_credentials", "hotspot_users", "jobs",
             "packages", "payments", "session_disconnections", "sessions", "settings", "sync_outbox", "vouchers",
         ] {
             assert!(tables.iter().any(|t| t == table), "missing table {table}");

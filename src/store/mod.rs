@@ -7,6 +7,7 @@
 //! no runtime, uses a plain `Connection` and the same query functions.
 
 pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod migrations;
 pub mod outbox;

@@ -11,6 +11,8 @@ pub const CLOCK_SYNCED_AT: &str = "clock_synced_at";
 pub const CLOCK_SYNCED_BOOT: &str = "clock_synced_boot";
 /// The daemon's timeline at its last checkpoint (`clock::Checkpoint`, `boot_id boot_ms at`).
 pub const CLOCK_CHECKPOINT: &str = "clock_checkpoint";
+/// The web admin's password, as `webadmin::password` stores it (`pbkdf2-sha256$…`).
+pub const ADMIN_PASSWORD: &str = "admin_password";
 /// The latest time the router has seen while its clock was trusted.
 pub const LAST_GOOD_TIME: &str = "last_good_time";
 
