@@ -427,13 +427,12 @@ impl Browser {
 
     fn wait_driver_ready(&mut self) {
         let deadline = Instant::now() + DRIVER_READY_TIMEOUT;
-        let mut last = String::new();
         loop {
-            match self.call("GET", "/status", None) {
+            let last = match self.call("GET", "/status", None) {
                 Ok(v) if v["ready"] == Value::Bool(true) => return,
-                Ok(v) => last = v.to_string(),
-                Err(e) => last = format!("{e:?}"),
-            }
+                Ok(v) => v.to_string(),
+                Err(e) => format!("{e:?}"),
+            };
             if let Ok(Some(status)) = self.driver.try_wait() {
                 panic!("chromedriver exited at start ({status})\n{}", self.driver_log_tail());
             }
