@@ -1,6 +1,6 @@
 //! `hotspotd run`: opens the database, brings stored deadlines onto the daemon's clock,
-//! restores the firewall from the database, and runs the fixed set of tasks (portal, control
-//! socket, session ticker, usage, jobs, recurring work, payment poller, RADIUS server) until SIGTERM or
+//! restores the firewall from the database, and runs the fixed set of tasks (portal, web admin
+//! when `admin_listen` is set, control socket, session ticker, usage, jobs, recurring work, payment poller, RADIUS server) until SIGTERM or
 //! SIGINT. On stop it saves usage and leaves the nftables table in place, so authorised
 //! clients keep access while it restarts.
 //!
@@ -44,6 +44,7 @@ use crate::sessions::{usage_task, SessionError, Sessions};
 use crate::sms;
 use crate::store::{self, Store, StoreError};
 use crate::sync::{self, apply::Applier, SyncHealth, SyncTask};
+use crate::webadmin::{self, WebAdmin};
 
 /// Longest an upstream call (Daraja, SMS) may take.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(20);
@@ -95,6 +96,7 @@ pub fn policy_of(config: &Config) -> Policy {
         interface: config.interface.clone(),
         portal_port: config.listen.port(),
         walled_garden: config.walled_garden.clone(),
+        admin_port: config.admin_listen.map(|a| a.port()),
     }
 }
 
@@ -155,6 +157,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         .await
         .map_err(|source| DaemonError::Listen { addr: config.listen, source })?;
     log::info!("portal listening on {}", portal::describe(config.listen));
+    let admin_listener = match config.admin_listen {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr).await.map_err(|source| DaemonError::Listen { addr, source })?;
+            log::info!("web admin on http://{addr}/");
+            Some(listener)
+        }
+        None => None,
+    };
     let radius = match &config.radius {
         Some(r) => {
             let settings = radius_server::Settings {
@@ -217,6 +227,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }),
         _ => None,
     };
+    let web_admin = admin_listener.map(|listener| (listener, Arc::new(WebAdmin::new(admin.clone(), store.clone(), &config))));
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
     // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
     // those still busy after the grace are aborted.
@@ -230,6 +241,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         (tasks.spawn(worker::run(job_context, stopped.clone())).id(), "job worker"),
         (tasks.spawn(payments.run_poller(stopped.clone())).id(), "payment poller"),
     ];
+    if let Some((listener, web)) = web_admin {
+        names.push((tasks.spawn(webadmin::serve(listener, web, stopped.clone())).id(), "web admin"));
+    }
     if let Some(radius) = radius {
         names.push((tasks.spawn(radius.run(stopped.clone())).id(), "RADIUS server"));
     }

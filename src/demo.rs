@@ -2,7 +2,8 @@
 //! `./hotspotd-data`, portal on 127.0.0.1:2050, no firewall, a few sample packages, and some
 //! unused voucher codes printed at start. RADIUS answers on 127.0.0.1:1812/1813 for a demo
 //! NAS at 127.0.0.1 (secret `DEMO_NAS_SECRET`), so `radtest CODE CODE 127.0.0.1 0 SECRET`
-//! logs a voucher in as a MikroTik would.
+//! logs a voucher in as a MikroTik would. The web admin answers on 127.0.0.1:2051 with the
+//! password `DEMO_ADMIN_PASSWORD` (set at start if none is).
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ use crate::config::{Config, RadiusConfig};
 use crate::radius::dialect::Vendor;
 use crate::radius::Nas;
 use crate::store::catalog::{self, NewPackage, Package};
-use crate::store::{self, StoreError};
+use crate::store::{self, audit, settings, StoreError};
 
 pub const DATA_DIR: &str = "hotspotd-data";
 /// Unused vouchers kept ready per package in the demo.
@@ -18,6 +19,8 @@ const VOUCHERS_PER_PACKAGE: usize = 2;
 
 /// The demo NAS's shared secret (printed at start; a demo only).
 pub const DEMO_NAS_SECRET: &str = "hotspotd-demo";
+/// The demo's web admin password (127.0.0.1:2051), set at start when none is (printed).
+pub const DEMO_ADMIN_PASSWORD: &str = "hotspotd-demo";
 
 pub fn config() -> Config {
     Config {
@@ -80,4 +83,19 @@ pub fn seed(config: &Config, now: i64) -> Result<Vec<(String, Package)>, StoreEr
         .filter_map(|v| Some((v.code, packages.iter().find(|p| p.id == v.package_id)?.clone())))
         .collect();
     Ok(codes)
+}
+
+/// Sets the demo's web admin password if none is set; `true` if it did.
+pub fn admin_password(config: &Config, now: i64) -> Result<bool, StoreError> {
+    let conn = store::open(&config.database)?;
+    if settings::get(&conn, settings::ADMIN_PASSWORD)?.is_some() {
+        return Ok(false);
+    }
+    let stored = crate::webadmin::password::hash(DEMO_ADMIN_PASSWORD).map_err(|e| match e {
+        crate::webadmin::password::PasswordError::Random(io) => StoreError::Random(io),
+        other => StoreError::Random(std::io::Error::other(other.to_string())),
+    })?;
+    settings::set(&conn, settings::ADMIN_PASSWORD, &stored)?;
+    audit::record(&conn, now, "demo", "password changed", "the demo's password")?;
+    Ok(true)
 }

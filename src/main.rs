@@ -53,6 +53,7 @@ fn main() -> ExitCode {
             let mut out = std::io::stdout().lock();
             cli::execute(&config, request, invocation.json, &mut out).map_err(|e| error_chain(&e))
         }
+        Command::AdminPassword => cli::admin_password::run_on_stdin(&config).map_err(|e| error_chain(&e)),
         Command::Help | Command::Version => Ok(()),
     };
     match result {
@@ -71,6 +72,11 @@ fn run(config: Config, demo_mode: bool) -> Result<(), String> {
         println!("data in ./{}/; unused voucher codes:", demo::DATA_DIR);
         for (code, package) in &codes {
             println!("  {code}  {} ({}, {})", package.name, text::price(package.price, &package.currency), text::duration(package.duration_secs));
+        }
+        if let Some(admin) = config.admin_listen {
+            let set_now = demo::admin_password(&config, SystemClock.now()).map_err(|e| error_chain(&e))?;
+            let note = if set_now { "" } else { " (unless you changed it)" };
+            println!("web admin: http://{admin}/ password '{}'{note}", demo::DEMO_ADMIN_PASSWORD);
         }
         if let (Some(radius), Some((code, _))) = (&config.radius, codes.first()) {
             println!(

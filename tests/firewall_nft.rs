@@ -52,7 +52,7 @@ fn in_namespace(test: &str, path_front: Option<&PathBuf>) -> bool {
 }
 
 fn policy() -> Policy {
-    Policy { interface: "br-test".into(), portal_port: 2050, walled_garden: Vec::new() }
+    Policy { interface: "br-test".into(), portal_port: 2050, walled_garden: Vec::new(), admin_port: None }
 }
 
 fn device(n: u8) -> Authorised {

@@ -42,7 +42,17 @@ pub fn execute(config: &Config, request: Request) -> Result<Reply, LocalError> {
     let firewall = FirewallWorker::start(firewall_of(config)).map_err(LocalError::FirewallThreads)?;
     let sessions = Sessions::new(store, firewall, Arc::new(SystemClock));
     let admin = Admin::new(sessions, Jobs::new(), SystemInfo { config: Arc::new(config.clone()), daemon_started: None, radius: None, sync: None });
-    let reply = runtime.block_on(admin.execute(request));
+    let entry = super::audit_entry(&request);
+    let reply = runtime.block_on(async {
+        let reply = admin.execute(request).await?;
+        // Changes made without the daemon are audited as its control socket would.
+        if let Some((action, detail)) = entry {
+            if let Err(e) = admin.record_audit("cli".into(), action.into(), detail).await {
+                log::warn!("cannot write the audit: {}", crate::error_chain(&e));
+            }
+        }
+        Ok::<_, super::AdminError>(reply)
+    });
     drop(admin);
     // Every write was awaited; the thread ends with its last handle.
     let _ = thread.join();

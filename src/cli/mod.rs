@@ -3,6 +3,7 @@
 //! showing the answer as text or, with `--json`, as JSON (`render.rs`). No SQL or nft here:
 //! the operations are `admin`'s. Usage errors say what to type instead.
 
+pub mod admin_password;
 mod execute;
 pub mod render;
 
@@ -41,6 +42,9 @@ Commands:
   jobs                              pending and failed jobs, with their errors
   jobs retry ID                     put a failed job back in the queue
   payments [--limit N]              the latest payments (50) and their state
+  admin password                    set the web admin's password: one line from stdin, at
+                                    least 8 characters (`option admin_listen` turns the web
+                                    admin on; works with or without the daemon running)
 
 Options:
   --config FILE   UCI configuration (default /etc/config/hotspotd)
@@ -59,6 +63,8 @@ pub enum Command {
     Run,
     /// An operator's operation (`admin`).
     Operation(Request),
+    /// `hotspotd admin password`: set the web admin's password from stdin.
+    AdminPassword,
     Help,
     Version,
 }
@@ -178,6 +184,12 @@ fn command_of(words: &[String], options: Vec<(String, Option<String>)>) -> Resul
                     .unwrap_or(1),
             })
         }
+        ["admin", "password"] => {
+            return match opts.0.first() {
+                Some((name, _)) => Err(lexopt::Error::UnexpectedOption(format!("--{name}")).into()),
+                None => Ok(Command::AdminPassword),
+            }
+        }
         ["package", "list"] => Request::PackageList,
         ["voucher", "create"] => Request::VoucherCreate {
             package_id: number(
@@ -293,6 +305,8 @@ mod tests {
         assert_eq!(op("deauth 02:00:00:00:00:01"), Request::Kick { mac: "02:00:00:00:00:01".parse().unwrap() });
         let inv = cmd("--json clients").unwrap();
         assert!(inv.json);
+        assert_eq!(cmd("admin password").unwrap().command, Command::AdminPassword);
+        assert!(cmd("admin password --force x").is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The daemon's side of the control socket: binds it (refusing to start when another daemon
 //! already answers on it), serves each connection as one request and one answer through
-//! `admin::Admin`, a few at a time, and removes the socket at shutdown.
+//! `admin::Admin`, a few at a time, and removes the socket at shutdown. Requests that change
+//! something are written to the audit (`who` = `cli`) once they succeed.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -117,11 +118,21 @@ async fn serve_one(stream: UnixStream, admin: &Admin) -> std::io::Result<()> {
         Ok(Ok(_)) if line.len() > MAX_REQUEST_BYTES => Answer::Error(format!("request larger than {MAX_REQUEST_BYTES} bytes")),
         Ok(Ok(_)) => match serde_json::from_slice::<Call>(&line) {
             Err(e) => Answer::Error(format!("not a request this hotspotd understands ({e}); are the command and the daemon the same version?")),
-            Ok(call) => match tokio::time::timeout(OPERATION_TIMEOUT, admin.execute(call.request)).await {
-                Ok(Ok(reply)) => Answer::Output(crate::cli::render::output(&reply, call.json)),
-                Ok(Err(e)) => Answer::Error(crate::error_chain(&e)),
-                Err(_) => Answer::Error("the operation took longer than a minute; see the daemon's log".into()),
-            },
+            Ok(call) => {
+                let entry = crate::admin::audit_entry(&call.request);
+                match tokio::time::timeout(OPERATION_TIMEOUT, admin.execute(call.request)).await {
+                    Ok(Ok(reply)) => {
+                        if let Some((action, detail)) = entry {
+                            if let Err(e) = admin.record_audit("cli".into(), action.into(), detail).await {
+                                log::error!("control socket: cannot write the audit: {}", crate::error_chain(&e));
+                            }
+                        }
+                        Answer::Output(crate::cli::render::output(&reply, call.json))
+                    }
+                    Ok(Err(e)) => Answer::Error(crate::error_chain(&e)),
+                    Err(_) => Answer::Error("the operation took longer than a minute; see the daemon's log".into()),
+                }
+            }
         },
     };
     let mut bytes = serde_json::to_vec(&answer).unwrap_or_else(|e| format!("{{\"error\":\"cannot encode the answer: {e}\"}}").into_bytes());

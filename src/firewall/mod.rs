@@ -36,6 +36,9 @@ pub struct Policy {
     pub portal_port: u16,
     /// Reachable before login.
     pub walled_garden: Vec<Ipv4Cidr>,
+    /// The web admin's TCP port (`option admin_listen`): dropped when it arrives from the
+    /// client-facing interface. `None`: no web admin.
+    pub admin_port: Option<u16>,
 }
 
 /// A device as the firewall knows it.

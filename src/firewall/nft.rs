@@ -21,7 +21,9 @@
 //!   (DNS to outside resolvers included). IPv6 is never forwarded for clients: the access
 //!   checks are IPv4 (`ip saddr . ether saddr`), so IPv6 falls through to the drop, before
 //!   and after login.
-//! - DNS, DHCP and the portal are local services, and the only input we touch is DNS to the
+//! - The web admin's port (`Policy::admin_port`) is dropped on input from the client-facing
+//!   interface: it is for the LAN only.
+//! - DNS, DHCP and the portal are local services, and the only other input we touch is DNS to the
 //!   router from devices that are not authorised (and all DNS over IPv6): at most
 //!   `DNS_PER_SECOND` packets a second per MAC after a burst of `DNS_BURST` (set
 //!   `dns_limit`, at most `DNS_LIMIT_DEVICES` MACs, each forgotten a minute after its last
@@ -162,6 +164,12 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
     check_interface(&policy.interface)?;
     let iif = &policy.interface;
     let port = policy.portal_port;
+    // The web admin is for the LAN: hotspot clients never reach it (the daemon refuses them
+    // too, `webadmin::hotspot_side`).
+    let admin_drop = match policy.admin_port {
+        Some(admin) => format!("\n\t\tiifname \"{iif}\" tcp dport {admin} counter drop"),
+        None => String::new(),
+    };
     let mut s = String::new();
     let _ = writeln!(s, "add table inet {TABLE}\ndelete table inet {TABLE}\ntable inet {TABLE} {{");
 
@@ -203,7 +211,7 @@ pub fn table_script(policy: &Policy, clients: &[Authorised]) -> Result<String, F
 \t}}
 \tchain input {{
 \t\ttype filter hook input priority filter - 5; policy accept;
-\t\tiifname \"{iif}\" meta l4proto {{ tcp, udp }} th dport 53 jump dns_from_clients
+\t\tiifname \"{iif}\" meta l4proto {{ tcp, udp }} th dport 53 jump dns_from_clients{admin_drop}
 \t}}
 \tchain dns_from_clients {{
 \t\tip saddr . ether saddr @clients return
@@ -346,7 +354,7 @@ mod tests {
     }
 
     fn policy() -> Policy {
-        Policy { interface: "br-lan".into(), portal_port: 2050, walled_garden: vec!["198.51.100.7/32".parse().unwrap()] }
+        Policy { interface: "br-lan".into(), portal_port: 2050, walled_garden: vec!["198.51.100.7/32".parse().unwrap()], admin_port: None }
     }
 
     #[test]
@@ -383,6 +391,15 @@ mod tests {
         assert!(!s.contains("quota cap_") && !s.contains(": \"cap_"), "{s}");
         let s = update_script(&[a], &[Revoked { device: device(4), session_id: 7, account_id: 4, capped: false, last_of_account: true }]);
         assert!(!s.contains("quota") && !s.contains("cap {"), "{s}");
+    }
+
+    #[test]
+    fn the_web_admin_port_is_dropped_from_the_hotspot_side_only() {
+        let s = table_script(&Policy { admin_port: Some(2051), ..policy() }, &[]).unwrap();
+        let input = &s[s.find("chain input {").unwrap()..s.find("chain dns_from_clients").unwrap()];
+        assert!(input.contains("\t\tiifname \"br-lan\" tcp dport 2051 counter drop\n"), "{input}");
+        let without = table_script(&policy(), &[]).unwrap();
+        assert!(!without.contains("tcp dport 2051"), "{without}");
     }
 
     #[test]
