@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Admin, AdminError, Reply};
 use crate::netaddr::MacAddr;
-use crate::store::accounts;
+use crate::store::{accounts, catalog};
 use crate::store::sessions::{self as session_rows, EndMethod};
 
 /// One device online.
@@ -23,6 +23,11 @@ pub struct ClientRow {
     pub bytes_down: i64,
     /// The account's data left (all its devices); `None`: unlimited.
     pub data_left_bytes: Option<i64>,
+    /// The name of the package the account was sold (empty if it is gone).
+    pub package: String,
+    /// The account's speed ceilings, kbit/s (`None`: none).
+    pub down_kbps: Option<i64>,
+    pub up_kbps: Option<i64>,
 }
 
 /// What a kick ended.
@@ -41,15 +46,20 @@ pub async fn list(admin: &Admin) -> Result<Reply, AdminError> {
             let mut rows = Vec::new();
             for s in session_rows::active(conn)?.into_iter().filter(|s| s.expires_at > now) {
                 let account = accounts::get_account(conn, s.user_id)?;
-                let data_left = account.and_then(|r| r.account.data_limit_bytes.map(|l| (l - r.account.data_used_bytes).max(0)));
-                rows.push((s, data_left));
+                let data_left = account.as_ref().and_then(|r| r.account.data_limit_bytes.map(|l| (l - r.account.data_used_bytes).max(0)));
+                let package = match &account {
+                    Some(r) => catalog::get_package(conn, r.package_id)?.map(|p| p.name).unwrap_or_default(),
+                    None => String::new(),
+                };
+                let speed = account.map_or((None, None), |r| (r.down_kbps, r.up_kbps));
+                rows.push((s, data_left, package, speed));
             }
             Ok(rows)
         })
         .await?;
     let clients = rows
         .into_iter()
-        .map(|(s, data_left)| {
+        .map(|(s, data_left, package, (down_kbps, up_kbps))| {
             let live = admin.sessions.live_usage(s.id).unwrap_or_default();
             let up = s.bytes_in.max(live.up.min(i64::MAX as u64) as i64);
             let down = s.bytes_out.max(live.down.min(i64::MAX as u64) as i64);
@@ -65,6 +75,9 @@ pub async fn list(admin: &Admin) -> Result<Reply, AdminError> {
                 bytes_up: up,
                 bytes_down: down,
                 data_left_bytes: data_left.map(|left| (left - unsaved).max(0)),
+                package,
+                down_kbps,
+                up_kbps,
             }
         })
         .collect();

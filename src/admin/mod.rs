@@ -8,14 +8,19 @@
 //! usage) or, when the daemon is not running, in the command's own process on the same code
 //! (`local`). `catalog.rs`: packages and vouchers; `accounts.rs`: accounts; `clients.rs`:
 //! devices online and kicks; `records.rs`: payments and jobs; `status.rs`: the status report;
+//! `reports.rs`: the web admin's dashboard and payments list (days from `periods.rs`);
+//! `customers.rs`: its account search, history, extension and resend.
 //! `operator.rs`: the audit log, the web admin's password hash, the database's size.
 
 mod accounts;
 mod catalog;
 mod clients;
+mod customers;
 pub mod local;
 mod operator;
+pub mod periods;
 mod records;
+mod reports;
 mod status;
 
 use std::sync::Arc;
@@ -25,8 +30,10 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::NewUser;
 pub use clients::{ClientRow, Kicked};
+pub use customers::Customer;
 pub use operator::audit_entry;
 pub use records::JobList;
+pub use reports::{Dashboard, DayReport, PaymentQuery, PaymentsReport};
 pub use status::{RadiusUpstreamReport, StatusReport};
 
 use crate::config::Config;

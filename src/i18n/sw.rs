@@ -82,7 +82,133 @@ fn sw_try_again_in(secs: u64) -> String {
 }
 
 // ---- The web admin: dashboard, customers and devices, payments ----
-const MONEY: AdminMoneyWords = AdminMoneyWords {};
+const MONEY: AdminMoneyWords = AdminMoneyWords {
+    dashboard_title: "Muhtasari",
+    demo_banner: "Data ya majaribio: mauzo na vipindi hivi ni mifano, si wateja halisi.",
+    revenue_today: "Mapato ya leo",
+    last_7_days: "Siku 7 zilizopita",
+    last_30_days: "Siku 30 zilizopita",
+    vouchers_sold: "Vocha zilizouzwa",
+    devices_online: "Vifaa vilivyounganishwa",
+    data_today: "Data iliyotumika leo",
+    vouchers_left: "Vocha zilizobaki",
+    unused: "Hazijatumika",
+    chart_revenue: "Mapato kwa siku (siku 30)",
+    chart_devices: "Vifaa vilivyounganishwa kwa saa (saa 48)",
+    chart_data: "Data iliyotumika kwa siku (siku 30)",
+    no_sales: "Bado hakuna mauzo",
+    no_devices: "Bado hakuna kifaa kilichounganishwa",
+    no_data: "Bado hakuna data iliyotumika",
+    total: "Jumla",
+    devices_title: "Vifaa vilivyounganishwa",
+    no_device_online: "Hakuna kifaa kilichounganishwa sasa.",
+    account: "Akaunti",
+    time_left: "Muda uliobaki",
+    data_left: "Data iliyobaki",
+    speed: "Kasi",
+    unlimited: "Bila kikomo",
+    kick: "Ondoa",
+    kicked: "Kifaa kimeondolewa.",
+    not_online: "Kifaa hicho hakijaunganishwa tena.",
+    customers_title: "Wateja",
+    search_label: "Namba ya simu au jina la mtumiaji",
+    search: "Tafuta",
+    search_hint: "Andika sehemu ya namba ya simu au jina la mtumiaji.",
+    no_customer: "Hakuna akaunti inayolingana.",
+    phone: "Simu",
+    status: "Hali",
+    created: "Iliundwa",
+    package: "Kifurushi",
+    data_used: "Data iliyotumika",
+    clock_not_started: "unaanza akiingia mara ya kwanza",
+    add_time_or_data: "Ongeza muda au data",
+    minutes: "Dakika",
+    megabytes: "Megabaiti (MB)",
+    extend: "Ongeza muda",
+    extended: "Muda au data imeongezwa.",
+    extend_invalid: "Weka dakika, megabaiti au zote mbili, namba kamili zaidi ya 0 (hadi mwaka mmoja, MB 1,000,000).",
+    disable: "Zima",
+    disabled: "Akaunti imezimwa na vifaa vyake vimeondolewa.",
+    enable: "Washa",
+    enabled: "Akaunti inaweza kuingia tena.",
+    resend: "Tuma tena",
+    resent: "Maelezo mapya ya kuingia yanatumwa kwa SMS.",
+    no_phone: "Akaunti hii haina namba ya simu ya kutuma.",
+    sessions: "Vipindi",
+    started: "Kilianza",
+    ended: "Kiliisha",
+    online_now: "yuko mtandaoni sasa",
+    none_yet: "Bado hakuna.",
+    payments_title: "Malipo",
+    from: "Kuanzia",
+    to: "Hadi",
+    any: "Yoyote",
+    receipt: "Risiti",
+    show: "Onyesha",
+    confirmed_total: "Jumla iliyolipwa",
+    count: "Idadi",
+    date: "Tarehe",
+    amount: "Kiasi",
+    method: "Njia",
+    reason: "Sababu",
+    failed_payments: "Malipo yaliyoshindwa",
+    no_payment: "Hakuna malipo yanayolingana.",
+    more_rows: "Ni malipo 200 ya karibuni tu yanayoonyeshwa; punguza tarehe kuona mengine. Jumla inahesabu yote.",
+    bad_date: "Andika tarehe hivi: 2026-12-07, ya kwanza isiwe baada ya ya mwisho.",
+    no_reason: "Hakuna sababu iliyotolewa",
+    demo_method: "Majaribio",
+    cash_method: "Pesa taslimu",
+    account_status: sw_account_status,
+    payment_status: sw_payment_status,
+    failure: sw_failure,
+    duration: sw_duration,
+};
+
+fn sw_account_status(s: crate::access::AccountStatus) -> &'static str {
+    use crate::access::AccountStatus::*;
+    match s {
+        Active => "Inatumika",
+        Expired => "Muda umekwisha",
+        Exhausted => "Data imekwisha",
+        Suspended => "Imezimwa",
+    }
+}
+
+fn sw_payment_status(s: crate::store::payments::PaymentStatus) -> &'static str {
+    use crate::store::payments::PaymentStatus::*;
+    match s {
+        Pending => "Yanasubiri",
+        Confirmed => "Yamelipwa",
+        Failed => "Yameshindwa",
+        Cancelled => "Yameghairiwa",
+    }
+}
+
+fn sw_failure(f: crate::store::payments::PaymentFailure) -> &'static str {
+    use crate::store::payments::PaymentFailure::*;
+    match f {
+        Cancelled => "Mteja alighairi ombi la M-Pesa",
+        WrongPin => "PIN ya M-Pesa si sahihi",
+        InsufficientFunds => "Pesa haitoshi kwenye M-Pesa",
+        PhoneUnreachable => "Simu haikupatikana",
+        Timeout => "Ombi halikujibiwa kwa wakati",
+        Duplicate => "Kiasi kilekile kutoka namba ileile ndani ya dakika 2",
+        Declined => "M-Pesa imekataa",
+        Refused => "M-Pesa imekataa ombi (angalia mipangilio ya M-Pesa)",
+        Unavailable => "M-Pesa haikupatikana",
+        Interrupted => "Router ilizima kabla ombi halijatumwa",
+        Unconfirmed => "Hakuna jibu kutoka M-Pesa kwa siku moja",
+    }
+}
+
+fn sw_duration(secs: i64) -> String {
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    match (d, h) {
+        (0, 0) => format!("dakika {m}"),
+        (0, _) => format!("saa {h} dakika {m}"),
+        _ => format!("siku {d} saa {h}"),
+    }
+}
 
 // ---- The web admin: vouchers, packages, settings ----
 const SHOP: AdminShopWords = AdminShopWords {};

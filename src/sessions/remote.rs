@@ -17,22 +17,25 @@ impl Sessions {
         Ok(Some(self.end(Selection::Account { account_id }, method, EndReason::Admin).await?.len()))
     }
 
-    /// Gives the account `username` `seconds` more time and `bytes` more data for the
-    /// central's item `item_id`, once: returns the outcome recorded for the item (the earlier
-    /// one if it was applied already). Devices online on the account get the new deadline
-    /// and cap at once.
-    pub async fn extend_account(&self, item_id: i64, username: String, seconds: i64, bytes: i64) -> Result<Outcome, SessionError> {
+    /// Gives the account `username` `seconds` more time and `bytes` more data. For the
+    /// central's item `item_id` (`Some`), once: returns the outcome recorded for the item
+    /// (the earlier one if it was applied already). `None`: the operator's own extension on
+    /// this router (the web admin), applied each time it is asked for, recorded nowhere but
+    /// in the account. Devices online on the account get the new deadline and cap at once.
+    pub async fn extend_account(&self, item_id: Option<i64>, username: String, seconds: i64, bytes: i64) -> Result<Outcome, SessionError> {
         let now = self.now();
         let (outcome, grants) = self
             .store
             .call(move |conn| {
                 let tx = conn.transaction()?;
-                if let Some(earlier) = sync_rows::applied(&tx, item_id)? {
+                if let Some(earlier) = item_id.map(|id| sync_rows::applied(&tx, id)).transpose()?.flatten() {
                     return Ok((earlier, Vec::new()));
                 }
                 let Some(record) = accounts::find_account(&tx, username.trim())? else {
                     let outcome = Outcome::failed(format!("there is no account `{username}` on this router"));
-                    sync_rows::record_applied(&tx, item_id, &outcome, now)?;
+                    if let Some(id) = item_id {
+                        sync_rows::record_applied(&tx, id, &outcome, now)?;
+                    }
                     tx.commit()?;
                     return Ok((outcome, Vec::new()));
                 };
@@ -42,7 +45,9 @@ impl Sessions {
                     session_rows::set_user_expiry(&tx, more.user_id, at)?;
                 }
                 let outcome = Outcome::done(describe(&record.username, &more, now));
-                sync_rows::record_applied(&tx, item_id, &outcome, now)?;
+                if let Some(id) = item_id {
+                    sync_rows::record_applied(&tx, id, &outcome, now)?;
+                }
                 let grants = records::authorised_now(&tx, Some(more.user_id), now)?;
                 tx.commit()?;
                 Ok::<_, StoreError>((outcome, grants))

@@ -9,9 +9,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod demo_data;
 pub mod migrations;
 pub mod outbox;
 pub mod payments;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod sync;

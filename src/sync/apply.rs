@@ -61,7 +61,7 @@ impl Applier {
                 if seconds < 0 || bytes < 0 || seconds + bytes == 0 {
                     Outcome::failed("an extension needs seconds or bytes above 0")
                 } else {
-                    return match self.sessions.extend_account(id, username, seconds, bytes).await {
+                    return match self.sessions.extend_account(Some(id), username, seconds, bytes).await {
                         Ok(outcome) => Ok(Recorded::Already(outcome)),
                         Err(crate::sessions::SessionError::Store(e)) => Err(e),
                         // Recorded in the database already; the firewall is rebuilt on failure.

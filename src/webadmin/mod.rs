@@ -10,6 +10,7 @@
 //! their pages and call `crate::admin::Admin`: no SQL and no nft in page code.
 
 pub mod auth;
+pub mod charts;
 mod customers;
 mod dashboard;
 pub mod dispatch;
