@@ -123,6 +123,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let interim_secs = config.radius.as_ref().map_or(radius::upstream::INTERIM_SECS, |r| r.interim_interval);
     let interim = upstream.as_ref().filter(|u| u.accounting).map(|_| interim_secs);
     radius::upstream::queue::configure(&conn, interim)?;
+    // The venue's branding, shared with whoever changes it while we run.
+    let branding = crate::branding::Shared::new(store::branding::load(&conn)?);
     let (store, store_thread) = Store::start(conn).map_err(DaemonError::StoreThread)?;
     let clock: Arc<dyn Clock> = timeline.clone();
     let firewall = FirewallWorker::start(firewall_of(&config)).map_err(DaemonError::FirewallThreads)?;
@@ -228,7 +230,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         _ => None,
     };
     let web_admin = admin_listener.map(|listener| (listener, Arc::new(WebAdmin::new(admin.clone(), store.clone(), &config))));
-    let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), &settings));
+    let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), branding.clone(), &settings));
     // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
     // those still busy after the grace are aborted.
     let mut tasks = JoinSet::new();

@@ -19,6 +19,7 @@
 //! - `radius`: the RADIUS codec, server for NAS devices, Disconnect/CoA client and central-server client.
 //! - `sms`: credential delivery (Africa's Talking, Twilio, webhook).
 //! - `daemon`: `hotspotd run` — starts the tasks above and stops them on SIGTERM.
+//! - `branding`: the venue's name, colours, logo, terms and default language (splash, print).
 //! - `cli`: parsing the command line and showing operations' answers as text or JSON.
 //! - `http_client`: blocking HTTP(S) to upstream services, run off the runtime thread.
 //! - `clock`: the daemon's timeline, which wall-clock jumps do not move.
@@ -27,6 +28,7 @@
 pub mod access;
 pub mod accounts;
 pub mod admin;
+pub mod branding;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -9,7 +9,7 @@ use hotspotd::cli::{self, Command};
 use hotspotd::clock::{Clock, SystemClock};
 use hotspotd::config::{self, Config};
 use hotspotd::http_client::share;
-use hotspotd::{daemon, demo, error_chain, logging, portal::text};
+use hotspotd::{daemon, demo, error_chain, i18n::Lang, logging};
 
 /// How long the runtime's last tasks get once the daemon has stopped (blocking upstream calls
 /// are not waited for at all).
@@ -70,8 +70,9 @@ fn run(config: Config, demo_mode: bool) -> Result<(), String> {
         let codes = demo::seed(&config, SystemClock.now()).map_err(|e| error_chain(&e))?;
         println!("hotspotd demo: open http://{}/ (firewall 'none': nothing is enforced)", config.listen);
         println!("data in ./{}/; unused voucher codes:", demo::DATA_DIR);
+        let w = &Lang::En.words().portal;
         for (code, package) in &codes {
-            println!("  {code}  {} ({}, {})", package.name, text::price(package.price, &package.currency), text::duration(package.duration_secs));
+            println!("  {code}  {} ({}, {})", package.name, (w.price)(package.price, &package.currency), (w.duration)(package.duration_secs));
         }
         if let Some(admin) = config.admin_listen {
             let set_now = demo::admin_password(&config, SystemClock.now()).map_err(|e| error_chain(&e))?;

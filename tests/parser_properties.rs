@@ -79,7 +79,7 @@ proptest! {
         ],
         path in prop_oneof![
             "/(pay|api/payments|api/payments/mpesa/callback|api/payments/callback)/[-+0-9a-z/]{0,21}",
-            "/(|index.html|status|login|logout|pay|paybill|forgot|api/hotspot/(login|logout|check-session|forgot-password)|api/(packages|captive|payments/mpesa))",
+            "/(|index.html|status|login|logout|pay|paybill|forgot|lang|logo|api/hotspot/(login|logout|check-session|forgot-password)|api/(packages|captive|payments/mpesa))",
             any::<String>(),
         ],
     ) {

@@ -102,7 +102,7 @@ fn phone() -> Phone {
 }
 
 fn text() -> String {
-    sms::credentials_message("254712345678", "k7mx3q", "1 day", "http://10.77.0.1:2050/")
+    sms::credentials_message(hotspotd::i18n::Lang::En, "254712345678", "k7mx3q", "1 day", "http://10.77.0.1:2050/")
 }
 
 /// The error's text with all its causes (as the job table and the log show it), checked to

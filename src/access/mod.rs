@@ -47,7 +47,7 @@ pub enum VoucherState {
     Revoked,
 }
 
-/// Why a login is refused. Each has a message for the phone user in `portal::text`.
+/// Why a login is refused. Each has a message for the phone user in `i18n::PortalWords`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     UnknownVoucher,

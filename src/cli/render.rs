@@ -7,9 +7,14 @@ use std::io::{self, Write as _};
 
 use crate::admin::{ClientRow, JobList, RadiusUpstreamReport, Reply, StatusReport};
 use crate::jobs::queue::Listed;
-use crate::portal::text;
+use crate::i18n::{Lang, PortalWords};
 use crate::store::catalog::{Package, VoucherListing};
 use crate::store::payments::PaymentListing;
+
+/// The command line speaks English (to the operator, in a shell).
+fn words() -> &'static PortalWords {
+    &Lang::En.words().portal
+}
 
 /// What the command prints for `reply`.
 pub fn output(reply: &Reply, json: bool) -> String {
@@ -57,9 +62,9 @@ fn package_table(packages: &[Package], out: &mut Vec<u8>) -> io::Result<()> {
             "{:<4} {:<20} {:>8} {:>12} {:>9} {:>13} {:>7} {}",
             p.id,
             p.name,
-            text::price(p.price, &p.currency),
-            text::duration(p.duration_secs),
-            p.data_limit_bytes.map_or("unlimited".into(), text::bytes),
+            (words().price)(p.price, &p.currency),
+            (words().duration)(p.duration_secs),
+            p.data_limit_bytes.map_or("unlimited".into(), words().bytes),
             speed,
             p.max_devices,
             if p.active { "yes" } else { "no" }
@@ -80,7 +85,7 @@ fn voucher_table(vouchers: &[VoucherListing], out: &mut Vec<u8>) -> io::Result<(
 fn client_table(clients: &[ClientRow], out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "{:<17} {:<15} {:<16} {:>10} {:>9} {:>9} {:>10}", "MAC", "IP", "USER", "TIME LEFT", "UP", "DOWN", "DATA LEFT")?;
     for c in clients {
-        let data_left = c.data_left_bytes.map_or(text::UNLIMITED.to_owned(), text::bytes);
+        let data_left = c.data_left_bytes.map_or(words().unlimited.to_owned(), words().bytes);
         let via = if c.enforcer == "local" { String::new() } else { format!("  (NAS {})", c.enforcer) };
         writeln!(
             out,
@@ -88,9 +93,9 @@ fn client_table(clients: &[ClientRow], out: &mut Vec<u8>) -> io::Result<()> {
             c.mac,
             c.ip,
             c.username,
-            text::duration(c.seconds_left),
-            text::bytes(c.bytes_up),
-            text::bytes(c.bytes_down),
+            (words().duration)(c.seconds_left),
+            (words().bytes)(c.bytes_up),
+            (words().bytes)(c.bytes_down),
             data_left
         )?;
     }
@@ -107,7 +112,7 @@ fn job_table(out: &mut Vec<u8>, title: &str, when: &str, error: &str, jobs: &[Li
     writeln!(out, "{title}")?;
     writeln!(out, "{:<6} {:<8} {:<22} {:>8} {:>10}  {error}", "ID", "QUEUE", "KIND", "ATTEMPTS", when)?;
     for j in jobs {
-        let shown_at = text::duration(age(j.at).max(0));
+        let shown_at = (words().duration)(age(j.at).max(0));
         let error = j.error.as_deref().unwrap_or_default();
         writeln!(out, "{:<6} {:<8} {:<22} {:>8} {shown_at:>10}  {error}", j.id, j.queue, j.kind, j.attempts)?;
     }
@@ -135,7 +140,7 @@ fn payment_table(payments: &[PaymentListing], out: &mut Vec<u8>) -> io::Result<(
 
 /// The central RADIUS server's lines of `hotspotd status`.
 fn central_radius(u: &RadiusUpstreamReport, now: i64, out: &mut Vec<u8>) -> io::Result<()> {
-    let ago = |at: i64| format!("{} ago", text::duration((now - at).max(0)));
+    let ago = |at: i64| format!("{} ago", (words().duration)((now - at).max(0)));
     let roles = match (u.accounting, u.authentication) {
         (true, true) => "accounting and authentication",
         (true, false) => "accounting",
@@ -158,7 +163,7 @@ fn central_radius(u: &RadiusUpstreamReport, now: i64, out: &mut Vec<u8>) -> io::
 
 fn status(r: &StatusReport, out: &mut Vec<u8>) -> io::Result<()> {
     let daemon = match (r.daemon_running, r.daemon_pid, r.daemon_uptime_secs) {
-        (true, Some(pid), Some(up)) => format!("running (pid {pid}, up {})", text::duration(up as i64)),
+        (true, Some(pid), Some(up)) => format!("running (pid {pid}, up {})", (words().duration)(up as i64)),
         _ => "not running (this command read the database itself)".into(),
     };
     writeln!(out, "daemon:        {daemon}")?;
@@ -180,9 +185,9 @@ fn status(r: &StatusReport, out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "vouchers:      {} unused", r.vouchers_unused)?;
     writeln!(out, "online:        {} devices", r.devices_online)?;
     let clock = match (r.clock_trusted, r.clock_synced_at, r.clock_last_good) {
-        (true, Some(at), _) => format!("trusted: synchronised by NTP {} ago", text::duration(r.now - at)),
+        (true, Some(at), _) => format!("trusted: synchronised by NTP {} ago", (words().duration)(r.now - at)),
         (true, None, _) => "trusted: later than the last time known good (not yet synchronised by NTP since boot)".into(),
-        (false, _, Some(at)) => format!("NOT trusted: {} behind the last time known good; waiting for NTP", text::duration(at - r.now)),
+        (false, _, Some(at)) => format!("NOT trusted: {} behind the last time known good; waiting for NTP", (words().duration)(at - r.now)),
         (false, _, None) => "NOT trusted: never confirmed by NTP; waiting for NTP".into(),
     };
     writeln!(out, "clock:         {clock} (remaining time runs on the monotonic clock either way)")?;
@@ -190,7 +195,7 @@ fn status(r: &StatusReport, out: &mut Vec<u8>) -> io::Result<()> {
         Some(at) => format!(
             "{} active sessions checkpointed, last {} ago",
             r.usage_sessions_checkpointed,
-            text::duration((r.now - at).max(0))
+            (words().duration)((r.now - at).max(0))
         ),
         None => "no checkpoint yet".into(),
     };

@@ -6,7 +6,201 @@ use super::*;
 pub const WORDS: Words = Words { portal: PORTAL, admin: ADMIN, money: MONEY, shop: SHOP };
 
 // ---- The portal, its status and payment pages, and the SMS texts ----
-const PORTAL: PortalWords = PortalWords {};
+const PORTAL: PortalWords = PortalWords {
+    title: "Wi-Fi hotspot",
+    packages_heading: "Packages",
+    no_packages: "No packages are on sale right now. Please ask the staff.",
+    voucher_heading: "Have a voucher?",
+    voucher_label: "Voucher code",
+    voucher_button: "Connect",
+    account_heading: "Have a username and password?",
+    username_label: "Username",
+    password_label: "Password",
+    login_button: "Log in",
+    buy_hint: "Buy a voucher from the attendant, or log in with the details we sent you by SMS.",
+    status_heading: "You are online",
+    time_left: "Time left",
+    data_left: "Data left",
+    data_used: "Used on this device",
+    speed: "Speed",
+    unlimited: "Unlimited",
+    package: "Package",
+    account: "Account",
+    devices: "Devices online",
+    this_device: "This device",
+    logout_button: "Log out",
+    continue_browsing: "You can now browse the internet.",
+    not_found: "This page does not exist.",
+    back_to_start: "Back to the start page",
+    go_to_login: "Tap here to log in to the Wi-Fi",
+    language: "Language",
+    need_help: "Need help? Call",
+    terms: "Terms of use",
+
+    err_bad_json: "The request is not valid JSON. Send {\"voucher\":\"CODE\"} or {\"username\":\"…\",\"password\":\"…\"}.",
+    err_forgot_json: "Send {\"phone\": \"0712345678\"}.",
+    err_pay_json: "Send {\"package_id\": 1, \"phone\": \"0712345678\"}.",
+    err_no_credential: "Enter a voucher code, or a username and password.",
+    err_body_too_large: "The request is too large.",
+    err_body_timeout: "The request took too long to arrive. Please try again.",
+    err_unknown_device: "We could not identify your device. Disconnect from the Wi-Fi, reconnect, and try again.",
+    err_unavailable: "The hotspot could not complete that right now. Please try again in a moment.",
+    err_method: "That method is not allowed here.",
+    err_not_logged_in: "This device is not logged in.",
+    err_bad_host: "That web address is not valid.",
+    err_foreign_origin: "This form was sent from another website. Open the hotspot page and try again.",
+
+    pay_heading: "Buy with M-Pesa",
+    paybill_heading: "No M-Pesa prompt? Pay from the M-Pesa menu",
+    paybill_hint: "Choose a package to get the paybill and account number to pay to.",
+    paybill_steps: "On your phone: M-Pesa, Lipa na M-Pesa, Pay Bill. Enter:",
+    paybill_number_label: "Business number",
+    paybill_account_label: "Account number",
+    paybill_amount_label: "Amount",
+    paybill_waiting: "Keep this page open: you are online within a minute of paying.",
+    pay_phone_label: "M-Pesa phone number",
+    pay_package_label: "Package",
+    pay_button: "Pay",
+    pay_demo_note: "DEMO MODE: no money moves; every payment is approved after a few seconds.",
+    pay_unavailable: "M-Pesa payments are unavailable right now. Use a voucher from the attendant, or try again in a few minutes.",
+    pay_refused: "M-Pesa payments are not working at this hotspot right now. Please use a voucher or ask the staff.",
+    pay_free_package: "This package is free: ask the attendant for a voucher.",
+    pay_unknown_package: "That package is not on sale. Please choose another one.",
+    pay_disabled: "This hotspot does not take M-Pesa payments. Use a voucher from the attendant.",
+    pay_not_found: "There is no such payment.",
+    pay_page_title: "M-Pesa payment",
+    pay_check_phone: "Check your phone and enter your M-Pesa PIN.",
+    pay_setting_up: "Payment received. Setting up your access…",
+    pay_done: "Paid! This device is online.",
+    pay_done_elsewhere: "Paid. The device that paid is online.",
+    pay_credentials_sms: "Your login for other devices (also sent by SMS):",
+    pay_credentials: "Your login for other devices. Write it down: it is shown only now.",
+    pay_try_again: "Try again",
+    forgot_heading: "Forgot your password?",
+    forgot_button: "Send me a new password",
+    forgot_sent: "If this number has an active package, a new password is on its way by SMS. It may take a minute.",
+    forgot_no_sms: "This hotspot cannot send SMS. Please ask the staff.",
+
+    sms_heading: "Your Wi-Fi login",
+    sms_username: "Username: ",
+    sms_password: "Password: ",
+    sms_valid: "Valid: ",
+    sms_login_at: "Log in at ",
+    sms_user_short: "User: ",
+    sms_pass_short: "Pass: ",
+
+    wait: |secs| match secs {
+        0..=1 => "1 second".into(),
+        2..=119 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    },
+    prompt_limited: |refusal| {
+        use crate::payments::limits::{PromptRefusal, Who};
+        let wait = (PORTAL.wait)(refusal.retry_after_secs());
+        match refusal {
+            PromptRefusal::Open { who: Who::Device, .. } => {
+                format!("An M-Pesa prompt from this device is still waiting. Answer it on the phone, or try again in {wait}.")
+            }
+            PromptRefusal::Open { who: Who::Number, .. } => {
+                format!("An M-Pesa prompt is already waiting on that phone number. Answer it, or try again in {wait}.")
+            }
+            PromptRefusal::Hourly { who: Who::Device, .. } => {
+                format!("This device has asked for too many M-Pesa prompts. Try again in {wait}, or use a voucher.")
+            }
+            PromptRefusal::Hourly { who: Who::Number, .. } => {
+                format!("Too many M-Pesa prompts went to that phone number this hour. Try again in {wait}, or use a voucher.")
+            }
+        }
+    },
+    pay_prompt: |amount, currency, package| {
+        format!(
+            "Check your phone: enter your M-Pesa PIN to pay {} for {package}. This page updates by itself.",
+            super::portal::money(amount, currency)
+        )
+    },
+    payment_failure: |failure| {
+        use crate::store::payments::PaymentFailure;
+        match failure {
+            PaymentFailure::Cancelled => "You cancelled the M-Pesa prompt. No money was taken.",
+            PaymentFailure::WrongPin => "The M-Pesa PIN was wrong. No money was taken. Try again.",
+            PaymentFailure::InsufficientFunds => "Your M-Pesa balance is too low for this package. No money was taken.",
+            PaymentFailure::PhoneUnreachable => "Your phone could not be reached. Check it is on and has signal, then try again.",
+            PaymentFailure::Timeout => "The M-Pesa prompt was not answered in time. No money was taken. Try again.",
+            PaymentFailure::Duplicate => "You just paid this amount from this number. Wait two minutes before paying again.",
+            PaymentFailure::Unavailable => PORTAL.pay_unavailable,
+            PaymentFailure::Refused => PORTAL.pay_refused,
+            PaymentFailure::Unconfirmed => {
+                "M-Pesa could not be reached to confirm this payment. If money was taken, show the M-Pesa SMS to the staff."
+            }
+            PaymentFailure::Interrupted => "The payment was interrupted before the prompt was sent. No money was taken. Try again.",
+            PaymentFailure::Declined => "M-Pesa declined the payment. No money was taken. Please ask the staff if this repeats.",
+        }
+    },
+    refusal: |refusal| {
+        use crate::access::Refusal;
+        match refusal {
+            Refusal::UnknownVoucher => "That voucher code is not valid. Check the code and try again.".into(),
+            Refusal::VoucherRevoked => "This voucher has been cancelled. Please ask the staff.".into(),
+            Refusal::VoucherLapsed => "This voucher expired before it was used. Please ask the staff.".into(),
+            Refusal::PackageWithdrawn => "This voucher's package is no longer sold. Please ask the staff.".into(),
+            Refusal::WrongCredentials => "Wrong username or password.".into(),
+            Refusal::Expired { .. } => "Your package has expired. Buy a new package to get back online.".into(),
+            Refusal::DataExhausted => "You have used all the data in your package. Buy a new package to continue.".into(),
+            Refusal::Suspended => "This account is suspended. Please ask the staff.".into(),
+            Refusal::AddressInUse => {
+                "Another device is using this device's address. Turn Wi-Fi off and on to get an address of its own, then try again."
+                    .into()
+            }
+            Refusal::DeviceLimit { max_devices } => format!(
+                "Device limit reached: this package allows {max_devices} device{} at a time. Log out on another device first.",
+                if *max_devices == 1 { "" } else { "s" }
+            ),
+        }
+    },
+    guess_refused: |refusal| {
+        use crate::portal::ratelimit::GuessRefusal;
+        let secs = refusal.retry_after_secs();
+        match refusal {
+            GuessRefusal::Device { .. } => format!("Too many wrong attempts. Wait {secs} seconds and try again."),
+            GuessRefusal::Busy { .. } => {
+                format!("The hotspot is refusing many wrong codes right now. Wait {secs} seconds and try again.")
+            }
+        }
+    },
+    resets_refused: |secs| {
+        format!("Too many password requests from this device. Wait {} and try again.", (PORTAL.wait)(secs))
+    },
+    ended: |ended| match ended {
+        crate::sessions::records::Ended::DataUsedUp => {
+            "Your data bundle is used up, so you were disconnected. Buy a new package below to get back online."
+        }
+        crate::sessions::records::Ended::TimeUp => {
+            "Your package time is up, so you were disconnected. Buy a new package below to get back online."
+        }
+    },
+    speed_of: |down, up| {
+        let rate = |kbps: Option<u32>| kbps.map_or_else(|| "unlimited".to_owned(), super::portal::rate);
+        match (down, up) {
+            (None, None) => None,
+            (d, u) => Some(format!("{} down, {} up", rate(d), rate(u))),
+        }
+    },
+    duration: |secs| {
+        let plural = |n: i64| if n == 1 { "" } else { "s" };
+        match super::portal::split_duration(secs) {
+            (0, 0, 0, s) => format!("{s} s"),
+            (0, 0, m, _) => format!("{m} min"),
+            (0, h, 0, _) => format!("{h} h"),
+            (0, h, m, _) => format!("{h} h {m} min"),
+            (d, 0, _, _) => format!("{d} day{}", plural(d)),
+            (d, h, _, _) => format!("{d} day{} {h} h", plural(d)),
+        }
+    },
+    bytes: super::portal::bytes_si,
+    price: super::portal::money,
+    devices_allowed: |max| if max == 1 { "1 device".into() } else { format!("up to {max} devices") },
+    bad_phone: |typed| format!("`{typed}` is not a mobile number; type it like 0712345678"),
+};
 
 // ---- The web admin: frame, login, System ----
 const ADMIN: AdminCoreWords = AdminCoreWords {

@@ -6,7 +6,197 @@ use super::*;
 pub const WORDS: Words = Words { portal: PORTAL, admin: ADMIN, money: MONEY, shop: SHOP };
 
 // ---- The portal, its status and payment pages, and the SMS texts ----
-const PORTAL: PortalWords = PortalWords {};
+const PORTAL: PortalWords = PortalWords {
+    title: "Hotspot ya Wi-Fi",
+    packages_heading: "Vifurushi",
+    no_packages: "Hakuna vifurushi vinavyouzwa sasa hivi. Tafadhali uliza mhudumu.",
+    voucher_heading: "Una vocha?",
+    voucher_label: "Namba ya vocha",
+    voucher_button: "Unganisha",
+    account_heading: "Una jina la mtumiaji na nenosiri?",
+    username_label: "Jina la mtumiaji",
+    password_label: "Nenosiri",
+    login_button: "Ingia",
+    buy_hint: "Nunua vocha kwa mhudumu, au ingia kwa maelezo tuliyokutumia kwa SMS.",
+    status_heading: "Umeunganishwa",
+    time_left: "Muda uliobaki",
+    data_left: "Data iliyobaki",
+    data_used: "Umetumia kwenye kifaa hiki",
+    speed: "Kasi",
+    unlimited: "Bila kikomo",
+    package: "Kifurushi",
+    account: "Akaunti",
+    devices: "Vifaa vilivyounganishwa",
+    this_device: "Kifaa hiki",
+    logout_button: "Toka",
+    continue_browsing: "Sasa unaweza kutumia intaneti.",
+    not_found: "Ukurasa huu haupo.",
+    back_to_start: "Rudi mwanzo",
+    go_to_login: "Bonyeza hapa uingie kwenye Wi-Fi",
+    language: "Lugha",
+    need_help: "Unahitaji msaada? Piga",
+    terms: "Masharti ya matumizi",
+
+    err_bad_json: "Ombi si JSON sahihi. Tuma {\"voucher\":\"CODE\"} au {\"username\":\"…\",\"password\":\"…\"}.",
+    err_forgot_json: "Tuma {\"phone\": \"0712345678\"}.",
+    err_pay_json: "Tuma {\"package_id\": 1, \"phone\": \"0712345678\"}.",
+    err_no_credential: "Weka namba ya vocha, au jina la mtumiaji na nenosiri.",
+    err_body_too_large: "Ombi ni kubwa mno.",
+    err_body_timeout: "Ombi limechelewa kufika. Tafadhali jaribu tena.",
+    err_unknown_device: "Hatukuweza kutambua kifaa chako. Zima Wi-Fi, uiwashe tena, kisha ujaribu tena.",
+    err_unavailable: "Hotspot haikuweza kukamilisha hilo sasa hivi. Tafadhali jaribu tena baada ya muda mfupi.",
+    err_method: "Ombi la aina hiyo haliruhusiwi hapa.",
+    err_not_logged_in: "Kifaa hiki hakijaingia.",
+    err_bad_host: "Anwani hiyo ya tovuti si sahihi.",
+    err_foreign_origin: "Fomu hii imetumwa kutoka tovuti nyingine. Fungua ukurasa wa hotspot ujaribu tena.",
+
+    pay_heading: "Nunua kifurushi kwa M-Pesa",
+    paybill_heading: "Hujapata ombi la M-Pesa? Lipa kupitia menyu ya M-Pesa",
+    paybill_hint: "Chagua kifurushi upate namba ya paybill na namba ya akaunti ya kulipa.",
+    paybill_steps: "Kwenye simu yako: M-Pesa, Lipa na M-Pesa, Pay Bill. Weka:",
+    paybill_number_label: "Namba ya biashara",
+    paybill_account_label: "Namba ya akaunti",
+    paybill_amount_label: "Kiasi",
+    paybill_waiting: "Acha ukurasa huu wazi: utaunganishwa ndani ya dakika moja baada ya kulipa.",
+    pay_phone_label: "Weka namba ya M-Pesa",
+    pay_package_label: "Kifurushi",
+    pay_button: "Lipa",
+    pay_demo_note: "MAJARIBIO: hakuna pesa inayokatwa; kila malipo yanakubaliwa baada ya sekunde chache.",
+    pay_unavailable: "Malipo ya M-Pesa hayapatikani sasa hivi. Tumia vocha kutoka kwa mhudumu, au jaribu tena baada ya dakika chache.",
+    pay_refused: "Malipo ya M-Pesa hayafanyi kazi kwenye hotspot hii sasa hivi. Tafadhali tumia vocha au uliza mhudumu.",
+    pay_free_package: "Kifurushi hiki ni bure: omba vocha kwa mhudumu.",
+    pay_unknown_package: "Kifurushi hicho hakiuzwi. Tafadhali chagua kingine.",
+    pay_disabled: "Hotspot hii haipokei malipo ya M-Pesa. Tumia vocha kutoka kwa mhudumu.",
+    pay_not_found: "Malipo hayo hayapo.",
+    pay_page_title: "Malipo ya M-Pesa",
+    pay_check_phone: "Angalia simu yako uweke PIN ya M-Pesa.",
+    pay_setting_up: "Malipo yamepokelewa. Tunakuunganisha…",
+    pay_done: "Umelipa! Kifaa hiki kimeunganishwa.",
+    pay_done_elsewhere: "Imelipwa. Kifaa kilicholipa kimeunganishwa.",
+    pay_credentials_sms: "Maelezo ya kuingia kwa vifaa vingine (pia yametumwa kwa SMS):",
+    pay_credentials: "Maelezo ya kuingia kwa vifaa vingine. Yaandike: yanaonyeshwa sasa tu.",
+    pay_try_again: "Jaribu tena",
+    forgot_heading: "Umesahau nenosiri?",
+    forgot_button: "Nitumie nenosiri jipya",
+    forgot_sent: "Kama namba hii ina kifurushi kinachotumika, nenosiri jipya linakuja kwa SMS. Huenda likachukua dakika moja.",
+    forgot_no_sms: "Hotspot hii haiwezi kutuma SMS. Tafadhali uliza mhudumu.",
+
+    sms_heading: "Akaunti yako ya Wi-Fi",
+    sms_username: "Jina: ",
+    sms_password: "Nenosiri: ",
+    sms_valid: "Muda: ",
+    sms_login_at: "Ingia: ",
+    sms_user_short: "Jina: ",
+    sms_pass_short: "Siri: ",
+
+    // Swahili puts the number after the noun, and these nouns (sekunde, dakika, saa, siku)
+    // have one form for one and many.
+    wait: |secs| match secs {
+        0..=1 => "sekunde 1".into(),
+        2..=119 => format!("sekunde {secs}"),
+        _ => format!("dakika {}", secs.div_ceil(60)),
+    },
+    prompt_limited: |refusal| {
+        use crate::payments::limits::{PromptRefusal, Who};
+        let wait = (PORTAL.wait)(refusal.retry_after_secs());
+        match refusal {
+            PromptRefusal::Open { who: Who::Device, .. } => {
+                format!("Ombi la M-Pesa kutoka kifaa hiki bado linasubiri. Lijibu kwenye simu, au jaribu tena baada ya {wait}.")
+            }
+            PromptRefusal::Open { who: Who::Number, .. } => {
+                format!("Ombi la M-Pesa tayari linasubiri kwenye namba hiyo. Lijibu, au jaribu tena baada ya {wait}.")
+            }
+            PromptRefusal::Hourly { who: Who::Device, .. } => {
+                format!("Kifaa hiki kimeomba maombi mengi mno ya M-Pesa. Jaribu tena baada ya {wait}, au tumia vocha.")
+            }
+            PromptRefusal::Hourly { who: Who::Number, .. } => {
+                format!("Maombi mengi mno ya M-Pesa yametumwa kwa namba hiyo saa hii. Jaribu tena baada ya {wait}, au tumia vocha.")
+            }
+        }
+    },
+    pay_prompt: |amount, currency, package| {
+        format!(
+            "Angalia simu yako uweke PIN ya M-Pesa kulipa {} kwa {package}. Ukurasa huu utajisasisha wenyewe.",
+            super::portal::money(amount, currency)
+        )
+    },
+    payment_failure: |failure| {
+        use crate::store::payments::PaymentFailure;
+        match failure {
+            PaymentFailure::Cancelled => "Umeghairi ombi la M-Pesa. Hakuna pesa iliyokatwa.",
+            PaymentFailure::WrongPin => "PIN ya M-Pesa si sahihi. Hakuna pesa iliyokatwa. Jaribu tena.",
+            PaymentFailure::InsufficientFunds => "Salio lako la M-Pesa halitoshi kwa kifurushi hiki. Hakuna pesa iliyokatwa.",
+            PaymentFailure::PhoneUnreachable => "Simu yako haikupatikana. Hakikisha imewashwa na ina mtandao, kisha ujaribu tena.",
+            PaymentFailure::Timeout => "Ombi la M-Pesa halikujibiwa kwa wakati. Hakuna pesa iliyokatwa. Jaribu tena.",
+            PaymentFailure::Duplicate => "Umelipa kiasi hiki kutoka namba hii sasa hivi. Subiri dakika mbili kabla ya kulipa tena.",
+            PaymentFailure::Unavailable => PORTAL.pay_unavailable,
+            PaymentFailure::Refused => PORTAL.pay_refused,
+            PaymentFailure::Unconfirmed => {
+                "Hatukuweza kuthibitisha malipo haya na M-Pesa. Kama pesa imekatwa, onyesha SMS ya M-Pesa kwa mhudumu."
+            }
+            PaymentFailure::Interrupted => "Malipo yalikatizwa kabla ombi kutumwa. Hakuna pesa iliyokatwa. Jaribu tena.",
+            PaymentFailure::Declined => "M-Pesa imekataa malipo. Hakuna pesa iliyokatwa. Tafadhali uliza mhudumu kama hili likijirudia.",
+        }
+    },
+    refusal: |refusal| {
+        use crate::access::Refusal;
+        match refusal {
+            Refusal::UnknownVoucher => "Namba ya vocha si sahihi. Iangalie ujaribu tena.".into(),
+            Refusal::VoucherRevoked => "Vocha hii imefutwa. Tafadhali uliza mhudumu.".into(),
+            Refusal::VoucherLapsed => "Vocha hii iliisha muda kabla ya kutumika. Tafadhali uliza mhudumu.".into(),
+            Refusal::PackageWithdrawn => "Kifurushi cha vocha hii hakiuzwi tena. Tafadhali uliza mhudumu.".into(),
+            Refusal::WrongCredentials => "Jina la mtumiaji au nenosiri si sahihi.".into(),
+            Refusal::Expired { .. } => "Muda wa kifurushi chako umekwisha. Nunua kifurushi kipya uendelee kutumia mtandao.".into(),
+            Refusal::DataExhausted => "Data ya kifurushi chako imeisha. Nunua kifurushi kipya uendelee.".into(),
+            Refusal::Suspended => "Akaunti hii imesimamishwa. Tafadhali uliza mhudumu.".into(),
+            Refusal::AddressInUse => {
+                "Kifaa kingine kinatumia anwani ya kifaa hiki. Zima Wi-Fi uiwashe tena upate anwani yako, kisha ujaribu tena.".into()
+            }
+            Refusal::DeviceLimit { max_devices } => format!(
+                "Vifaa vimejaa: kifurushi hiki kinaruhusu {} kwa wakati mmoja. Toka kwenye kifaa kingine kwanza.",
+                if *max_devices == 1 { "kifaa 1 tu".to_owned() } else { format!("vifaa {max_devices}") }
+            ),
+        }
+    },
+    guess_refused: |refusal| {
+        use crate::portal::ratelimit::GuessRefusal;
+        let secs = refusal.retry_after_secs();
+        match refusal {
+            GuessRefusal::Device { .. } => format!("Umekosea mara nyingi mno. Subiri sekunde {secs} ujaribu tena."),
+            GuessRefusal::Busy { .. } => {
+                format!("Hotspot inakataa namba nyingi zisizo sahihi sasa hivi. Subiri sekunde {secs} ujaribu tena.")
+            }
+        }
+    },
+    resets_refused: |secs| format!("Maombi mengi mno ya nenosiri kutoka kifaa hiki. Subiri {} ujaribu tena.", (PORTAL.wait)(secs)),
+    ended: |ended| match ended {
+        crate::sessions::records::Ended::DataUsedUp => {
+            "Data imeisha, kwa hivyo umetolewa mtandaoni. Nunua kifurushi kipya hapa chini uendelee."
+        }
+        crate::sessions::records::Ended::TimeUp => {
+            "Muda umekwisha, kwa hivyo umetolewa mtandaoni. Nunua kifurushi kipya hapa chini uendelee."
+        }
+    },
+    speed_of: |down, up| {
+        let rate = |kbps: Option<u32>| kbps.map_or_else(|| "bila kikomo".to_owned(), super::portal::rate);
+        match (down, up) {
+            (None, None) => None,
+            (d, u) => Some(format!("kupakua {}, kupakia {}", rate(d), rate(u))),
+        }
+    },
+    duration: |secs| match super::portal::split_duration(secs) {
+        (0, 0, 0, s) => format!("sekunde {s}"),
+        (0, 0, m, _) => format!("dakika {m}"),
+        (0, h, 0, _) => format!("saa {h}"),
+        (0, h, m, _) => format!("saa {h} dakika {m}"),
+        (d, 0, _, _) => format!("siku {d}"),
+        (d, h, _, _) => format!("siku {d} saa {h}"),
+    },
+    bytes: super::portal::bytes_si,
+    price: super::portal::money,
+    devices_allowed: |max| if max == 1 { "kifaa 1".into() } else { format!("hadi vifaa {max}") },
+    bad_phone: |typed| format!("`{typed}` si namba ya simu; iandike hivi: 0712345678"),
+};
 
 // ---- The web admin: frame, login, System ----
 const ADMIN: AdminCoreWords = AdminCoreWords {

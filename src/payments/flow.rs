@@ -35,7 +35,7 @@ const UNAVAILABLE_NOTICE_SECS: i64 = 120;
 /// (`.invalid` never resolves, so nothing is ever posted anywhere.)
 const NO_CALLBACK_URL: &str = "https://callback.invalid/hotspotd";
 
-/// Why a payment could not be started; each has words for the payer in `portal::text`.
+/// Why a payment could not be started; each has words for the payer in `i18n::PortalWords`.
 #[derive(Debug, thiserror::Error)]
 pub enum PayError {
     #[error("M-Pesa payments are not enabled")]

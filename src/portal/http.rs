@@ -10,7 +10,7 @@ use hyper::header::{HeaderValue, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, LOCATI
 use hyper::{Request, Response, StatusCode};
 use serde::Serialize;
 
-use super::text;
+use crate::i18n::PortalWords;
 
 pub type Body = Full<Bytes>;
 
@@ -34,6 +34,13 @@ fn response(status: StatusCode, content_type: &'static str, body: impl Into<Byte
 
 pub fn html(status: StatusCode, page: String) -> Response<Body> {
     response(status, "text/html; charset=utf-8", page)
+}
+
+/// An image (the venue's logo), cacheable for a few minutes; `nosniff` as every answer.
+pub fn image(content_type: &'static str, bytes: &[u8]) -> Response<Body> {
+    let mut r = response(StatusCode::OK, content_type, Bytes::copy_from_slice(bytes));
+    r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    r
 }
 
 pub fn json(status: StatusCode, value: &impl Serialize) -> Response<Body> {
@@ -60,13 +67,14 @@ pub fn with_retry_after(mut r: Response<Body>, secs: u64) -> Response<Body> {
     r
 }
 
-/// A redirect with a small HTML body (some probes treat an empty body as "no portal").
-pub fn redirect(status: StatusCode, location: &str) -> Response<Body> {
+/// A redirect with a small HTML body (some probes treat an empty body as "no portal"), its
+/// link in `words`' language.
+pub fn redirect(status: StatusCode, location: &str, words: &PortalWords) -> Response<Body> {
     let href = escape(location);
     let body = format!(
         "<!doctype html><html><head><meta http-equiv=\"refresh\" content=\"0;url={href}\"></head>\
          <body><a href=\"{href}\">{}</a></body></html>",
-        text::GO_TO_LOGIN
+        words.go_to_login
     );
     let mut r = html(status, body);
     match HeaderValue::from_str(location) {
@@ -93,11 +101,10 @@ pub enum BodyError {
 }
 
 impl BodyError {
-    pub fn message(&self) -> &'static str {
+    pub fn message(&self, words: &PortalWords) -> &'static str {
         match self {
-            BodyError::TooLarge => text::ERR_BODY_TOO_LARGE,
-            BodyError::Timeout => text::ERR_BODY_TIMEOUT,
-            BodyError::Broken => text::ERR_BODY_TIMEOUT,
+            BodyError::TooLarge => words.err_body_too_large,
+            BodyError::Timeout | BodyError::Broken => words.err_body_timeout,
         }
     }
 
@@ -201,6 +208,29 @@ pub fn origin_authority(origin: &str) -> Option<&str> {
     authority(rest.split('/').next()?)
 }
 
+/// The value of cookie `name` in a request's `Cookie` headers, if any.
+pub fn cookie<'a>(headers: &'a hyper::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(hyper::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| v.trim().trim_matches('"')))
+}
+
+/// Percent-encodes `s` for a URL's query value: only unreserved characters and `/` stay.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -256,6 +286,18 @@ mod tests {
         assert_eq!(origin_authority("https://portal.example/"), Some("portal.example"));
         assert_eq!(origin_authority("null"), None);
         assert_eq!(origin_authority("http://a@b"), None);
+    }
+
+    #[test]
+    fn cookies_and_query_values() {
+        let mut headers = hyper::HeaderMap::new();
+        headers.append(hyper::header::COOKIE, HeaderValue::from_static("a=1; lang=sw"));
+        headers.append(hyper::header::COOKIE, HeaderValue::from_static("x=y"));
+        assert_eq!(cookie(&headers, "lang"), Some("sw"));
+        assert_eq!(cookie(&headers, "x"), Some("y"));
+        assert_eq!(cookie(&headers, "ang"), None);
+        assert_eq!(url_encode("/login?voucher=AB 12&x=é"), "/login%3Fvoucher%3DAB%2012%26x%3D%C3%A9");
+        assert_eq!(form_field(url_encode("/a?b=c d").as_bytes(), "/a?b"), None, "one value, not a pair");
     }
 
     #[test]

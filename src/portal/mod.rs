@@ -8,12 +8,12 @@
 //! device holding the most (`admission`).
 
 mod admission;
+mod frame;
 pub mod http;
 pub mod neighbours;
 mod pages;
 pub mod ratelimit;
 pub mod routes;
-pub mod text;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -25,6 +25,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
+use crate::branding;
+use crate::i18n::{Lang, PortalWords};
 use crate::jobs::worker::Jobs;
 use crate::payments::Payments;
 use crate::sessions::{Client, ClientStatus, SessionError, Sessions};
@@ -74,19 +76,39 @@ pub struct Portal {
     /// Wrong voucher codes and passwords: per device, and all devices together.
     limiter: Mutex<GuessLimiter>,
     started: Instant,
+    /// The venue's name, colours, logo, help line, terms and default language (the web
+    /// admin's Settings change it while we run).
+    branding: branding::Shared,
 }
 
-/// Who is asking, and on which address they reached us.
-#[derive(Debug, Clone, Copy)]
+/// Who is asking, on which address they reached us, and in which language they read.
+#[derive(Debug, Clone)]
 pub struct RequestContext {
     pub peer: IpAddr,
     pub local: SocketAddr,
     /// `None` when the device cannot be identified (no neighbour entry, IPv6).
     pub client: Option<Client>,
+    /// This request's language (`Lang::pick`: the switch's cookie, the browser, the venue).
+    pub lang: Lang,
+    /// Where the language switch comes back to (`pages::Frame::back`).
+    pub back: String,
+}
+
+impl RequestContext {
+    /// The words in this request's language.
+    pub fn words(&self) -> &'static PortalWords {
+        &self.lang.words().portal
+    }
 }
 
 impl Portal {
-    pub fn new(sessions: Sessions, payments: Payments, jobs: Jobs, settings: &PortalSettings) -> Portal {
+    pub fn new(
+        sessions: Sessions,
+        payments: Payments,
+        jobs: Jobs,
+        branding: branding::Shared,
+        settings: &PortalSettings,
+    ) -> Portal {
         Portal {
             sessions,
             payments,
@@ -104,7 +126,13 @@ impl Portal {
                 capacity: LIMITER_CAPACITY,
             })),
             started: Instant::now(),
+            branding,
         }
+    }
+
+    /// The frame of a page for this request: its language, the venue, the way back.
+    pub fn frame(&self, ctx: &RequestContext) -> pages::Frame {
+        pages::Frame { lang: ctx.lang, branding: self.branding.get(), back: ctx.back.clone() }
     }
 
     /// Where clients log in: the configured URL, or this server at the address they reached.
@@ -297,10 +325,11 @@ pub async fn serve(
                 continue;
             }
         };
-        let ctx = RequestContext { peer: peer.ip(), local, client };
+        let ctx = RequestContext { peer: peer.ip(), local, client, lang: Lang::default(), back: String::new() };
         let portal = portal.clone();
         let service = service_fn(move |req| {
             let portal = portal.clone();
+            let ctx = ctx.clone();
             async move { Ok::<_, std::convert::Infallible>(routes::handle(&portal, ctx, req).await) }
         });
         let connection = http1::Builder::new()

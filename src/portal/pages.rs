@@ -1,45 +1,26 @@
 //! The portal's HTML: splash, status and message pages. Plain forms that work without
 //! JavaScript (iOS closes its login sheet only after a real navigation), mobile first,
-//! one small inline stylesheet. Words come from `text`; everything shown is escaped.
+//! one small inline stylesheet (`frame`). Words come from the page's language
+//! (`i18n::PortalWords`); everything shown is escaped.
 
+pub use super::frame::Frame;
+use super::frame::{page, terms};
 use super::http::escape;
-use super::text;
+use crate::i18n::PortalWords;
 use crate::sessions::ClientStatus;
 use crate::store::catalog::Package;
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;background:#f4f6f8;color:#1d2530}\
-main{max-width:28rem;margin:0 auto;padding:1rem}h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:1.5rem}\
-section{background:#fff;border-radius:.75rem;padding:1rem;margin:.75rem 0;box-shadow:0 1px 3px #0002}\
-label{display:block;margin:.5rem 0 .25rem}input{width:100%;box-sizing:border-box;font-size:1.1rem;padding:.6rem;\
-border:1px solid #9aa5b1;border-radius:.5rem}button{width:100%;margin-top:.75rem;font-size:1.1rem;padding:.7rem;\
-border:0;border-radius:.5rem;background:#0a7d3b;color:#fff}.pkg{display:flex;justify-content:space-between;\
-padding:.5rem 0;border-bottom:1px solid #e4e7eb}.pkg:last-child{border:0}.price{font-weight:bold}\
-.error{background:#fde8e8;color:#8a1c1c;padding:.75rem;border-radius:.5rem}\
-.notice{background:#e3f4ea;color:#0b4d27;padding:.75rem;border-radius:.5rem}.muted{color:#52606d;font-size:.9rem}\
-dl{display:grid;grid-template-columns:auto 1fr;gap:.4rem 1rem}dt{color:#52606d}dd{margin:0;font-weight:bold}";
-
-fn page(title: &str, body: &str, refresh_secs: Option<u32>) -> String {
-    let refresh = refresh_secs.map(|s| format!("<meta http-equiv=\"refresh\" content=\"{s}\">")).unwrap_or_default();
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">{refresh}\
-         <title>{}</title><style>{STYLE}</style></head><body><main><h1>{}</h1>{body}</main></body></html>",
-        escape(title),
-        escape(title)
-    )
-}
-
-fn package_line(p: &Package) -> String {
-    let mut details = vec![text::duration(p.duration_secs)];
+fn package_line(w: &PortalWords, p: &Package) -> String {
+    let mut details = vec![(w.duration)(p.duration_secs)];
     if let Some(cap) = p.data_limit_bytes {
-        details.push(text::bytes(cap));
+        details.push((w.bytes)(cap));
     }
-    details.push(text::devices(p.max_devices));
+    details.push((w.devices_allowed)(p.max_devices));
     format!(
         "<div class=\"pkg\"><div><b>{}</b><br><span class=\"muted\">{}</span></div><div class=\"price\">{}</div></div>",
         escape(&p.name),
         escape(&details.join(" · ")),
-        escape(&text::price(p.price, &p.currency))
+        escape(&(w.price)(p.price, &p.currency))
     )
 }
 
@@ -69,15 +50,15 @@ pub struct MpesaForm<'a> {
     pub phone: &'a str,
 }
 
-fn mpesa_form(packages: &[Package], form: &MpesaForm) -> String {
+fn mpesa_form(w: &PortalWords, packages: &[Package], form: &MpesaForm) -> String {
     let priced: Vec<&Package> = packages.iter().filter(|p| p.price > 0).collect();
     if priced.is_empty() {
         return String::new();
     }
     if form.unavailable {
-        return format!("<section><h2>{}</h2><p class=\"error\">{}</p></section>", text::PAY_HEADING, text::PAY_UNAVAILABLE);
+        return format!("<section><h2>{}</h2><p class=\"error\">{}</p></section>", w.pay_heading, w.pay_unavailable);
     }
-    let demo = if form.demo { format!("<p class=\"error\">{}</p>", text::PAY_DEMO_NOTE) } else { String::new() };
+    let demo = if form.demo { format!("<p class=\"error\">{}</p>", w.pay_demo_note) } else { String::new() };
     let options: String = priced
         .iter()
         .enumerate()
@@ -87,7 +68,7 @@ fn mpesa_form(packages: &[Package], form: &MpesaForm) -> String {
                 p.id,
                 if i == 0 { " checked" } else { "" },
                 escape(&p.name),
-                escape(&text::price(p.price, &p.currency))
+                escape(&(w.price)(p.price, &p.currency))
             )
         })
         .collect();
@@ -96,29 +77,30 @@ fn mpesa_form(packages: &[Package], form: &MpesaForm) -> String {
          <legend>{}</legend>{options}</fieldset><label for=\"phone\">{}</label><input id=\"phone\" name=\"phone\" \
          type=\"tel\" inputmode=\"tel\" autocomplete=\"tel\" placeholder=\"0712345678\" value=\"{}\" required>\
          <button type=\"submit\">{}</button></form></section>",
-        text::PAY_HEADING,
-        text::PAY_PACKAGE_LABEL,
-        text::PAY_PHONE_LABEL,
+        w.pay_heading,
+        w.pay_package_label,
+        w.pay_phone_label,
         escape(form.phone),
-        text::PAY_BUTTON
+        w.pay_button
     )
 }
 
 /// Paying from the M-Pesa menu: pick a package, get the paybill and account number.
-fn paybill_form(packages: &[Package]) -> String {
+fn paybill_form(w: &PortalWords, packages: &[Package]) -> String {
     let options: String = packages
         .iter()
         .filter(|p| p.price > 0)
-        .map(|p| format!("<button type=\"submit\" name=\"package_id\" value=\"{}\">{} — {}</button>", p.id, escape(&p.name), escape(&text::price(p.price, &p.currency))))
+        .map(|p| format!("<button type=\"submit\" name=\"package_id\" value=\"{}\">{} — {}</button>", p.id, escape(&p.name), escape(&(w.price)(p.price, &p.currency))))
         .collect();
     if options.is_empty() {
         return String::new();
     }
-    format!("<section><h2>{}</h2><p class=\"muted\">{}</p><form method=\"post\" action=\"/paybill\">{options}</form></section>", text::PAYBILL_HEADING, text::PAYBILL_HINT)
+    format!("<section><h2>{}</h2><p class=\"muted\">{}</p><form method=\"post\" action=\"/paybill\">{options}</form></section>", w.paybill_heading, w.paybill_hint)
 }
 
 /// The start page: what is sold, M-Pesa, the voucher form and the account form.
-pub fn splash(packages: &[Package], view: &Splash) -> String {
+pub fn splash(frame: &Frame, packages: &[Package], view: &Splash) -> String {
+    let w = frame.words();
     let mut body = String::new();
     if let Some(error) = view.error {
         body.push_str(&format!("<p class=\"error\" role=\"alert\">{}</p>", escape(error)));
@@ -126,32 +108,32 @@ pub fn splash(packages: &[Package], view: &Splash) -> String {
     if let Some(notice) = view.notice {
         body.push_str(&format!("<p class=\"notice\" role=\"status\">{}</p>", escape(notice)));
     }
-    body.push_str(&format!("<section><h2>{}</h2>", text::PACKAGES_HEADING));
+    body.push_str(&format!("<section><h2>{}</h2>", w.packages_heading));
     if packages.is_empty() {
-        body.push_str(&format!("<p>{}</p>", text::NO_PACKAGES));
+        body.push_str(&format!("<p>{}</p>", w.no_packages));
     }
     for p in packages {
-        body.push_str(&package_line(p));
+        body.push_str(&package_line(w, p));
     }
     if view.mpesa.is_none() {
-        body.push_str(&format!("<p class=\"muted\">{}</p>", text::BUY_HINT));
+        body.push_str(&format!("<p class=\"muted\">{}</p>", w.buy_hint));
     }
     body.push_str("</section>");
     if let Some(form) = &view.mpesa {
-        body.push_str(&mpesa_form(packages, form));
+        body.push_str(&mpesa_form(w, packages, form));
     }
     if view.paybill {
-        body.push_str(&paybill_form(packages));
+        body.push_str(&paybill_form(w, packages));
     }
     body.push_str(&format!(
         "<section><h2>{}</h2><form method=\"post\" action=\"/login\">\
          <label for=\"voucher\">{}</label><input id=\"voucher\" name=\"voucher\" value=\"{}\" \
          autocapitalize=\"characters\" autocomplete=\"off\" required>\
          <button type=\"submit\">{}</button></form></section>",
-        text::VOUCHER_HEADING,
-        text::VOUCHER_LABEL,
+        w.voucher_heading,
+        w.voucher_label,
         escape(view.voucher),
-        text::VOUCHER_BUTTON
+        w.voucher_button
     ));
     body.push_str(&format!(
         "<section><h2>{}</h2><form method=\"post\" action=\"/login\">\
@@ -160,56 +142,58 @@ pub fn splash(packages: &[Package], view: &Splash) -> String {
          <label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" \
          autocomplete=\"current-password\" required>\
          <button type=\"submit\">{}</button></form></section>",
-        text::ACCOUNT_HEADING,
-        text::USERNAME_LABEL,
-        text::PASSWORD_LABEL,
-        text::LOGIN_BUTTON
+        w.account_heading,
+        w.username_label,
+        w.password_label,
+        w.login_button
     ));
     if view.forgot {
         body.push_str(&format!(
             "<section><h2>{}</h2><form method=\"post\" action=\"/forgot\"><label for=\"fphone\">{}</label>\
              <input id=\"fphone\" name=\"phone\" type=\"tel\" inputmode=\"tel\" required>\
              <button type=\"submit\">{}</button></form></section>",
-            text::FORGOT_HEADING,
-            text::PAY_PHONE_LABEL,
-            text::FORGOT_BUTTON
+            w.forgot_heading,
+            w.pay_phone_label,
+            w.forgot_button
         ));
     }
-    page(text::TITLE, &body, None)
+    body.push_str(&terms(frame));
+    page(frame, frame.venue(), &body, None)
 }
 
 /// The payment page: waiting for the PIN (refreshes itself), done (with the credentials
 /// for the paying device), or why it failed with a way to try again.
-pub fn payment(state: &PaymentState) -> String {
+pub fn payment(frame: &Frame, state: &PaymentState) -> String {
+    let w = frame.words();
     let (body, refresh) = match state {
         PaymentState::Waiting { prompt, demo } => {
-            let demo = if *demo { format!("<p class=\"error\">{}</p>", text::PAY_DEMO_NOTE) } else { String::new() };
+            let demo = if *demo { format!("<p class=\"error\">{}</p>", w.pay_demo_note) } else { String::new() };
             (format!("<section>{demo}<p role=\"status\">{}</p></section>", escape(prompt)), Some(3))
         }
         PaymentState::Paybill { paybill, account, amount } => (
             format!(
                 "<section><p>{}</p><dl><dt>{}</dt><dd id=\"paybill\">{}</dd><dt>{}</dt><dd id=\"account\">{}</dd><dt>{}</dt><dd>{}</dd></dl>\
                  <p role=\"status\">{}</p></section>",
-                text::PAYBILL_STEPS,
-                text::PAYBILL_NUMBER_LABEL,
+                w.paybill_steps,
+                w.paybill_number_label,
                 escape(paybill),
-                text::PAYBILL_ACCOUNT_LABEL,
+                w.paybill_account_label,
                 escape(account),
-                text::PAYBILL_AMOUNT_LABEL,
+                w.paybill_amount_label,
                 escape(amount),
-                text::PAYBILL_WAITING
+                w.paybill_waiting
             ),
             Some(10),
         ),
-        PaymentState::SettingUp => (format!("<section><p role=\"status\">{}</p></section>", text::PAY_SETTING_UP), Some(2)),
+        PaymentState::SettingUp => (format!("<section><p role=\"status\">{}</p></section>", w.pay_setting_up), Some(2)),
         PaymentState::Done { is_payer, credentials, by_sms } => {
             let creds = match credentials {
                 Some((user, password)) => format!(
                     "<p>{}</p><dl><dt>{}</dt><dd id=\"username\">{}</dd><dt>{}</dt><dd id=\"password\">{}</dd></dl>",
-                    if *by_sms { text::PAY_CREDENTIALS_SMS } else { text::PAY_CREDENTIALS },
-                    text::USERNAME_LABEL,
+                    if *by_sms { w.pay_credentials_sms } else { w.pay_credentials },
+                    w.username_label,
                     escape(user),
-                    text::PASSWORD_LABEL,
+                    w.password_label,
                     escape(password)
                 ),
                 None => String::new(),
@@ -217,8 +201,8 @@ pub fn payment(state: &PaymentState) -> String {
             (
                 format!(
                     "<section><p role=\"status\"><b>{}</b></p>{creds}<p><a href=\"/status\">{}</a></p></section>",
-                    if *is_payer { text::PAY_DONE } else { text::PAY_DONE_ELSEWHERE },
-                    text::STATUS_HEADING
+                    if *is_payer { w.pay_done } else { w.pay_done_elsewhere },
+                    w.status_heading
                 ),
                 None,
             )
@@ -227,12 +211,12 @@ pub fn payment(state: &PaymentState) -> String {
             format!(
                 "<section><p class=\"error\" role=\"alert\">{}</p><p><a href=\"/\">{}</a></p></section>",
                 escape(reason),
-                text::PAY_TRY_AGAIN
+                w.pay_try_again
             ),
             None,
         ),
     };
-    page(text::PAY_PAGE_TITLE, &body, refresh)
+    page(frame, w.pay_page_title, &body, refresh)
 }
 
 /// Where a payment stands, as the payment page shows it.
@@ -250,52 +234,54 @@ pub enum PaymentState {
 
 /// What a logged-in device sees: time and data left, its own usage, its speed, and the
 /// logout button.
-pub fn status(status: &ClientStatus) -> String {
-    let data_left = status.remaining.bytes.map(text::bytes).unwrap_or_else(|| text::UNLIMITED.into());
+pub fn status(frame: &Frame, status: &ClientStatus) -> String {
+    let w = frame.words();
+    let data_left = status.remaining.bytes.map(w.bytes).unwrap_or_else(|| w.unlimited.into());
     let used = format!(
         "{} ↓ {} ↑",
-        text::bytes(status.session.bytes_out),
-        text::bytes(status.session.bytes_in)
+        (w.bytes)(status.session.bytes_out),
+        (w.bytes)(status.session.bytes_in)
     );
-    let speed = text::speed(status.rate.down_kbps, status.rate.up_kbps)
-        .map(|s| format!("<dt>{}</dt><dd id=\"speed\">{}</dd>", text::SPEED, escape(&s)))
+    let speed = (w.speed_of)(status.rate.down_kbps, status.rate.up_kbps)
+        .map(|s| format!("<dt>{}</dt><dd id=\"speed\">{}</dd>", w.speed, escape(&s)))
         .unwrap_or_default();
     let body = format!(
-        "<section><p>{}</p><dl>\
+        "<section><h2 id=\"online\">{}</h2><p>{}</p><dl>\
          <dt>{}</dt><dd id=\"time-left\">{}</dd><dt>{}</dt><dd id=\"data-left\">{}</dd>\
          <dt>{}</dt><dd id=\"data-used\">{}</dd>{speed}<dt>{}</dt><dd>{}</dd>\
          <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} / {}</dd><dt>{}</dt><dd>{}<br><span class=\"muted\">{}</span></dd>\
          </dl><form method=\"post\" action=\"/logout\"><button type=\"submit\">{}</button></form></section>",
-        text::CONTINUE_BROWSING,
-        text::TIME_LEFT,
-        escape(&text::duration(status.remaining.secs)),
-        text::DATA_LEFT,
+        w.status_heading,
+        w.continue_browsing,
+        w.time_left,
+        escape(&(w.duration)(status.remaining.secs)),
+        w.data_left,
         escape(&data_left),
-        text::DATA_USED,
+        w.data_used,
         escape(&used),
-        text::PACKAGE,
+        w.package,
         escape(&status.package.name),
-        text::ACCOUNT,
+        w.account,
         escape(&status.session.username),
-        text::DEVICES,
+        w.devices,
         status.devices_online,
         status.max_devices,
-        text::THIS_DEVICE,
+        w.this_device,
         escape(&status.session.ip),
         escape(&status.session.mac),
-        text::LOGOUT_BUTTON
+        w.logout_button
     );
-    page(text::STATUS_HEADING, &body, Some(60))
+    page(frame, frame.venue(), &body, Some(60))
 }
 
 /// A page with one message and a way back.
-pub fn message(title: &str, message: &str) -> String {
+pub fn message(frame: &Frame, title: &str, message: &str) -> String {
     let body = format!(
         "<section><p>{}</p><p><a href=\"/\">{}</a></p></section>",
         escape(message),
-        text::BACK_TO_START
+        frame.words().back_to_start
     );
-    page(title, &body, None)
+    page(frame, title, &body, None)
 }
 
 #[cfg(test)]
@@ -327,11 +313,24 @@ mod tests {
             forgot: true,
             ..Splash::default()
         };
-        let page = splash(&packages, &view);
+        let frame = Frame { lang: crate::i18n::Lang::En, branding: Default::default(), back: "/".into() };
+        let page = splash(&frame, &packages, &view);
         assert!(page.len() < 30 * 1024, "splash is {} bytes", page.len());
         assert!(page.contains("Package &lt;3&gt;"));
         assert!(page.contains("Wrong &lt;code&gt;"));
         assert!(!page.contains("<script>"));
         assert!(page.contains("<form method=\"post\" action=\"/login\">"), "works without JavaScript");
+    }
+
+    #[test]
+    fn the_splash_speaks_swahili() {
+        let frame = Frame { lang: crate::i18n::Lang::Sw, branding: Default::default(), back: "/".into() };
+        let view = Splash { mpesa: Some(MpesaForm::default()), ..Splash::default() };
+        let page = splash(&frame, &[package(1)], &view);
+        assert!(page.contains("<html lang=\"sw\">"));
+        for words in ["Vifurushi", "Una vocha?", "Ingia", "Nunua kifurushi kwa M-Pesa", "Weka namba ya M-Pesa", "Lipa", "saa 1", "hadi vifaa 2"] {
+            assert!(page.contains(words), "{words}: {page}");
+        }
+        assert!(!page.contains("Have a voucher"));
     }
 }

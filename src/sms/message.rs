@@ -13,6 +13,8 @@
 //! outside it is left out (a mangled URL is worse than none); a username or password
 //! character outside it becomes `?` (never the case for generated credentials).
 
+use crate::i18n::Lang;
+
 /// Characters in one GSM-7 segment.
 pub const SEGMENT_CHARS: usize = 160;
 
@@ -42,8 +44,10 @@ fn is_gsm7_char(c: char) -> bool {
 
 /// The message with the payer's login, guaranteed to fit one SMS segment (see the file
 /// comment for what is dropped when it does not). `valid_for` is shown after `Valid:`
-/// (`1 day`, `until 18:00`); empty `valid_for` or `portal_url` are left out.
-pub fn credentials_message(username: &str, password: &str, valid_for: &str, portal_url: &str) -> String {
+/// (`1 day`, `until 18:00`); empty `valid_for` or `portal_url` are left out. The labels are
+/// `lang`'s (`i18n::PortalWords::sms_*`, plain ASCII in both languages).
+pub fn credentials_message(lang: Lang, username: &str, password: &str, valid_for: &str, portal_url: &str) -> String {
+    let w = &lang.words().portal;
     let user = credential(username);
     let pass = credential(password);
     let valid = free_text(valid_for);
@@ -52,14 +56,16 @@ pub fn credentials_message(username: &str, password: &str, valid_for: &str, port
 
     let long = |valid: &str, url: &str| {
         lines(&[
-            "Your Wi-Fi login",
-            &format!("Username: {user}"),
-            &format!("Password: {pass}"),
-            &labelled("Valid: ", valid),
-            &labelled("Log in at ", url),
+            w.sms_heading,
+            &format!("{}{user}", w.sms_username),
+            &format!("{}{pass}", w.sms_password),
+            &labelled(w.sms_valid, valid),
+            &labelled(w.sms_login_at, url),
         ])
     };
-    let short = |valid: &str, url: &str| lines(&[&format!("User: {user}"), &format!("Pass: {pass}"), &labelled("Valid: ", valid), url]);
+    let short = |valid: &str, url: &str| {
+        lines(&[&format!("{}{user}", w.sms_user_short), &format!("{}{pass}", w.sms_pass_short), &labelled(w.sms_valid, valid), url])
+    };
     let candidates = [long(&valid, url), short(&valid, url), short("", url), short(&valid, ""), short("", ""), lines(&[&user, &pass])];
     let fitting = candidates.iter().find(|text| text.chars().count() <= SEGMENT_CHARS);
     match fitting {
@@ -145,24 +151,36 @@ mod tests {
 
     #[test]
     fn a_typical_message_has_everything() {
-        let text = credentials_message("254712345678", "k7mx3q", "1 day", "http://10.77.0.1:2050/");
+        let text = credentials_message(Lang::En, "254712345678", "k7mx3q", "1 day", "http://10.77.0.1:2050/");
         assert_eq!(text, "Your Wi-Fi login\nUsername: 254712345678\nPassword: k7mx3q\nValid: 1 day\nLog in at http://10.77.0.1:2050/");
         check(&text);
-        assert_eq!(credentials_message("K7MX3QPA", "", "", ""), "Your Wi-Fi login\nUsername: K7MX3QPA\nPassword: ");
+        assert_eq!(credentials_message(Lang::En, "K7MX3QPA", "", "", ""), "Your Wi-Fi login\nUsername: K7MX3QPA\nPassword: ");
+    }
+
+    #[test]
+    fn the_swahili_message_has_everything_in_one_segment() {
+        let valid = (Lang::Sw.words().portal.duration)(86_400);
+        let text = credentials_message(Lang::Sw, "254712345678", "k7mx3q", &valid, "http://10.77.0.1:2050/");
+        assert_eq!(text, "Akaunti yako ya Wi-Fi\nJina: 254712345678\nNenosiri: k7mx3q\nMuda: siku 1\nIngia: http://10.77.0.1:2050/");
+        check(&text);
+        let long_url = format!("http://hotspot.example.com/{}", "p".repeat(100));
+        let text = credentials_message(Lang::Sw, "254712345678", "k7mx3q", "siku 30", &long_url);
+        check(&text);
+        assert!(text.starts_with("Jina: 254712345678\nSiri: k7mx3q\n") && text.contains(&long_url), "{text}");
     }
 
     #[test]
     fn parts_are_dropped_in_order_never_the_credentials() {
         let long_url = format!("http://hotspot.example.com/{}", "p".repeat(100));
-        let text = credentials_message("254712345678", "k7mx3q", "30 days", &long_url);
+        let text = credentials_message(Lang::En, "254712345678", "k7mx3q", "30 days", &long_url);
         check(&text);
         assert!(text.contains(&long_url) && !text.contains("Valid"), "the URL outlives the validity: {text}");
 
         let huge_url = format!("http://hotspot.example.com/{}", "p".repeat(300));
-        let text = credentials_message("254712345678", "k7mx3q", "30 days", &huge_url);
+        let text = credentials_message(Lang::En, "254712345678", "k7mx3q", "30 days", &huge_url);
         assert_eq!(text, "User: 254712345678\nPass: k7mx3q\nValid: 30 days");
 
-        let text = credentials_message("254712345678", "k7mx3q", &"until next week ".repeat(20), &huge_url);
+        let text = credentials_message(Lang::En, "254712345678", "k7mx3q", &"until next week ".repeat(20), &huge_url);
         assert_eq!(text, "User: 254712345678\nPass: k7mx3q");
     }
 
@@ -177,10 +195,12 @@ mod tests {
                     for url in urls.into_iter().chain([format!("http://x/{}", "u".repeat(200))]) {
                         let user = "U".repeat(user_len);
                         let pass = "p".repeat(pass_len);
-                        let text = credentials_message(&user, &pass, &valid, &url);
-                        check(&text);
-                        if user_len + pass_len < SEGMENT_CHARS {
-                            assert!(text.contains(&user) && text.contains(&pass), "{user_len}/{pass_len}: {text:?}");
+                        for lang in Lang::ALL {
+                            let text = credentials_message(lang, &user, &pass, &valid, &url);
+                            check(&text);
+                            if user_len + pass_len < SEGMENT_CHARS {
+                                assert!(text.contains(&user) && text.contains(&pass), "{user_len}/{pass_len}: {text:?}");
+                            }
                         }
                     }
                 }
@@ -190,7 +210,7 @@ mod tests {
 
     #[test]
     fn foreign_characters_are_mapped_or_dropped() {
-        let text = credentials_message("Zoë", "k7mx3q", "1 día – “unlimited”… 📶 é", "http://[fe80::1]/");
+        let text = credentials_message(Lang::En, "Zoë", "k7mx3q", "1 día – “unlimited”… 📶 é", "http://[fe80::1]/");
         assert_eq!(text, "Your Wi-Fi login\nUsername: Zo?\nPassword: k7mx3q\nValid: 1 dia - \"unlimited\"... é");
         check(&text);
     }
@@ -200,7 +220,7 @@ mod tests {
         for _ in 0..20 {
             let code = crate::credentials::new_voucher_code().unwrap();
             let pass = crate::credentials::new_password().unwrap();
-            let text = credentials_message(&code, &pass, "1 hour", "http://10.77.0.1:2050/");
+            let text = credentials_message(Lang::En, &code, &pass, "1 hour", "http://10.77.0.1:2050/");
             check(&text);
             assert!(text.contains(&format!("Username: {code}\nPassword: {pass}")), "{text}");
         }

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod branding;
 pub mod catalog;
 pub mod demo_data;
 pub mod migrations;

@@ -23,7 +23,7 @@ sql_word!(PaymentStatus);
 
 word_enum! {
     /// Why a payment did not go through (`payments.failure`); the portal says it in the
-    /// payer's words (`portal::text::payment_failure`).
+    /// payer's words (`i18n::PortalWords::payment_failure`).
     pub enum PaymentFailure {
         /// The payer cancelled the prompt (1032).
         Cancelled = "cancelled",

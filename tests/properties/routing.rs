@@ -24,6 +24,8 @@ fn fixed_routes() -> Vec<(&'static str, &'static [&'static str], Route)> {
         ("/api/hotspot/check-session", &["GET", "POST"], Route::ApiCheckSession),
         ("/api/packages", &["GET"], Route::ApiPackages),
         ("/api/captive", &["GET"], Route::ApiCaptive),
+        ("/lang", &["GET"], Route::Lang),
+        ("/logo", &["GET"], Route::Logo),
     ]
 }
 

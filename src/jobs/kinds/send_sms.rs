@@ -1,17 +1,20 @@
 //! `SendCredentialsSms`: sends an account's username and password to its phone, then wipes
-//! the plaintext password. Permanent provider errors (invalid number, blacklisted) fail the
-//! job at once; transient ones (provider down, no uplink) retry with backoff, so messages
-//! wait while the router is offline. Already sent or wiped: nothing to do. A job retried by
-//! the operator after a permanent refusal sends again while the password is kept (a day).
+//! the plaintext password. The text is in the operator's default language (Settings, read
+//! when the message goes out). Permanent provider errors (invalid number, blacklisted) fail
+//! the job at once; transient ones (provider down, no uplink) retry with backoff, so
+//! messages wait while the router is offline. Already sent or wiped: nothing to do. A job
+//! retried by the operator after a permanent refusal sends again while the password is kept
+//! (a day).
 
 use serde::{Deserialize, Serialize};
 
 use crate::access;
 use crate::jobs::{JobContext, JobError, JobKind, Priority};
 use crate::phone::Phone;
-use crate::portal::text;
+use crate::i18n::Lang;
 use crate::sms;
 use crate::store::accounts::{self, CredentialStatus};
+use crate::store::{branding, settings};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendCredentialsSms {
@@ -34,11 +37,13 @@ impl SendCredentialsSms {
         let credential_id = self.credential_id;
         let now = ctx.sessions.now();
         let store = ctx.sessions.store();
-        let (credential, account) = store
+        let (credential, account, lang) = store
             .call(move |conn| {
                 let Some(credential) = accounts::get_credential(conn, credential_id)? else { return Ok(None) };
                 let account = accounts::get_account(conn, credential.user_id)?;
-                Ok(Some((credential, account)))
+                // The operator's language (Settings), as it is when the message goes out.
+                let lang = settings::get(conn, branding::DEFAULT_LANGUAGE)?.and_then(|code| Lang::from_code(&code));
+                Ok(Some((credential, account, lang.unwrap_or_default())))
             })
             .await?
             .ok_or(JobError::Gone { what: "credentials", id: credential_id })?;
@@ -62,8 +67,9 @@ impl SendCredentialsSms {
                 return Err(JobError::BadPhone { phone: phone_text, source });
             }
         };
-        let valid_for = account.map(|a| text::duration(access::remaining(&a.account, now).secs)).unwrap_or_default();
-        let message = sms::credentials_message(&credential.username, &password, &valid_for, &ctx.portal_url);
+        let words = &lang.words().portal;
+        let valid_for = account.map(|a| (words.duration)(access::remaining(&a.account, now).secs)).unwrap_or_default();
+        let message = sms::credentials_message(lang, &credential.username, &password, &valid_for, &ctx.portal_url);
         // Within SMS's share of the upstream threads: a dead gateway never holds more.
         let sent = ctx.sms_calls.call(None, move || gateway.send(&phone, &message)).await?;
         match sent {

@@ -105,7 +105,7 @@ pub trait MpesaApi: Send + Sync {
     }
 }
 
-/// Why a prompt was not paid, in the terms the payer needs (messages in `portal::text`).
+/// Why a prompt was not paid, in the terms the payer needs (messages in `i18n::PortalWords`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decline {
     /// 1032

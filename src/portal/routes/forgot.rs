@@ -8,7 +8,7 @@ use hyper::{Request, Response, StatusCode};
 use serde::Deserialize;
 
 use super::super::http::{self, Body};
-use super::super::{text, Portal, RequestContext};
+use super::super::{Portal, RequestContext};
 use super::pages::{splash_with, Refill};
 use crate::accounts::{self, ResetOutcome};
 use crate::phone::Phone;
@@ -18,17 +18,18 @@ type ResetError = (StatusCode, String, Option<u64>);
 
 /// Either the generic "on its way" notice or an error to show.
 async fn reset(portal: &Portal, ctx: &RequestContext, phone: &str) -> Result<(), ResetError> {
+    let w = ctx.words();
     if !portal.sms_enabled {
-        return Err((StatusCode::NOT_FOUND, text::FORGOT_NO_SMS.into(), None));
+        return Err((StatusCode::NOT_FOUND, w.forgot_no_sms.into(), None));
     }
     let Some(client) = ctx.client else {
-        return Err((StatusCode::BAD_REQUEST, text::ERR_UNKNOWN_DEVICE.into(), None));
+        return Err((StatusCode::BAD_REQUEST, w.err_unknown_device.into(), None));
     };
     let phone = Phone::parse(phone, &portal.country_code)
-        .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string(), None))?;
+        .map_err(|e| (StatusCode::BAD_REQUEST, (w.bad_phone)(&e.0), None))?;
     if let Err(refusal) = portal.take_reset(client) {
         let wait = refusal.retry_after_secs();
-        return Err((StatusCode::TOO_MANY_REQUESTS, text::resets_refused(wait), Some(wait)));
+        return Err((StatusCode::TOO_MANY_REQUESTS, (w.resets_refused)(wait), Some(wait)));
     }
     let now = portal.sessions.now();
     match portal.sessions.store().call(move |conn| accounts::reset_password(conn, &phone, now)).await {
@@ -39,7 +40,7 @@ async fn reset(portal: &Portal, ctx: &RequestContext, phone: &str) -> Result<(),
         Ok(ResetOutcome::NoAccount) | Ok(ResetOutcome::TooOften) => Ok(()),
         Err(e) => {
             log::error!("password reset failed: {}", crate::error_chain(&e));
-            Err((StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE.into(), None))
+            Err((StatusCode::SERVICE_UNAVAILABLE, w.err_unavailable.into(), None))
         }
     }
 }
@@ -47,13 +48,13 @@ async fn reset(portal: &Portal, ctx: &RequestContext, phone: &str) -> Result<(),
 pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
-        Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
+        Err(e) => return splash_with(portal, ctx, e.status(), &Refill { error: Some(e.message(ctx.words())), ..Refill::default() }).await,
     };
     let phone = phone_of_form(&body);
     match reset(portal, ctx, &phone).await {
-        Ok(()) => splash_with(portal, StatusCode::OK, &Refill { notice: Some(text::FORGOT_SENT), ..Refill::default() }).await,
+        Ok(()) => splash_with(portal, ctx, StatusCode::OK, &Refill { notice: Some(ctx.words().forgot_sent), ..Refill::default() }).await,
         Err((status, message, wait)) => {
-            let page = splash_with(portal, status, &Refill { error: Some(&message), ..Refill::default() }).await;
+            let page = splash_with(portal, ctx, status, &Refill { error: Some(&message), ..Refill::default() }).await;
             match wait {
                 Some(secs) => http::with_retry_after(page, secs),
                 None => page,
@@ -80,13 +81,13 @@ pub fn phone_of_json(body: &[u8]) -> Option<String> {
 pub async fn api(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
-        Err(e) => return http::json_error(e.status(), e.message()),
+        Err(e) => return http::json_error(e.status(), e.message(ctx.words())),
     };
     let Some(phone) = phone_of_json(&body) else {
-        return http::json_error(StatusCode::BAD_REQUEST, "Send {\"phone\": \"0712345678\"}.");
+        return http::json_error(StatusCode::BAD_REQUEST, ctx.words().err_forgot_json);
     };
     match reset(portal, ctx, &phone).await {
-        Ok(()) => http::json(StatusCode::OK, &serde_json::json!({ "ok": true, "message": text::FORGOT_SENT })),
+        Ok(()) => http::json(StatusCode::OK, &serde_json::json!({ "ok": true, "message": ctx.words().forgot_sent })),
         Err((status, message, wait)) => {
             let r = http::json_error(status, &message);
             match wait {

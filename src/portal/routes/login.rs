@@ -7,7 +7,7 @@ use hyper::{Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::super::http::{self, Body};
-use super::super::{text, Portal, RequestContext};
+use super::super::{Portal, RequestContext};
 use super::pages::{splash_with, Refill};
 use crate::access::Refusal;
 use crate::sessions::{Credential, LoginRecord, SessionError};
@@ -35,16 +35,17 @@ fn refusal_status(refusal: &Refusal) -> StatusCode {
 
 /// Checks the rate limit, logs in, and counts failures that look like guessing.
 async fn attempt(portal: &Portal, ctx: &RequestContext, credential: Option<Credential>) -> Result<LoginRecord, Failure> {
+    let w = ctx.words();
     let Some(client) = ctx.client else {
-        return Err(Failure::new(StatusCode::BAD_REQUEST, text::ERR_UNKNOWN_DEVICE));
+        return Err(Failure::new(StatusCode::BAD_REQUEST, w.err_unknown_device));
     };
     if let Err(refusal) = portal.check_guess(client) {
-        let mut failure = Failure::new(StatusCode::TOO_MANY_REQUESTS, text::guess_refused(&refusal));
+        let mut failure = Failure::new(StatusCode::TOO_MANY_REQUESTS, (w.guess_refused)(&refusal));
         failure.retry_after = Some(refusal.retry_after_secs());
         return Err(failure);
     }
     let Some(credential) = credential else {
-        return Err(Failure::new(StatusCode::BAD_REQUEST, text::ERR_NO_CREDENTIAL));
+        return Err(Failure::new(StatusCode::BAD_REQUEST, w.err_no_credential));
     };
     match portal.sessions.login(client, credential).await {
         Ok(record) => Ok(record),
@@ -52,11 +53,11 @@ async fn attempt(portal: &Portal, ctx: &RequestContext, credential: Option<Crede
             if matches!(refusal, Refusal::UnknownVoucher | Refusal::WrongCredentials) {
                 portal.record_wrong_guess(client);
             }
-            Err(Failure::new(refusal_status(&refusal), text::refusal(&refusal)))
+            Err(Failure::new(refusal_status(&refusal), (w.refusal)(&refusal)))
         }
         Err(e) => {
             log::error!("login of {} failed: {}", client.ip, crate::error_chain(&e));
-            Err(Failure::new(StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE))
+            Err(Failure::new(StatusCode::SERVICE_UNAVAILABLE, w.err_unavailable))
         }
     }
 }
@@ -76,14 +77,14 @@ fn credential_from(voucher: Option<String>, username: Option<String>, password: 
 pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
-        Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
+        Err(e) => return splash_with(portal, ctx, e.status(), &Refill { error: Some(e.message(ctx.words())), ..Refill::default() }).await,
     };
     let voucher = http::form_field(&body, "voucher");
     match attempt(portal, ctx, credential_of_form(&body)).await {
-        Ok(_) => http::redirect(StatusCode::SEE_OTHER, "/status"),
+        Ok(_) => http::redirect(StatusCode::SEE_OTHER, "/status", ctx.words()),
         Err(f) => {
             let refill = Refill { error: Some(&f.message), voucher: voucher.as_deref().unwrap_or(""), ..Refill::default() };
-            let page = splash_with(portal, f.status, &refill).await;
+            let page = splash_with(portal, ctx, f.status, &refill).await;
             match f.retry_after {
                 Some(secs) => http::with_retry_after(page, secs),
                 None => page,
@@ -124,10 +125,10 @@ struct LoginResponse<'a> {
 pub async fn api(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
-        Err(e) => return http::json_error(e.status(), e.message()),
+        Err(e) => return http::json_error(e.status(), e.message(ctx.words())),
     };
     let Ok(credential) = credential_of_json(&body) else {
-        return http::json_error(StatusCode::BAD_REQUEST, text::ERR_BAD_JSON);
+        return http::json_error(StatusCode::BAD_REQUEST, ctx.words().err_bad_json);
     };
     match attempt(portal, ctx, credential).await {
         Ok(record) => http::json(

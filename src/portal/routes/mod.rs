@@ -4,7 +4,9 @@
 
 mod captive;
 pub mod forgot;
+pub mod lang;
 pub mod login;
+mod logo;
 mod logout;
 mod packages;
 mod pages;
@@ -12,11 +14,12 @@ pub mod payments;
 mod session;
 
 use hyper::body::Incoming;
-use hyper::header::{HOST, ORIGIN};
+use hyper::header::{ACCEPT_LANGUAGE, HOST, ORIGIN};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::http::{self, Body};
-use super::{text, Portal, RequestContext};
+use super::{Portal, RequestContext};
+use crate::i18n::Lang;
 
 /// Every endpoint the portal serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +45,10 @@ pub enum Route {
     ApiCheckSession,
     ApiPackages,
     ApiCaptive,
+    /// `GET /lang?set=sw&back=/path`: the language switch.
+    Lang,
+    /// `GET /logo`: the venue's logo.
+    Logo,
     NotFound,
     MethodNotAllowed,
 }
@@ -79,6 +86,8 @@ impl Route {
             "/api/hotspot/check-session" => (post || get, Route::ApiCheckSession),
             "/api/packages" => (get, Route::ApiPackages),
             "/api/captive" => (get, Route::ApiCaptive),
+            "/lang" => (get, Route::Lang),
+            "/logo" => (get, Route::Logo),
             _ => return Route::NotFound,
         };
         match route {
@@ -114,20 +123,41 @@ fn foreign_post(portal: &Portal, ctx: &RequestContext, req: &Request<Incoming>) 
     }
 }
 
+/// The language of a request: the switch's cookie, then the browser's, then the venue's.
+fn language(portal: &Portal, req: &Request<Incoming>) -> Lang {
+    let header = req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    Lang::pick(http::cookie(req.headers(), "lang"), header, portal.branding.get().default_language)
+}
+
+/// Where the language switch of this request's page comes back to: the page itself for a
+/// GET (with its query, so a voucher link keeps its code), the start page after a post.
+fn back_of(req: &Request<Incoming>) -> String {
+    match req.uri().path_and_query() {
+        Some(pq) if req.method() == Method::GET && pq.as_str().len() <= 512 => pq.as_str().to_owned(),
+        _ => "/".into(),
+    }
+}
+
 /// Answers one request. Never fails: every problem becomes a response a person can read.
-pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>) -> Response<Body> {
+pub async fn handle(portal: &Portal, mut ctx: RequestContext, req: Request<Incoming>) -> Response<Body> {
+    ctx.lang = language(portal, &req);
+    ctx.back = back_of(&req);
+    let w = ctx.words();
     if let Some(host) = req.headers().get(HOST).and_then(|h| h.to_str().ok()) {
         if !portal.is_own_host(host, &ctx) {
             return pages::intercepted(portal, &ctx, host, req.uri()).await;
         }
     }
     let path = req.uri().path().to_owned();
-    if foreign_post(portal, &ctx, &req) {
-        return if Route::is_api(&path) {
-            http::json_error(StatusCode::FORBIDDEN, text::ERR_FOREIGN_ORIGIN)
+    let message = |status: StatusCode, text: &str| {
+        if Route::is_api(&path) {
+            http::json_error(status, text)
         } else {
-            http::html(StatusCode::FORBIDDEN, super::pages::message(text::TITLE, text::ERR_FOREIGN_ORIGIN))
-        };
+            http::html(status, super::pages::message(&portal.frame(&ctx), w.title, text))
+        }
+    };
+    if foreign_post(portal, &ctx, &req) {
+        return message(StatusCode::FORBIDDEN, w.err_foreign_origin);
     }
     match Route::of(req.method(), &path) {
         Route::FormPay => payments::form(portal, &ctx, req).await,
@@ -135,7 +165,7 @@ pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>
         Route::PaymentPage(token) => payments::page(portal, &ctx, &token).await,
         Route::ApiPay => payments::api_start(portal, &ctx, req).await,
         Route::ApiPayment(token) => payments::api_status(portal, &ctx, &token).await,
-        Route::MpesaCallback(token) => payments::callback(portal, &token, req).await,
+        Route::MpesaCallback(token) => payments::callback(portal, &ctx, &token, req).await,
         Route::FormForgot => forgot::form(portal, &ctx, req).await,
         Route::ApiForgot => forgot::api(portal, &ctx, req).await,
         Route::Splash => pages::splash(portal, &ctx).await,
@@ -146,16 +176,12 @@ pub async fn handle(portal: &Portal, ctx: RequestContext, req: Request<Incoming>
         Route::ApiLogin => login::api(portal, &ctx, req).await,
         Route::ApiLogout => logout::api(portal, &ctx).await,
         Route::ApiCheckSession => session::check(portal, &ctx).await,
-        Route::ApiPackages => packages::list(portal).await,
+        Route::ApiPackages => packages::list(portal, &ctx).await,
         Route::ApiCaptive => captive::api(portal, &ctx).await,
-        Route::MethodNotAllowed if Route::is_api(&path) => {
-            http::json_error(StatusCode::METHOD_NOT_ALLOWED, text::ERR_METHOD)
-        }
-        Route::MethodNotAllowed => {
-            http::html(StatusCode::METHOD_NOT_ALLOWED, super::pages::message(text::TITLE, text::ERR_METHOD))
-        }
-        Route::NotFound if Route::is_api(&path) => http::json_error(StatusCode::NOT_FOUND, text::NOT_FOUND),
-        Route::NotFound => http::html(StatusCode::NOT_FOUND, super::pages::message(text::TITLE, text::NOT_FOUND)),
+        Route::Lang => lang::switch(&ctx, req.uri().query().unwrap_or_default()),
+        Route::Logo => logo::logo(portal, &ctx),
+        Route::MethodNotAllowed => message(StatusCode::METHOD_NOT_ALLOWED, w.err_method),
+        Route::NotFound => message(StatusCode::NOT_FOUND, w.not_found),
     }
 }
 
@@ -171,6 +197,9 @@ mod tests {
         assert_eq!(Route::of(&Method::PUT, "/login"), Route::MethodNotAllowed);
         assert_eq!(Route::of(&Method::POST, "/api/hotspot/login"), Route::ApiLogin);
         assert_eq!(Route::of(&Method::GET, "/api/captive"), Route::ApiCaptive);
+        assert_eq!(Route::of(&Method::GET, "/lang"), Route::Lang);
+        assert_eq!(Route::of(&Method::POST, "/lang"), Route::MethodNotAllowed);
+        assert_eq!(Route::of(&Method::GET, "/logo"), Route::Logo);
         assert_eq!(Route::of(&Method::GET, "/nope"), Route::NotFound);
         assert!(Route::is_api("/api/x"));
         let token = "0123456789abcdef0123456789abcdef";

@@ -4,17 +4,17 @@ use hyper::{Response, StatusCode, Uri};
 
 use super::super::http::{self, Body};
 use super::super::pages::{self, MpesaForm, Splash};
-use super::super::{text, Portal, RequestContext};
+use super::super::{Portal, RequestContext};
 use crate::store::catalog;
 
 /// `GET /`: the status page for a device that is online, the splash page otherwise — saying
 /// why, if its package just cut it off (data used up, time up).
 pub async fn splash(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
     if let Some(Ok(Some(status))) = portal.client_status(ctx).await {
-        return http::html(StatusCode::OK, pages::status(&status));
+        return http::html(StatusCode::OK, pages::status(&portal.frame(ctx), &status));
     }
-    let notice = portal.why_offline(ctx).await.map(text::ended);
-    splash_with(portal, StatusCode::OK, &Refill { notice, ..Refill::default() }).await
+    let notice = portal.why_offline(ctx).await.map(ctx.words().ended);
+    splash_with(portal, ctx, StatusCode::OK, &Refill { notice, ..Refill::default() }).await
 }
 
 /// `GET /login?voucher=CODE` (what a printed voucher's QR code opens): the splash page with
@@ -22,11 +22,11 @@ pub async fn splash(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
 /// device already online sees its status, as on the splash page.
 pub async fn login_link(portal: &Portal, ctx: &RequestContext, query: &str) -> Response<Body> {
     if let Some(Ok(Some(status))) = portal.client_status(ctx).await {
-        return http::html(StatusCode::OK, pages::status(&status));
+        return http::html(StatusCode::OK, pages::status(&portal.frame(ctx), &status));
     }
     let typed = http::form_field(query.as_bytes(), "voucher").unwrap_or_default();
     let code: String = crate::credentials::normalise_voucher_code(&typed).chars().take(32).collect();
-    splash_with(portal, StatusCode::OK, &Refill { voucher: &code, ..Refill::default() }).await
+    splash_with(portal, ctx, StatusCode::OK, &Refill { voucher: &code, ..Refill::default() }).await
 }
 
 /// What a failed form post puts back on the splash page.
@@ -39,7 +39,8 @@ pub struct Refill<'a> {
 }
 
 /// The splash page, with an error or notice on top and the fields refilled.
-pub async fn splash_with(portal: &Portal, status: StatusCode, refill: &Refill<'_>) -> Response<Body> {
+pub async fn splash_with(portal: &Portal, ctx: &RequestContext, status: StatusCode, refill: &Refill<'_>) -> Response<Body> {
+    let frame = portal.frame(ctx);
     match portal.sessions.store().call(|conn| catalog::list_packages(conn, true)).await {
         Ok(packages) => {
             let view = Splash {
@@ -54,11 +55,12 @@ pub async fn splash_with(portal: &Portal, status: StatusCode, refill: &Refill<'_
                 forgot: portal.sms_enabled,
                 paybill: portal.payments.paybill_enabled(),
             };
-            http::html(status, pages::splash(&packages, &view))
+            http::html(status, pages::splash(&frame, &packages, &view))
         }
         Err(e) => {
             log::error!("cannot list packages: {}", crate::error_chain(&e));
-            http::html(StatusCode::SERVICE_UNAVAILABLE, pages::message(text::TITLE, text::ERR_UNAVAILABLE))
+            let w = frame.words();
+            http::html(StatusCode::SERVICE_UNAVAILABLE, pages::message(&frame, w.title, w.err_unavailable))
         }
     }
 }
@@ -66,9 +68,12 @@ pub async fn splash_with(portal: &Portal, status: StatusCode, refill: &Refill<'_
 /// `GET /status`.
 pub async fn status(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
     match portal.client_status(ctx).await {
-        Some(Ok(Some(status))) => http::html(StatusCode::OK, pages::status(&status)),
-        Some(Ok(None)) | None => http::redirect(StatusCode::SEE_OTHER, "/"),
-        Some(Err(_)) => http::html(StatusCode::SERVICE_UNAVAILABLE, pages::message(text::TITLE, text::ERR_UNAVAILABLE)),
+        Some(Ok(Some(status))) => http::html(StatusCode::OK, pages::status(&portal.frame(ctx), &status)),
+        Some(Ok(None)) | None => http::redirect(StatusCode::SEE_OTHER, "/", ctx.words()),
+        Some(Err(_)) => {
+            let w = ctx.words();
+            http::html(StatusCode::SERVICE_UNAVAILABLE, pages::message(&portal.frame(ctx), w.title, w.err_unavailable))
+        }
     }
 }
 
@@ -83,12 +88,13 @@ pub async fn intercepted(portal: &Portal, ctx: &RequestContext, host: &str, uri:
     let online = matches!(portal.client_status(ctx).await, Some(Ok(Some(_))));
     let location = if online {
         let Some(host) = http::authority(host) else {
-            return http::closing(http::html(StatusCode::BAD_REQUEST, pages::message(text::TITLE, text::ERR_BAD_HOST)));
+            let w = ctx.words();
+            return http::closing(http::html(StatusCode::BAD_REQUEST, pages::message(&portal.frame(ctx), w.title, w.err_bad_host)));
         };
         let path = uri.path_and_query().map(|p| p.as_str()).filter(|p| p.starts_with('/')).unwrap_or("/");
         format!("http://{host}{path}")
     } else {
         portal.portal_url(ctx)
     };
-    http::closing(http::redirect(StatusCode::FOUND, &location))
+    http::closing(http::redirect(StatusCode::FOUND, &location, ctx.words()))
 }

@@ -16,30 +16,31 @@ use serde_json::json;
 
 use super::super::http::{self, Body};
 use super::super::pages::{self, PaymentState};
-use super::super::{text, Portal, RequestContext};
+use super::super::{Portal, RequestContext};
+use crate::i18n::PortalWords;
 use super::pages::{splash_with, Refill};
 use crate::payments::{CallbackVerdict, PayError, PaymentView};
 use crate::store::payments::{PaymentFailure, PaymentStatus};
 
-fn pay_error(e: &PayError) -> (StatusCode, &'static str) {
+fn pay_error(w: &PortalWords, e: &PayError) -> (StatusCode, &'static str) {
     match e {
-        PayError::Disabled => (StatusCode::NOT_FOUND, text::PAY_DISABLED),
-        PayError::UnknownDevice => (StatusCode::BAD_REQUEST, text::ERR_UNKNOWN_DEVICE),
+        PayError::Disabled => (StatusCode::NOT_FOUND, w.pay_disabled),
+        PayError::UnknownDevice => (StatusCode::BAD_REQUEST, w.err_unknown_device),
         PayError::Limited(_) => (StatusCode::TOO_MANY_REQUESTS, ""),
         PayError::BadPhone(_) => (StatusCode::BAD_REQUEST, ""),
-        PayError::UnknownPackage(_) => (StatusCode::BAD_REQUEST, text::PAY_UNKNOWN_PACKAGE),
-        PayError::FreePackage(_) => (StatusCode::BAD_REQUEST, text::PAY_FREE_PACKAGE),
-        PayError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, text::PAY_UNAVAILABLE),
-        PayError::Refused(_) => (StatusCode::BAD_GATEWAY, text::PAY_REFUSED),
-        PayError::Store(_) | PayError::NoPaybillReference => (StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE),
+        PayError::UnknownPackage(_) => (StatusCode::BAD_REQUEST, w.pay_unknown_package),
+        PayError::FreePackage(_) => (StatusCode::BAD_REQUEST, w.pay_free_package),
+        PayError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, w.pay_unavailable),
+        PayError::Refused(_) => (StatusCode::BAD_GATEWAY, w.pay_refused),
+        PayError::Store(_) | PayError::NoPaybillReference => (StatusCode::SERVICE_UNAVAILABLE, w.err_unavailable),
     }
 }
 
-fn pay_message(e: &PayError) -> String {
+fn pay_message(w: &PortalWords, e: &PayError) -> String {
     match e {
-        PayError::BadPhone(bad) => bad.to_string(),
-        PayError::Limited(refusal) => text::prompt_limited(refusal),
-        other => pay_error(other).1.to_owned(),
+        PayError::BadPhone(bad) => (w.bad_phone)(&bad.0),
+        PayError::Limited(refusal) => (w.prompt_limited)(refusal),
+        other => pay_error(w, other).1.to_owned(),
     }
 }
 
@@ -56,14 +57,15 @@ fn with_wait(r: Response<Body>, e: &PayError) -> Response<Body> {
 pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
-        Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
+        Err(e) => return splash_with(portal, ctx, e.status(), &Refill { error: Some(e.message(ctx.words())), ..Refill::default() }).await,
     };
     let PayRequest { package_id, phone } = PayRequest::of_form(&body);
     match portal.payments.start(ctx.client, package_id, &phone).await {
-        Ok(started) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{}", started.view_token)),
+        Ok(started) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{}", started.view_token), ctx.words()),
         Err(e) => {
-            let message = pay_message(&e);
-            let page = splash_with(portal, pay_error(&e).0, &Refill { error: Some(&message), phone: &phone, ..Refill::default() }).await;
+            let message = pay_message(ctx.words(), &e);
+            let status = pay_error(ctx.words(), &e).0;
+            let page = splash_with(portal, ctx, status, &Refill { error: Some(&message), phone: &phone, ..Refill::default() }).await;
             with_wait(page, &e)
         }
     }
@@ -74,14 +76,14 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
 pub async fn paybill_form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
-        Err(e) => return splash_with(portal, e.status(), &Refill { error: Some(e.message()), ..Refill::default() }).await,
+        Err(e) => return splash_with(portal, ctx, e.status(), &Refill { error: Some(e.message(ctx.words())), ..Refill::default() }).await,
     };
     let package_id = http::form_field(&body, "package_id").and_then(|p| p.parse().ok()).unwrap_or(-1);
     match portal.payments.start_paybill(ctx.client, package_id).await {
-        Ok(started) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{}", started.view_token)),
+        Ok(started) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{}", started.view_token), ctx.words()),
         Err(e) => {
-            let message = pay_message(&e);
-            splash_with(portal, pay_error(&e).0, &Refill { error: Some(&message), ..Refill::default() }).await
+            let message = pay_message(ctx.words(), &e);
+            splash_with(portal, ctx, pay_error(ctx.words(), &e).0, &Refill { error: Some(&message), ..Refill::default() }).await
         }
     }
 }
@@ -112,29 +114,30 @@ impl PayRequest {
 pub async fn api_start(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
-        Err(e) => return http::json_error(e.status(), e.message()),
+        Err(e) => return http::json_error(e.status(), e.message(ctx.words())),
     };
     let Some(request) = PayRequest::of_json(&body) else {
-        return http::json_error(StatusCode::BAD_REQUEST, "Send {\"package_id\": 1, \"phone\": \"0712345678\"}.");
+        return http::json_error(StatusCode::BAD_REQUEST, ctx.words().err_pay_json);
     };
     match portal.payments.start(ctx.client, request.package_id, &request.phone).await {
         Ok(started) => http::json(
             StatusCode::CREATED,
-            &json!({ "id": started.view_token, "status": "pending", "message": text::PAY_CHECK_PHONE }),
+            &json!({ "id": started.view_token, "status": "pending", "message": ctx.words().pay_check_phone }),
         ),
-        Err(e) => with_wait(http::json_error(pay_error(&e).0, &pay_message(&e)), &e),
+        Err(e) => with_wait(http::json_error(pay_error(ctx.words(), &e).0, &pay_message(ctx.words(), &e)), &e),
     }
 }
 
 /// Where a payment stands, for this device.
 fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> PaymentState {
+    let w = ctx.words();
     let p = &view.payment;
     if let (PaymentStatus::Pending, Some(how)) = (p.status, portal.payments.paybill_instructions(p)) {
-        return PaymentState::Paybill { paybill: how.paybill, account: how.account, amount: text::price(p.amount, &view.currency) };
+        return PaymentState::Paybill { paybill: how.paybill, account: how.account, amount: (w.price)(p.amount, &view.currency) };
     }
     match p.status {
         PaymentStatus::Pending => PaymentState::Waiting {
-            prompt: text::pay_prompt(p.amount, &view.currency, &view.package_name),
+            prompt: (w.pay_prompt)(p.amount, &view.currency, &view.package_name),
             demo: portal.payments.is_demo(),
         },
         PaymentStatus::Confirmed if p.user_id.is_none() => PaymentState::SettingUp,
@@ -147,33 +150,34 @@ fn state_of(portal: &Portal, ctx: &RequestContext, view: &PaymentView) -> Paymen
             PaymentState::Done { is_payer, credentials, by_sms: portal.sms_enabled }
         }
         PaymentStatus::Failed | PaymentStatus::Cancelled => {
-            PaymentState::Failed { reason: text::payment_failure(p.failure.unwrap_or(PaymentFailure::Declined)).to_owned() }
+            PaymentState::Failed { reason: (w.payment_failure)(p.failure.unwrap_or(PaymentFailure::Declined)).to_owned() }
         }
     }
 }
 
-async fn load(portal: &Portal, view_token: &str) -> Result<PaymentView, (StatusCode, &'static str)> {
+async fn load(portal: &Portal, w: &PortalWords, view_token: &str) -> Result<PaymentView, (StatusCode, &'static str)> {
     match portal.payments.view(view_token).await {
         Ok(Some(view)) => Ok(view),
-        Ok(None) => Err((StatusCode::NOT_FOUND, text::PAY_NOT_FOUND)),
+        Ok(None) => Err((StatusCode::NOT_FOUND, w.pay_not_found)),
         Err(e) => {
             log::error!("payment page: {}", crate::error_chain(&e));
-            Err((StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE))
+            Err((StatusCode::SERVICE_UNAVAILABLE, w.err_unavailable))
         }
     }
 }
 
 /// `GET /pay/{token}`.
 pub async fn page(portal: &Portal, ctx: &RequestContext, view_token: &str) -> Response<Body> {
-    match load(portal, view_token).await {
-        Ok(view) => http::html(StatusCode::OK, pages::payment(&state_of(portal, ctx, &view))),
-        Err((status, message)) => http::html(status, pages::message(text::PAY_PAGE_TITLE, message)),
+    match load(portal, ctx.words(), view_token).await {
+        Ok(view) => http::html(StatusCode::OK, pages::payment(&portal.frame(ctx), &state_of(portal, ctx, &view))),
+        Err((status, message)) => http::html(status, pages::message(&portal.frame(ctx), ctx.words().pay_page_title, message)),
     }
 }
 
 /// `GET /api/payments/{token}`.
 pub async fn api_status(portal: &Portal, ctx: &RequestContext, view_token: &str) -> Response<Body> {
-    let view = match load(portal, view_token).await {
+    let w = ctx.words();
+    let view = match load(portal, w, view_token).await {
         Ok(view) => view,
         Err((status, message)) => return http::json_error(status, message),
     };
@@ -190,13 +194,13 @@ pub async fn api_status(portal: &Portal, ctx: &RequestContext, view_token: &str)
     match state {
         PaymentState::Waiting { prompt, .. } => answer["message"] = json!(prompt),
         PaymentState::Paybill { paybill, account, .. } => {
-            answer["message"] = json!(text::PAYBILL_WAITING);
+            answer["message"] = json!(w.paybill_waiting);
             answer["paybill"] = json!(paybill);
             answer["account"] = json!(account);
         }
-        PaymentState::SettingUp => answer["message"] = json!(text::PAY_SETTING_UP),
+        PaymentState::SettingUp => answer["message"] = json!(w.pay_setting_up),
         PaymentState::Done { is_payer, credentials, .. } => {
-            answer["message"] = json!(if is_payer { text::PAY_DONE } else { text::PAY_DONE_ELSEWHERE });
+            answer["message"] = json!(if is_payer { w.pay_done } else { w.pay_done_elsewhere });
             answer["receipt"] = json!(p.receipt_number);
             if let Some((username, password)) = credentials {
                 answer["username"] = json!(username);
@@ -221,10 +225,10 @@ fn mask(phone: &str) -> String {
 
 /// `POST /api/payments/mpesa/callback/{token}`: Daraja's result. Daraja gets 200 for what
 /// it should stop resending; forged or stale callbacks change nothing.
-pub async fn callback(portal: &Portal, token: &str, req: Request<Incoming>) -> Response<Body> {
+pub async fn callback(portal: &Portal, ctx: &RequestContext, token: &str, req: Request<Incoming>) -> Response<Body> {
     let body = match http::read_body(req).await {
         Ok(body) => body,
-        Err(e) => return http::json_error(e.status(), e.message()),
+        Err(e) => return http::json_error(e.status(), e.message(ctx.words())),
     };
     match portal.payments.callback(token, &body).await {
         CallbackVerdict::Accepted => http::json(StatusCode::OK, &json!({ "ResultCode": 0, "ResultDesc": "Accepted" })),

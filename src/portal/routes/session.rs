@@ -6,18 +6,19 @@ use hyper::{Response, StatusCode};
 use serde_json::json;
 
 use super::super::http::{self, Body};
-use super::super::{text, Portal, RequestContext};
+use super::super::{Portal, RequestContext};
 
 pub async fn check(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
+    let w = ctx.words();
     match portal.client_status(ctx).await {
-        None => http::json_error(StatusCode::BAD_REQUEST, text::ERR_UNKNOWN_DEVICE),
-        Some(Err(_)) => http::json_error(StatusCode::SERVICE_UNAVAILABLE, text::ERR_UNAVAILABLE),
+        None => http::json_error(StatusCode::BAD_REQUEST, w.err_unknown_device),
+        Some(Err(_)) => http::json_error(StatusCode::SERVICE_UNAVAILABLE, w.err_unavailable),
         Some(Ok(None)) => match portal.why_offline(ctx).await {
             Some(ended) => http::json(
                 StatusCode::OK,
-                &json!({ "active": false, "ended": ended_word(ended), "message": text::ended(ended) }),
+                &json!({ "active": false, "ended": ended_word(ended), "message": (w.ended)(ended) }),
             ),
-            None => http::json(StatusCode::OK, &json!({ "active": false, "message": text::ERR_NOT_LOGGED_IN })),
+            None => http::json(StatusCode::OK, &json!({ "active": false, "message": w.err_not_logged_in })),
         },
         Some(Ok(Some(s))) => http::json(
             StatusCode::OK,

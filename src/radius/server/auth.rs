@@ -14,7 +14,7 @@ use super::stats::Dropped;
 use super::ReplyTo;
 use crate::access::Refusal;
 use crate::netaddr::MacAddr;
-use crate::portal::text;
+use crate::i18n::Lang;
 use crate::radius::crypto::{self, MessageAuthenticator};
 use crate::radius::dictionary as dict;
 use crate::radius::packet::{Code, Packet, PacketRef, MAX_VALUE_LEN};
@@ -79,10 +79,11 @@ pub fn accept(to: &ReplyTo, nas: &Nas, grant: &NasGrant, interim_interval: u32) 
     crypto::encode_reply(&reply, &to.authenticator, nas.secret.as_bytes())
 }
 
-/// The Access-Reject for `refusal`, with the portal's words for it as Reply-Message.
+/// The Access-Reject for `refusal`, with the portal's words for it as Reply-Message (in
+/// English: a NAS shows it in its own page, whose language we do not know).
 pub fn reject(to: &ReplyTo, nas: &Nas, refusal: &Refusal) -> Vec<u8> {
     let mut reply = Packet::new(Code::AccessReject, to.identifier, [0; 16]);
-    let message = text::refusal(refusal);
+    let message = (Lang::En.words().portal.refusal)(refusal);
     reply.push(dict::REPLY_MESSAGE, truncated(&message, MAX_VALUE_LEN).as_bytes().to_vec());
     to.echo_proxy_states(&mut reply);
     crypto::encode_reply(&reply, &to.authenticator, nas.secret.as_bytes())

@@ -131,7 +131,7 @@ fn a_reject_says_why_in_the_portal_s_words() {
     assert!(crypto::reply_valid(&raw, &[5; 16], nas.secret.as_bytes()));
     let reply = Packet::decode(&raw).unwrap();
     assert_eq!(reply.code, Code::AccessReject);
-    assert_eq!(reply.get_str(dict::REPLY_MESSAGE).unwrap(), text::refusal(&Refusal::DeviceLimit { max_devices: 2 }));
+    assert_eq!(reply.get_str(dict::REPLY_MESSAGE).unwrap(), (crate::i18n::Lang::En.words().portal.refusal)(&Refusal::DeviceLimit { max_devices: 2 }));
     assert_eq!(reply.get_all(dict::PROXY_STATE).count(), 2);
     assert_eq!(truncated("ab€", 4), "ab", "cut at a character boundary");
 }
