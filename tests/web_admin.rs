@@ -102,9 +102,17 @@ fn submit_password(b: &Browser, password: &str) {
     b.submit("form#login");
 }
 
+/// Log in with the right password: the login page is gone (the dashboard is checked where
+/// it is the subject).
 fn log_in(b: &Browser) {
     submit_password(b, PASSWORD);
-    b.wait_for("main#page-dashboard");
+    let status = b.status();
+    assert!(
+        b.try_find("main#page-login").is_none() && !matches!(status, 401 | 403 | 429),
+        "the right password did not log in (status {status}, {})\n{}",
+        b.url(),
+        b.page_excerpt()
+    );
 }
 
 /// Online devices as the CLI sees them (`hotspotd --json clients`).
@@ -170,6 +178,7 @@ fn operator_logs_in_and_sees_todays_mpesa_revenue() {
     b.screenshot("login-wrong");
 
     log_in(&b);
+    b.find("main#page-dashboard");
     let cookies = b.cookies();
     let session = cookies.iter().find(|c| c["httpOnly"] == Value::Bool(true)).unwrap_or_else(|| panic!("no HttpOnly cookie: {cookies:?}"));
     assert_eq!(session["sameSite"], "Strict", "the session cookie: {session}");
@@ -337,6 +346,7 @@ fn every_admin_page_opens() {
     let package = lab.package_add("1 hour", 3600, &["--price", "20"]);
     let b = operator(&lab, test);
     log_in(&b);
+    let mut missing = Vec::new();
     for (path, name) in [
         ("/", "dashboard"),
         ("/devices", "devices"),
@@ -348,10 +358,14 @@ fn every_admin_page_opens() {
         ("/settings", "settings"),
         ("/system", "system"),
     ] {
-        open(&b, path, name);
+        b.goto(&admin_url(path));
         let shot = if name == "package" { "package-edit" } else { name };
         b.screenshot(shot);
+        if b.try_find(&format!("main#page-{name}")).is_none() || b.status() != 200 {
+            missing.push(format!("{path} (status {}, no main#page-{name})", b.status()));
+        }
     }
+    assert!(missing.is_empty(), "admin pages missing or failing: {missing:?}");
 }
 
 /// A phone that asks for Swahili gets the splash in Swahili, and the switch brings English.
