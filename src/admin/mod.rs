@@ -13,6 +13,7 @@
 //! `operator.rs`: the audit log, the web admin's password hash, the database's size.
 
 mod accounts;
+mod branding;
 mod catalog;
 mod clients;
 mod customers;

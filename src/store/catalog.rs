@@ -276,3 +276,200 @@ pub fn revoke_voucher(conn: &Connection, code: &str, now: i64) -> Result<Revoke,
 pub fn count_unused_vouchers(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("SELECT count(*) FROM vouchers WHERE status = 'unused'", [], |r| r.get(0))?)
 }
+
+// ---- The web admin's views and edits (vouchers by batch, package edits) ----
+
+/// Vouchers of one package and batch, by where they stand (`expired`: unused, but its
+/// `valid_until` has passed; not counted as unused).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoucherStock {
+    pub package_id: i64,
+    pub package_name: String,
+    /// `None`: created without a batch name.
+    pub batch: Option<String>,
+    pub unused: i64,
+    pub used: i64,
+    pub expired: i64,
+    pub revoked: i64,
+    /// When the batch's newest voucher was created.
+    pub created_at: i64,
+}
+
+/// Stock per package and batch, newest batch first.
+pub fn voucher_stock(conn: &Connection, now: i64) -> Result<Vec<VoucherStock>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.package_id, p.name, v.batch,
+                sum(v.status = 'unused' AND (v.valid_until IS NULL OR v.valid_until > ?1)),
+                sum(v.status = 'redeemed'),
+                sum(v.status = 'unused' AND coalesce(v.valid_until <= ?1, 0)),
+                sum(v.status = 'revoked'),
+                max(v.created_at)
+         FROM vouchers v JOIN packages p ON p.id = v.package_id
+         GROUP BY v.package_id, v.batch ORDER BY max(v.id) DESC",
+    )?;
+    let rows = stmt.query_map([now], |r| {
+        Ok(VoucherStock {
+            package_id: r.get(0)?,
+            package_name: r.get(1)?,
+            batch: r.get(2)?,
+            unused: r.get(3)?,
+            used: r.get(4)?,
+            expired: r.get(5)?,
+            revoked: r.get(6)?,
+            created_at: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A voucher with what its printout and CSV show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchVoucher {
+    pub code: String,
+    pub package_name: String,
+    pub price: i64,
+    pub currency: String,
+    pub duration_secs: i64,
+    pub data_limit_bytes: Option<i64>,
+    pub status: VoucherStatus,
+    pub valid_until: Option<i64>,
+    pub created_at: i64,
+    pub redeemed_at: Option<i64>,
+    /// Unused, but its `valid_until` had passed when listed.
+    pub expired: bool,
+}
+
+/// The vouchers of a batch (`None`: those without a batch name), in creation order, at most
+/// `limit`, as they stand at `now`.
+pub fn batch_vouchers(conn: &Connection, batch: Option<&str>, limit: u32, now: i64) -> Result<Vec<BatchVoucher>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT v.code, p.name, p.price, p.currency, p.duration_secs, p.data_limit_bytes, v.status, v.valid_until,
+                v.created_at, v.redeemed_at, v.status = 'unused' AND v.valid_until <= ?3
+         FROM vouchers v JOIN packages p ON p.id = v.package_id
+         WHERE v.batch IS ?1 ORDER BY v.id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![batch, limit, now], |r| {
+        Ok(BatchVoucher {
+            code: r.get(0)?,
+            package_name: r.get(1)?,
+            price: r.get(2)?,
+            currency: r.get(3)?,
+            duration_secs: r.get(4)?,
+            data_limit_bytes: r.get(5)?,
+            status: r.get(6)?,
+            valid_until: r.get(7)?,
+            created_at: r.get(8)?,
+            redeemed_at: r.get(9)?,
+            expired: r.get::<_, Option<bool>>(10)?.unwrap_or(false),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The batch of the voucher with this code: `None` if there is no such voucher,
+/// `Some(None)` if it has no batch name.
+pub fn voucher_batch(conn: &Connection, code: &str) -> Result<Option<Option<String>>, StoreError> {
+    Ok(conn.query_row("SELECT batch FROM vouchers WHERE code = ?1", [code], |r| r.get(0)).optional()?)
+}
+
+/// Withdraws every unused voucher of a batch (a lost sheet), each reported to the outbox
+/// as `revoke_voucher` does. Returns how many. Call inside a transaction.
+pub fn revoke_batch(conn: &Connection, batch: Option<&str>, now: i64) -> Result<usize, StoreError> {
+    let unused: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT id, code FROM vouchers WHERE batch IS ?1 AND status = 'unused' ORDER BY id")?
+        .query_map(params![batch], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (voucher_id, code) in &unused {
+        conn.execute("UPDATE vouchers SET status = 'revoked' WHERE id = ?1 AND status = 'unused'", [voucher_id])?;
+        outbox::record(conn, &Event::VoucherRevoked { voucher_id: *voucher_id, code: code.clone() }, now)?;
+    }
+    Ok(unused.len())
+}
+
+/// Changes a package's name, price and limits for what is sold from now on. Accounts copy
+/// their limits when sold, so nothing already sold changes. `false`: no such package.
+/// (No outbox event: the sync protocol has none for a local package edit.)
+pub fn update_package(conn: &Connection, id: i64, p: &NewPackage, now: i64) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE packages SET name = ?2, price = ?3, duration_secs = ?4, data_limit_bytes = ?5, down_kbps = ?6,
+                             up_kbps = ?7, max_devices = ?8, updated_at = ?9
+         WHERE id = ?1",
+        params![id, p.name, p.price, p.duration_secs, p.data_limit_bytes, p.down_kbps, p.up_kbps, p.max_devices, now],
+    )? == 1)
+}
+
+/// Puts a package on sale or takes it off (`packages.active`). `false`: no such package.
+pub fn set_package_active(conn: &Connection, id: i64, active: bool, now: i64) -> Result<bool, StoreError> {
+    Ok(conn.execute("UPDATE packages SET active = ?2, updated_at = ?3 WHERE id = ?1", params![id, active, now])? == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::migrations::memory;
+
+    fn package(conn: &Connection, name: &str) -> i64 {
+        let new = NewPackage { name: name.into(), price: 50, duration_secs: 3600, data_limit_bytes: None, down_kbps: None, up_kbps: None, max_devices: 1 };
+        add_package(conn, &new, 100).unwrap()
+    }
+
+    fn outbox_revocations(conn: &Connection) -> i64 {
+        conn.query_row("SELECT count(*) FROM sync_outbox WHERE entity = 'voucher' AND op = 'revoked'", [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn stock_counts_per_package_and_batch_with_expired_apart() {
+        let mut conn = memory();
+        let hour = package(&conn, "1 hour");
+        let day = package(&conn, "1 day");
+        let a = create_vouchers(&mut conn, hour, 4, Some("A"), 100).unwrap();
+        create_vouchers(&mut conn, day, 2, None, 100).unwrap();
+        conn.execute("UPDATE vouchers SET status = 'redeemed' WHERE code = ?1", [&a[0]]).unwrap();
+        conn.execute("UPDATE vouchers SET valid_until = 150 WHERE code = ?1", [&a[1]]).unwrap();
+        conn.execute("UPDATE vouchers SET valid_until = 500 WHERE code = ?1", [&a[2]]).unwrap();
+        assert_eq!(revoke_voucher(&conn, &a[3], 100).unwrap(), Revoke::Revoked);
+        let stock = voucher_stock(&conn, 200).unwrap();
+        assert_eq!(stock.len(), 2);
+        assert_eq!((stock[0].package_name.as_str(), stock[0].batch.as_deref(), stock[0].unused), ("1 day", None, 2));
+        let s = &stock[1];
+        assert_eq!((s.batch.as_deref(), s.unused, s.used, s.expired, s.revoked), (Some("A"), 1, 1, 1, 1));
+
+        let listed = batch_vouchers(&conn, Some("A"), 100, 200).unwrap();
+        assert_eq!(listed.iter().map(|v| &v.code).collect::<Vec<_>>(), a.iter().collect::<Vec<_>>());
+        assert!(listed[1].expired && !listed[2].expired && !listed[0].expired);
+        assert_eq!(batch_vouchers(&conn, None, 100, 200).unwrap().len(), 2);
+        assert_eq!(batch_vouchers(&conn, Some("A"), 2, 200).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn revoking_a_batch_withdraws_only_its_unused_and_reports_each() {
+        let mut conn = memory();
+        let id = package(&conn, "1 hour");
+        let a = create_vouchers(&mut conn, id, 3, Some("A"), 100).unwrap();
+        create_vouchers(&mut conn, id, 2, Some("B"), 100).unwrap();
+        conn.execute("UPDATE vouchers SET status = 'redeemed' WHERE code = ?1", [&a[0]]).unwrap();
+        assert_eq!(revoke_batch(&conn, Some("A"), 100).unwrap(), 2);
+        assert_eq!(outbox_revocations(&conn), 2);
+        let statuses: Vec<_> = batch_vouchers(&conn, Some("A"), 10, 200).unwrap().into_iter().map(|v| v.status).collect();
+        assert_eq!(statuses, [VoucherStatus::Redeemed, VoucherStatus::Revoked, VoucherStatus::Revoked]);
+        assert_eq!(revoke_batch(&conn, Some("A"), 100).unwrap(), 0);
+        assert_eq!(count_unused_vouchers(&conn).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_package_edit_and_hiding_change_only_the_package() {
+        let conn = memory();
+        let id = package(&conn, "1 hour");
+        let edit = NewPackage { name: "2 hours".into(), price: 80, duration_secs: 7200, data_limit_bytes: Some(1 << 30), down_kbps: Some(2048), up_kbps: Some(512), max_devices: 2 };
+        assert!(update_package(&conn, id, &edit, 200).unwrap());
+        let p = get_package(&conn, id).unwrap().unwrap();
+        assert_eq!((p.name.as_str(), p.price, p.duration_secs, p.data_limit_bytes, p.down_kbps, p.up_kbps, p.max_devices), ("2 hours", 80, 7200, Some(1 << 30), Some(2048), Some(512), 2));
+        assert!(set_package_active(&conn, id, false, 300).unwrap());
+        assert!(list_packages(&conn, true).unwrap().is_empty());
+        assert_eq!(list_packages(&conn, false).unwrap().len(), 1);
+        assert!(set_package_active(&conn, id, true, 300).unwrap());
+        assert_eq!(list_packages(&conn, true).unwrap().len(), 1);
+        assert!(!update_package(&conn, 99, &edit, 200).unwrap());
+        assert!(!set_package_active(&conn, 99, true, 200).unwrap());
+    }
+}

@@ -86,8 +86,13 @@ async fn answer(web: &WebAdmin, peer: IpAddr, req: Request<Incoming>) -> Respons
     let asked = Asked::of(web, peer, req.headers(), req.method(), req.uri());
     match (&asked.method, asked.path.as_str()) {
         (&Method::GET, "/lang") => return switch_language(&asked.query),
-        // The venue's logo comes with `branding` (H3c); none until then.
-        (&Method::GET, "/logo") => return plain(StatusCode::NOT_FOUND, "no logo\n"),
+        // The venue's logo (open to everyone, as on the portal); nosniff is among the security headers.
+        (&Method::GET, "/logo") => {
+            return match super::settings::logo_response(&web.branding.get()) {
+                Some((content_type, bytes)) => response(StatusCode::OK, content_type, bytes),
+                None => plain(StatusCode::NOT_FOUND, "no logo\n"),
+            }
+        }
         (&Method::GET, "/login") => return login::show(web, &asked).await,
         (&Method::POST, "/login") => {
             return match read_body_max(req, MAX_BODY_BYTES).await {

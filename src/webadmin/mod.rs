@@ -17,11 +17,14 @@ pub mod dispatch;
 pub mod hotspot_side;
 pub mod layout;
 mod login;
+pub mod multipart;
 pub mod password;
 mod packages;
 mod payments;
+pub mod print;
+pub mod qr;
 pub mod server;
-mod settings;
+pub mod settings;
 mod system;
 mod vouchers;
 
@@ -47,6 +50,9 @@ pub struct WebAdmin {
     /// The venue's name for the frame's header. Until `branding::Shared` lands it is the
     /// configured default; then it is read from branding on each request.
     pub venue: String,
+    /// The venue's branding (H3c), shared with the portal: the settings page saves it, the
+    /// printouts and `/logo` read it.
+    pub branding: crate::branding::Shared,
     /// The language when neither the `lang` cookie nor the browser says (later: branding's
     /// `default_language`).
     pub default_lang: Lang,
@@ -69,6 +75,7 @@ impl WebAdmin {
             admin,
             store,
             venue: DEFAULT_VENUE.to_string(),
+            branding: crate::branding::Shared::default(),
             default_lang: Lang::En,
             hotspot_interface: config.interface.clone(),
             utc_offset_secs: config.utc_offset_secs,
