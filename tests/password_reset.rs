@@ -106,3 +106,26 @@ fn reset_requests_are_limited_per_device_and_per_number() {
     }
     sms_count(&h, 3);
 }
+
+#[test]
+fn the_sms_is_written_in_the_operators_language() {
+    let h = Hotspot::start("reset-swahili", Options::default());
+    // The operator picks Swahili while the daemon runs: the next SMS reads it as it goes out.
+    let conn = rusqlite::Connection::open(&h.db_path).unwrap();
+    conn.busy_timeout(secs(10)).unwrap();
+    conn.execute("INSERT INTO settings (key, value) VALUES ('default_language', 'sw')", []).unwrap();
+    drop(conn);
+    customer(&h);
+    let delivered = sms_count(&h, 1);
+    let message = delivered[0]["message"].as_str().unwrap();
+    assert!(message.starts_with(&format!("Akaunti yako ya Wi-Fi\nJina: {MSISDN}\nNenosiri: ")), "{message}");
+    assert!(message.contains("\nMuda: siku 1"), "{message}");
+    assert!(message.chars().count() <= 160 && message.is_ascii(), "one GSM-7 segment: {message:?}");
+    let password = message.split_whitespace().skip_while(|w| *w != "Nenosiri:").nth(1).unwrap().to_owned();
+    assert_eq!(login(&h, 1, &password), 200, "the password in the Swahili SMS works");
+
+    // A new password asked for from the portal comes in Swahili too.
+    assert_eq!(forgot(&h, 2, 1, PHONE).status, 200);
+    let reset = sms_count(&h, 2)[1]["message"].as_str().unwrap().to_owned();
+    assert!(reset.starts_with("Akaunti yako ya Wi-Fi\nJina: "), "{reset}");
+}

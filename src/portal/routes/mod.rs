@@ -129,19 +129,23 @@ fn language(portal: &Portal, req: &Request<Incoming>) -> Lang {
     Lang::pick(http::cookie(req.headers(), "lang"), header, portal.branding.get().default_language)
 }
 
-/// Where the language switch of this request's page comes back to: the page itself for a
-/// GET (with its query, so a voucher link keeps its code), the start page after a post.
-fn back_of(req: &Request<Incoming>) -> String {
-    match req.uri().path_and_query() {
-        Some(pq) if req.method() == Method::GET && pq.as_str().len() <= 512 => pq.as_str().to_owned(),
+/// Where the language switch of this request's page comes back to: the page itself for
+/// the pages a browser opens (a voucher link with its normalised code), the start page
+/// otherwise. Never raw input: a mistyped path is not echoed back.
+fn back_of(route: &Route, query: &str) -> String {
+    match route {
+        Route::Status => "/status".into(),
+        Route::PaymentPage(token) => format!("/pay/{token}"),
+        Route::LoginLink => format!("/login?voucher={}", http::url_encode(&pages::voucher_of(query))),
         _ => "/".into(),
     }
 }
 
 /// Answers one request. Never fails: every problem becomes a response a person can read.
 pub async fn handle(portal: &Portal, mut ctx: RequestContext, req: Request<Incoming>) -> Response<Body> {
+    let route = Route::of(req.method(), req.uri().path());
     ctx.lang = language(portal, &req);
-    ctx.back = back_of(&req);
+    ctx.back = back_of(&route, req.uri().query().unwrap_or_default());
     let w = ctx.words();
     if let Some(host) = req.headers().get(HOST).and_then(|h| h.to_str().ok()) {
         if !portal.is_own_host(host, &ctx) {
@@ -159,7 +163,7 @@ pub async fn handle(portal: &Portal, mut ctx: RequestContext, req: Request<Incom
     if foreign_post(portal, &ctx, &req) {
         return message(StatusCode::FORBIDDEN, w.err_foreign_origin);
     }
-    match Route::of(req.method(), &path) {
+    match route {
         Route::FormPay => payments::form(portal, &ctx, req).await,
         Route::FormPaybill => payments::paybill_form(portal, &ctx, req).await,
         Route::PaymentPage(token) => payments::page(portal, &ctx, &token).await,

@@ -24,9 +24,14 @@ pub async fn login_link(portal: &Portal, ctx: &RequestContext, query: &str) -> R
     if let Some(Ok(Some(status))) = portal.client_status(ctx).await {
         return http::html(StatusCode::OK, pages::status(&portal.frame(ctx), &status));
     }
-    let typed = http::form_field(query.as_bytes(), "voucher").unwrap_or_default();
-    let code: String = crate::credentials::normalise_voucher_code(&typed).chars().take(32).collect();
+    let code = voucher_of(query);
     splash_with(portal, ctx, StatusCode::OK, &Refill { voucher: &code, ..Refill::default() }).await
+}
+
+/// The voucher code of a voucher link's query, normalised (at most 32 characters). Pure.
+pub fn voucher_of(query: &str) -> String {
+    let typed = http::form_field(query.as_bytes(), "voucher").unwrap_or_default();
+    crate::credentials::normalise_voucher_code(&typed).chars().take(32).collect()
 }
 
 /// What a failed form post puts back on the splash page.
