@@ -128,6 +128,13 @@ fn seconds_left(lab: &Lab, mac: &str) -> i64 {
     row["seconds_left"].as_i64().expect("seconds_left")
 }
 
+/// Every voucher the daemon holds (`hotspotd --json voucher list --all`).
+fn voucher_count(lab: &Lab) -> usize {
+    let out = lab.cli(&["--json", "voucher", "list", "--all"]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("voucher list --json: {e}: {out}"));
+    v.as_array().map(Vec::len).unwrap_or_else(|| panic!("voucher list --json is not a list: {out}"))
+}
+
 /// Pays `package` with M-Pesa from client `n`'s splash page (curl, as a browser posts the
 /// form) and waits until the fake Daraja's confirmation puts it online.
 fn pay(lab: &Lab, daraja: &FakeDaraja, n: usize, package: &str, phone: &str) {
@@ -269,6 +276,38 @@ fn printed_vouchers_carry_qr_codes_that_log_a_phone_in() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), 12, "12 different codes: {codes:?}");
+
+    // Forged posts change nothing: the create form without its token (403), and the same
+    // form, token and all, posted from a page of another origin (no session cookie goes
+    // with it: SameSite=Strict; and its Origin is not the admin's).
+    let vouchers_now = || voucher_count(&lab);
+    let before = vouchers_now();
+    open(&b, "/vouchers", "vouchers");
+    b.find(&format!("form#voucher-create select[name=package_id] option[value='{package}']")).click();
+    b.fill("form#voucher-create input[name=count]", "5");
+    b.fill("form#voucher-create input[name=batch]", "forged");
+    let token = b.find("form#voucher-create input[name=csrf]").value();
+    b.script("arguments[0].querySelectorAll('input[name=csrf]').forEach(e => e.remove());", &[b.find("form#voucher-create").arg()]);
+    b.submit("form#voucher-create");
+    assert_eq!(b.status(), 403, "a form without its CSRF token\n{}", b.page_excerpt());
+    b.screenshot("csrf-refused");
+    let elsewhere = format!(
+        "data:text/html,<form id=f method=post action='{ADMIN}/vouchers'><input name=csrf value={token}>\
+         <input name=package_id value={package}><input name=count value=5><input name=batch value=forged2>\
+         <button type=submit>go</button></form>"
+    );
+    b.goto(&elsewhere);
+    b.submit("form#f");
+    println!("a post from another origin: status {}, {}", b.status(), b.url());
+    b.screenshot("csrf-other-origin");
+    assert!(
+        b.url().ends_with("/login") || b.status() == 403,
+        "a post from another origin should meet the login page or a 403, met {} ({})\n{}",
+        b.url(),
+        b.status(),
+        b.page_excerpt()
+    );
+    assert_eq!(vouchers_now(), before, "forged posts created vouchers");
 
     // The first QR's URL, opened on a phone in the hotspot: code filled in, one tap, online.
     assert_captive(&lab, 1, "before the voucher");
