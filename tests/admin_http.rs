@@ -152,6 +152,7 @@ fn login_csrf_audit_and_the_system_page() {
     assert!(system.body.contains(&format!("hotspotd {}", env!("CARGO_PKG_VERSION"))), "{}", system.body);
     assert!(system.body.contains(&format!("action=\"/system/jobs/{failed_id}/retry\"")), "{}", system.body);
     assert!(system.body.contains("gateway down"));
+    assert!(system.body.len() < 50 * 1024, "the System page is {} bytes", system.body.len());
     let csrf = csrf_of(&system.body);
     let retry = format!("/system/jobs/{failed_id}/retry");
 
@@ -169,6 +170,10 @@ fn login_csrf_audit_and_the_system_page() {
     let failed: i64 = db.query_row("SELECT count(*) FROM failed_jobs WHERE id = ?1", [failed_id], |r| r.get(0)).unwrap();
     assert_eq!(failed, 1, "the job is still failed");
     assert_eq!(audit_rows(&d).len(), audited_before, "nothing audited");
+
+    // A body over 64 KB is refused before any section sees it.
+    let huge = format!("csrf={csrf}&x={}", "a".repeat(70 * 1024));
+    assert_eq!(post(LOCAL, admin, &retry, &session, &[], &huge).status, 413);
 
     // With it (and this site's origin): done, 303 back, and in the audit.
     let origin = format!("Origin: http://{admin}");

@@ -226,6 +226,7 @@ const ADMIN: AdminCoreWords = AdminCoreWords {
     invalid_title: "Cannot do that",
     server_error: "Something went wrong. Try again; if it keeps happening, look at the router's log.",
     busy: "The router is busy. Try again in a moment.",
+    request_too_big: "The form was too large, or too slow to arrive. Try again.",
     system_title: "System",
     firewall: "Firewall",
     firewall_in_place: "In place",
@@ -265,6 +266,7 @@ const ADMIN: AdminCoreWords = AdminCoreWords {
     what: "What",
     details: "Details",
     no_changes: "No changes yet.",
+    more_not_shown: "Only the latest are shown.",
     try_again_in: en_try_again_in,
 };
 

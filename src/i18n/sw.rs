@@ -222,6 +222,7 @@ const ADMIN: AdminCoreWords = AdminCoreWords {
     invalid_title: "Haiwezekani",
     server_error: "Kuna hitilafu. Jaribu tena; ikiendelea, angalia kumbukumbu za ruta.",
     busy: "Ruta ina kazi nyingi. Jaribu tena baada ya muda mfupi.",
+    request_too_big: "Fomu ilikuwa kubwa mno, au ilichelewa kufika. Jaribu tena.",
     system_title: "Mfumo",
     firewall: "Ngome ya mtandao",
     firewall_in_place: "Iko sawa",
@@ -261,6 +262,7 @@ const ADMIN: AdminCoreWords = AdminCoreWords {
     what: "Nini",
     details: "Maelezo",
     no_changes: "Bado hakuna mabadiliko.",
+    more_not_shown: "Zinaonyeshwa za karibuni tu.",
     try_again_in: sw_try_again_in,
 };
 

@@ -97,7 +97,7 @@ async fn answer(web: &WebAdmin, peer: IpAddr, req: Request<Incoming>) -> Respons
         (&Method::POST, "/login") => {
             return match read_body_max(req, MAX_BODY_BYTES).await {
                 Ok(body) => login::attempt(web, &asked, &Form::parse(&body)).await,
-                Err(e) => plain(e.status(), "the request body was too large or too slow\n"),
+                Err(e) => too_big(web, &asked, e.status()),
             }
         }
         _ => {}
@@ -109,7 +109,7 @@ async fn answer(web: &WebAdmin, peer: IpAddr, req: Request<Incoming>) -> Respons
     let body = if asked.method == Method::POST {
         match read_body_max(req, MAX_BODY_BYTES).await {
             Ok(body) => body,
-            Err(e) => return plain(e.status(), "the request body was too large or too slow\n"),
+            Err(e) => return too_big(web, &asked, e.status()),
         }
     } else {
         Bytes::new()
@@ -214,6 +214,12 @@ pub(crate) fn refusal_page(web: &WebAdmin, asked: &Asked, title: &str, message: 
         layout::escape(asked.lang.words().admin.nav_dashboard)
     );
     layout::bare_page(asked.lang, &web.venue, &asked.path, title, &body)
+}
+
+/// A body over `MAX_BODY_BYTES`, or too slow (413 or 408).
+fn too_big(web: &WebAdmin, asked: &Asked, status: StatusCode) -> Response<Body> {
+    let w = &asked.lang.words().admin;
+    html(status, refusal_page(web, asked, w.invalid_title, w.request_too_big))
 }
 
 /// The value of a plain field in a `multipart/form-data` body (the CSRF token of an upload).

@@ -73,6 +73,7 @@ pub async fn attempt(web: &WebAdmin, asked: &Asked, form: &Form) -> Response<Bod
         }
     };
     if !right {
+        log::warn!("web admin: wrong password from {}", asked.peer);
         web.auth().record_wrong(asked.peer, web.monotonic_secs());
         audit(web, asked.who(), "login failed".into(), String::new()).await;
         return html(StatusCode::UNAUTHORIZED, page(web, asked, Notice::Error(w.wrong_password.into())));

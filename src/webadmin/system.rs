@@ -12,6 +12,8 @@ use crate::store::audit::AuditRow;
 
 /// Audit rows shown.
 const CHANGES_SHOWN: u32 = 50;
+/// Failed jobs listed (the page stays small; the CLI's `hotspotd jobs` lists them all).
+const FAILED_SHOWN: usize = 50;
 
 pub async fn handle(ctx: &Ctx<'_>, method: &Method, path: &str) -> Outcome {
     match *method {
@@ -120,7 +122,7 @@ fn render(ctx: &Ctx<'_>, s: &StatusReport, jobs: &JobList, changes: &[AuditRow],
             escape(w.job_attempts),
             escape(w.job_error)
         ));
-        for job in &jobs.failed {
+        for job in jobs.failed.iter().take(FAILED_SHOWN) {
             out.push_str(&format!(
                 "<tr data-job=\"{id}\"><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>\
                  <form class=\"inline retry\" method=\"post\" action=\"/system/jobs/{id}/retry\">{}<button type=\"submit\">{}</button></form></td></tr>",
@@ -134,6 +136,9 @@ fn render(ctx: &Ctx<'_>, s: &StatusReport, jobs: &JobList, changes: &[AuditRow],
             ));
         }
         out.push_str("</table></div>");
+        if jobs.failed.len() > FAILED_SHOWN {
+            out.push_str(&format!("<p class=\"muted\">{}</p>", escape(w.more_not_shown)));
+        }
     }
     out.push_str(&format!("<h2>{}</h2>", escape(w.changes)));
     if changes.is_empty() {
