@@ -3,7 +3,9 @@
 //! unused voucher codes printed at start. RADIUS answers on 127.0.0.1:1812/1813 for a demo
 //! NAS at 127.0.0.1 (secret `DEMO_NAS_SECRET`), so `radtest CODE CODE 127.0.0.1 0 SECRET`
 //! logs a voucher in as a MikroTik would. The web admin answers on 127.0.0.1:2051 with the
-//! password `DEMO_ADMIN_PASSWORD` (set at start if none is).
+//! password `DEMO_ADMIN_PASSWORD` (set at start if none is). A new demo database also gets a
+//! month of sample sales and sessions (`store::demo_data`, marked as demo data) for the web
+//! admin's dashboard.
 
 use std::path::Path;
 
@@ -39,6 +41,8 @@ pub fn config() -> Config {
                 das_port: 0,
             }],
         }),
+        // The sample data's month stays whole on the dashboard's data chart.
+        usage_keep: std::time::Duration::from_secs(31 * 86_400),
         ..Config::demo(Path::new(DATA_DIR))
     }
 }
@@ -69,6 +73,7 @@ pub fn seed(config: &Config, now: i64) -> Result<Vec<(String, Package)>, StoreEr
         for p in sample_packages() {
             catalog::add_package(&conn, &p, now)?;
         }
+        store::demo_data::seed(&mut conn, now)?;
     }
     let packages = catalog::list_packages(&conn, true)?;
     let unused = catalog::list_vouchers(&conn, true)?;

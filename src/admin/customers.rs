@@ -4,8 +4,6 @@
 //! through `Sessions` (devices online get the new limits at once) and `accounts`, the same
 //! operations the central's orders use (`sync::apply`).
 
-use serde::Serialize;
-
 use super::reports::phone_fragment;
 use super::{Admin, AdminError};
 use crate::access::{self, AccountStatus};
@@ -24,7 +22,7 @@ pub const MAX_EXTEND_MINUTES: i64 = 366 * 24 * 60;
 pub const MAX_EXTEND_MB: i64 = 1_000_000;
 
 /// One account with what is left and its history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Customer {
     pub username: String,
     pub phone: Option<String>,
@@ -108,3 +106,6 @@ impl Admin {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,8 +4,6 @@
 //! the venue's local time (`Config.utc_offset_secs`). Reads only; the queries are in
 //! `store::reports`, the rules for days in `periods`.
 
-use serde::Serialize;
-
 use super::periods::{self, Date, DAY, HOUR};
 use super::{Admin, AdminError};
 use crate::phone::Phone;
@@ -20,7 +18,7 @@ pub const CHART_HOURS: usize = 48;
 pub const PAYMENTS_SHOWN: u32 = 200;
 
 /// Everything the dashboard shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Dashboard {
     pub now: i64,
     /// The database holds the demo's sample data (`hotspotd run --demo`).
@@ -38,9 +36,8 @@ pub struct Dashboard {
     pub utc_offset_secs: i32,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct DayReport {
-    #[serde(skip)]
     pub date: Date,
     pub sales: DaySales,
     pub bytes: i64,
@@ -63,7 +60,7 @@ pub struct PaymentQuery {
 
 /// The payments page: the rows (newest first, at most `PAYMENTS_SHOWN`) and the totals of
 /// every payment the query selects (not only the rows shown).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct PaymentsReport {
     pub rows: Vec<PaymentListing>,
     pub totals: PaymentTotals,

@@ -8,7 +8,6 @@
 //! small by compaction; the dashboard is the only caller.
 
 use rusqlite::{params, Connection, Row};
-use serde::Serialize;
 
 use super::payments::{PaymentListing, PaymentStatus};
 use super::StoreError;
@@ -28,7 +27,7 @@ pub struct Online {
 const MPESA_PROVIDERS: &str = "('mpesa', 'central', 'demo')";
 
 /// One day's takings, whole KES.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DaySales {
     /// Confirmed M-Pesa payments (by when they were confirmed).
     pub mpesa: i64,
@@ -65,13 +64,14 @@ pub fn sales_per_day(conn: &Connection, from: i64, days: usize) -> Result<Vec<Da
     Ok(out)
 }
 
-/// Every device session that overlapped `[from, now)`, as an interval (a running one ends
-/// `now`, or at its deadline if that passed and the expiry check has not run yet).
+/// Every device session that overlapped `[from, now]`, as an interval (a running one is
+/// online at `now` itself, so it ends just after; or at its deadline if that passed and the
+/// expiry check has not run yet).
 pub fn online_intervals(conn: &Connection, from: i64, now: i64) -> Result<Vec<Online>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT mac, started_at,
-                CASE WHEN status = 'active' THEN min(expires_at, ?2) ELSE coalesce(ended_at, expires_at) END
-         FROM sessions WHERE started_at < ?2 AND (status = 'active' OR coalesce(ended_at, expires_at) > ?1)",
+                CASE WHEN status = 'active' THEN min(expires_at, ?2 + 1) ELSE coalesce(ended_at, expires_at) END
+         FROM sessions WHERE started_at <= ?2 AND (status = 'active' OR coalesce(ended_at, expires_at) > ?1)",
     )?;
     let rows = stmt.query_map(params![from, now], |r| Ok(Online { mac: r.get(0)?, start: r.get(1)?, end: r.get(2)? }))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -102,7 +102,7 @@ pub fn data_per_day(conn: &Connection, from: i64, days: usize) -> Result<Vec<i64
 }
 
 /// Unused vouchers of one package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stock {
     pub package: String,
     pub price: i64,
@@ -120,7 +120,7 @@ pub fn vouchers_left(conn: &Connection) -> Result<Vec<Stock>, StoreError> {
 }
 
 /// An account as the search lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountListing {
     pub username: String,
     pub phone: Option<String>,
@@ -176,13 +176,13 @@ fn listing(r: &Row) -> rusqlite::Result<PaymentListing> {
 
 /// The payments that paid for an account, newest first.
 pub fn account_payments(conn: &Connection, user_id: i64, limit: u32) -> Result<Vec<PaymentListing>, StoreError> {
-    let sql = format!("{LISTING_SELECT} WHERE p.user_id = ?1 ORDER BY p.id DESC LIMIT ?2");
+    let sql = format!("{LISTING_SELECT} WHERE p.user_id = ?1 ORDER BY p.created_at DESC, p.id DESC LIMIT ?2");
     let rows = conn.prepare_cached(&sql)?.query_map(params![user_id, limit], listing)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 /// A session in an account's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionListing {
     pub mac: String,
     pub ip: String,
@@ -231,14 +231,14 @@ fn filter_params(f: &PaymentFilter) -> (Option<i64>, Option<i64>, Option<Payment
 
 /// The payments `filter` selects, newest first, at most `limit`.
 pub fn payments(conn: &Connection, filter: &PaymentFilter, limit: u32) -> Result<Vec<PaymentListing>, StoreError> {
-    let sql = format!("{LISTING_SELECT} {FILTER} ORDER BY p.id DESC LIMIT ?6");
+    let sql = format!("{LISTING_SELECT} {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT ?6");
     let (a, b, c, d, e) = filter_params(filter);
     let rows = conn.prepare_cached(&sql)?.query_map(params![a, b, c, d, e, limit], listing)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 /// What the selected payments add up to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PaymentTotals {
     /// Sum of the confirmed ones, whole KES.
     pub confirmed_amount: i64,

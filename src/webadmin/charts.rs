@@ -31,16 +31,20 @@ pub struct Chart<'a> {
     pub empty_note: &'a str,
 }
 
-const WIDTH: i64 = 360;
+const WIDTH: i64 = 320;
 const HEIGHT: i64 = 200;
 const LEFT: i64 = 52;
 const RIGHT: i64 = 6;
 const TOP: i64 = 30;
 const BOTTOM: i64 = 22;
 
-/// The smallest of 1, 2, 5 × 10ⁿ at or above `v` (at least 1): the top of the y axis.
+/// The top of the y axis: the smallest of 2, 4, or 1, 2, 5 × 10ⁿ (n ≥ 1) at or above `v`,
+/// so that its half, the middle line, is a whole number too.
 pub fn round_up(v: i64) -> i64 {
-    let mut step = 1i64;
+    if v <= 4 {
+        return if v <= 2 { 2 } else { 4 };
+    }
+    let mut step = 10i64;
     loop {
         for m in [1, 2, 5] {
             if step.saturating_mul(m) >= v {
@@ -66,8 +70,8 @@ pub fn bars(chart: &Chart) -> String {
     let _ = write!(
         svg,
         "<svg class=\"chart\" id=\"{}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"100%\" role=\"img\" aria-label=\"{title}\" \
-         font-family=\"sans-serif\" font-size=\"11\"><title>{title}</title>\
-         <text x=\"0\" y=\"12\" font-weight=\"bold\" font-size=\"12\">{title}</text>",
+         font-family=\"sans-serif\" font-size=\"12\"><title>{title}</title>\
+         <text x=\"0\" y=\"12\" font-weight=\"bold\" font-size=\"13\">{title}</text>",
         escape(chart.id)
     );
     // Legend, top right, when there is more than one series.
@@ -75,7 +79,7 @@ pub fn bars(chart: &Chart) -> String {
         let mut x = WIDTH - RIGHT;
         for s in chart.series.iter().rev() {
             let name = escape(s.name);
-            x -= 14 + 6 * s.name.chars().count() as i64;
+            x -= 16 + 7 * s.name.chars().count() as i64;
             let _ = write!(
                 svg,
                 "<rect x=\"{x}\" y=\"16\" width=\"9\" height=\"9\" fill=\"{}\"/><text x=\"{}\" y=\"25\">{name}</text>",
@@ -173,7 +177,10 @@ mod tests {
 
     #[test]
     fn the_axis_top_is_a_round_number() {
-        assert_eq!([0, 1, 2, 3, 7, 10, 11, 150, 999, 1001].map(round_up), [1, 1, 2, 5, 10, 10, 20, 200, 1000, 2000]);
+        assert_eq!([0, 1, 2, 3, 5, 7, 10, 11, 150, 999, 1001].map(round_up), [2, 2, 2, 4, 10, 10, 10, 20, 200, 1000, 2000]);
+        for v in [1, 3, 7, 30, 499, 123_456] {
+            assert_eq!(round_up(v) % 2, 0, "{v}: the middle line is a whole number");
+        }
         assert_eq!(round_up(i64::MAX), i64::MAX);
     }
 
