@@ -229,7 +229,12 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }),
         _ => None,
     };
-    let web_admin = admin_listener.map(|listener| (listener, Arc::new(WebAdmin::new(admin.clone(), store.clone(), &config))));
+    // The branding loaded above is shared: the web admin's settings page changes it in place.
+    let web_admin = admin_listener.map(|listener| {
+        let mut web = WebAdmin::new(admin.clone(), store.clone(), &config);
+        web.branding = branding.clone();
+        (listener, Arc::new(web))
+    });
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), branding.clone(), &settings));
     // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
     // those still busy after the grace are aborted.

@@ -17,7 +17,7 @@ words! {
         // Packages.
         packages_title, add_heading, edit_heading, name_label, price_label, minutes_label, data_label,
         down_label, up_label, devices_label, save_button, add_button, col_price, col_time, col_data,
-        col_speed, col_devices, col_sale, on_sale, hidden, hide, show, edit, unlimited, edit_note,
+        col_speed, col_devices, col_sale, on_sale, hidden, hide, show, edit, unlimited, edit_note, hide_note,
         err_name, err_price, err_minutes, err_data, err_speed, err_devices, err_no_package,
         // Settings.
         settings_title, venue_label, primary_label, accent_label, phone_label, terms_label,
@@ -32,6 +32,8 @@ words! {
         data: fn(i64) -> String,
         /// Speeds in kbit/s (`None`: no limit): `2 Mbit/s down, 512 kbit/s up`.
         speed: fn(Option<i64>, Option<i64>) -> String,
+        /// A long batch's page: `The first 200 of 500 codes are shown; the CSV has them all.`
+        first_shown: fn(usize, usize) -> String,
     }
 }
 

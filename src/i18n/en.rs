@@ -475,6 +475,7 @@ const SHOP: AdminShopWords = AdminShopWords {
     edit: "Edit",
     unlimited: "Unlimited",
     edit_note: "Changes apply to what is sold from now on: customers keep what they bought.",
+    hide_note: "A hidden package is not sold, and its unused vouchers do not work until it is put on sale again.",
     err_name: "Give the package a name of 1 to 64 characters.",
     err_price: "The price is a whole number of shillings, 0 or more.",
     err_minutes: "The time is a whole number of minutes, above 0.",
@@ -507,6 +508,7 @@ const SHOP: AdminShopWords = AdminShopWords {
     duration: en_shop_duration,
     data: admin_shop::data_size,
     speed: en_speed,
+    first_shown: |shown, all| format!("The first {shown} of {all} codes are shown; the CSV and the printouts have them all."),
 };
 
 fn en_shop_duration(secs: i64) -> String {

@@ -470,6 +470,7 @@ const SHOP: AdminShopWords = AdminShopWords {
     edit: "Badilisha",
     unlimited: "Bila kikomo",
     edit_note: "Mabadiliko yanahusu mauzo kuanzia sasa: wateja wanabaki na walichonunua.",
+    hide_note: "Kifurushi kilichofichwa hakiuzwi, na vocha zake ambazo hazijatumika hazifanyi kazi hadi kirudishwe sokoni.",
     err_name: "Kipe kifurushi jina la herufi 1 hadi 64.",
     err_price: "Bei iwe nambari kamili ya shilingi, 0 au zaidi.",
     err_minutes: "Muda uwe nambari kamili ya dakika, zaidi ya 0.",
@@ -502,6 +503,7 @@ const SHOP: AdminShopWords = AdminShopWords {
     duration: sw_shop_duration,
     data: admin_shop::data_size,
     speed: sw_speed,
+    first_shown: |shown, all| format!("Nambari {shown} za kwanza kati ya {all} zinaonyeshwa; CSV na karatasi za kuchapisha zina zote."),
 };
 
 fn sw_shop_duration(secs: i64) -> String {

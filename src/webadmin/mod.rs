@@ -23,6 +23,7 @@ mod packages;
 mod payments;
 pub mod print;
 pub mod qr;
+pub mod qr_code;
 pub mod server;
 pub mod settings;
 mod system;

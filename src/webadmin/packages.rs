@@ -116,7 +116,7 @@ async fn list(ctx: &Ctx<'_>) -> Outcome {
     for p in &packages {
         row(&mut body, ctx, p);
     }
-    let _ = write!(body, "</table></div><div class=\"card\"><h2>{}</h2>", escape(w.add_heading));
+    let _ = write!(body, "</table></div><p class=\"muted\">{}</p><div class=\"card\"><h2>{}</h2>", escape(w.hide_note), escape(w.add_heading));
     form(&mut body, ctx, "/packages", "package-add", None, w.add_button);
     body.push_str("</div></main>");
     Outcome::Page { title: w.packages_title.into(), body }
@@ -183,10 +183,11 @@ async fn edit_page(ctx: &Ctx<'_>, id: i64) -> Outcome {
     let (button, action) = if p.active { (w.hide, "hide") } else { (w.show, "show") };
     let _ = write!(
         body,
-        "<p class=\"muted\">{}</p></div><form class=\"{action}\" method=\"post\" action=\"/packages/{id}/{action}\">{}<button class=\"quiet\" type=\"submit\">{}</button></form></main>",
+        "<p class=\"muted\">{}</p></div><form class=\"{action}\" method=\"post\" action=\"/packages/{id}/{action}\">{}<button class=\"quiet\" type=\"submit\">{}</button></form><p class=\"muted\">{}</p></main>",
         escape(w.edit_note),
         csrf_field(ctx),
-        escape(button)
+        escape(button),
+        escape(w.hide_note)
     );
     Outcome::Page { title: format!("{}: {}", w.edit_heading, p.name), body }
 }

@@ -17,6 +17,8 @@ use crate::store::catalog::{BatchVoucher, VoucherStock};
 
 /// The most vouchers one web form creates (a print run of 500 is already 42 A4 sheets).
 pub const MAX_CREATE: u32 = 500;
+/// The most codes a batch's page lists (the CSV and the printouts have them all).
+pub const MAX_SHOWN: usize = 200;
 /// The longest batch name.
 pub const MAX_BATCH_CHARS: usize = 40;
 
@@ -88,7 +90,8 @@ async fn stock_page(ctx: &Ctx<'_>) -> Outcome {
     let w = &ctx.words.shop;
     let admin = &ctx.web.admin;
     let (stock, packages) = match (admin.voucher_stock().await, admin.execute(Request::PackageList).await) {
-        (Ok(stock), Ok(Reply::Packages(packages))) => (stock, packages),
+        // Only packages on sale: a hidden package's vouchers do not work.
+        (Ok(stock), Ok(Reply::Packages(packages))) => (stock, packages.into_iter().filter(|p| p.active).collect::<Vec<_>>()),
         (Err(e), _) | (_, Err(e)) => return failed(ctx, e),
         _ => return Outcome::Invalid(w.err_failed.into()),
     };
@@ -170,31 +173,36 @@ async fn batch_page(ctx: &Ctx<'_>) -> Outcome {
          <a class=\"button quiet\" id=\"csv\" href=\"/vouchers.csv?batch={q}\">{}</a></p>",
         escape(w.batch_title), escape(shown), escape(w.print_a4_12), escape(w.print_a4_24), escape(w.print_roll), escape(w.download_csv)
     );
+    // One form: a box per unused code (a form per row would pass 50 KB for a big batch).
     let _ = write!(
         body,
-        "<div class=\"table\"><table id=\"codes\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
-        escape(w.col_code), escape(w.col_package), escape(w.col_status), escape(w.col_redeemed)
+        "<form id=\"revoke\" method=\"post\" action=\"/vouchers/revoke\">{}<div class=\"table\"><table id=\"codes\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        csrf_field(ctx), escape(w.col_code), escape(w.col_package), escape(w.col_status), escape(w.col_redeemed)
     );
     let mut any_unused = false;
-    for v in &vouchers {
-        let unused = print::status_key(v) == "unused" || v.expired;
-        any_unused |= unused;
+    for v in vouchers.iter().take(MAX_SHOWN) {
+        let code = escape(&v.code);
+        let tick = if v.status == crate::store::catalog::VoucherStatus::Unused {
+            any_unused = true;
+            format!("<input type=\"checkbox\" name=\"code\" value=\"{code}\"> ")
+        } else {
+            String::new()
+        };
         let redeemed = v.redeemed_at.map(|t| local_time(t, ctx.web.utc_offset_secs)).unwrap_or_default();
         let _ = write!(
             body,
-            "<tr data-code=\"{code}\"><td><code>{code}</code></td><td>{}</td><td class=\"status\">{}</td><td>{}</td><td>",
-            escape(&v.package_name), escape(status_words(w, v)), escape(&redeemed), code = escape(&v.code)
+            "<tr data-code=\"{code}\"><td><label>{tick}<code>{code}</code></label></td><td>{}</td><td class=\"status\">{}</td><td>{}</td></tr>",
+            escape(&v.package_name), escape(status_words(w, v)), escape(&redeemed)
         );
-        if unused {
-            let _ = write!(
-                body,
-                "<form class=\"inline revoke\" method=\"post\" action=\"/vouchers/revoke\">{}<input type=\"hidden\" name=\"code\" value=\"{}\"><button class=\"quiet\" type=\"submit\">{}</button></form>",
-                csrf_field(ctx), escape(&v.code), escape(w.revoke)
-            );
-        }
-        body.push_str("</td></tr>");
     }
     body.push_str("</table></div>");
+    if vouchers.len() > MAX_SHOWN {
+        let _ = write!(body, "<p class=\"muted\">{}</p>", escape(&(w.first_shown)(MAX_SHOWN, vouchers.len())));
+    }
+    if any_unused {
+        let _ = write!(body, "<p><button class=\"quiet\" type=\"submit\">{}</button></p>", escape(w.revoke));
+    }
+    body.push_str("</form>");
     if any_unused {
         let _ = write!(
             body,
@@ -206,19 +214,25 @@ async fn batch_page(ctx: &Ctx<'_>) -> Outcome {
     Outcome::Page { title: format!("{}: {shown}", w.batch_title), body }
 }
 
+/// `POST /vouchers/revoke`: the ticked `code`s (each must be unused), or every unused one of
+/// a `batch`. Back to the batch's page.
 async fn revoke(ctx: &Ctx<'_>) -> Outcome {
     let w = &ctx.words.shop;
-    if let Some(code) = ctx.form.get("code").filter(|c| !c.trim().is_empty()) {
-        let batch = match ctx.web.admin.voucher_batch_of(code.to_owned()).await {
+    let codes: Vec<&str> = ctx.form.all("code").filter(|c| !c.trim().is_empty()).take(MAX_SHOWN).collect();
+    if let Some(first) = codes.first() {
+        let batch = match ctx.web.admin.voucher_batch_of((*first).to_owned()).await {
             Ok(Some(batch)) => batch,
             Ok(None) => return Outcome::Invalid(w.err_revoke.into()),
             Err(e) => return failed(ctx, e),
         };
-        return match ctx.web.admin.execute(Request::VoucherRevoke { code: code.to_owned() }).await {
-            Ok(_) => Outcome::Redirect(format!("/vouchers/batch?name={}", url_encode(batch.as_deref().unwrap_or("")))),
-            Err(AdminError::Invalid(_)) => Outcome::Invalid(w.err_revoke.into()),
-            Err(e) => failed(ctx, e),
-        };
+        for code in codes {
+            match ctx.web.admin.execute(Request::VoucherRevoke { code: code.to_owned() }).await {
+                Ok(_) => {}
+                Err(AdminError::Invalid(_)) => return Outcome::Invalid(w.err_revoke.into()),
+                Err(e) => return failed(ctx, e),
+            }
+        }
+        return Outcome::Redirect(format!("/vouchers/batch?name={}", url_encode(batch.as_deref().unwrap_or(""))));
     }
     let Some(name) = ctx.form.get("batch") else { return Outcome::Invalid(w.err_no_batch.into()) };
     let batch = batch_of(Some(name.to_owned()));

@@ -1,0 +1,281 @@
+//! The web admin's shop pages over real HTTP on loopback with the real binary (firewall
+//! `none`): log in, add a package, create a batch of 12 with the CSRF token, print it (12
+//! vouchers, 12 one-path QR codes, ≤ 50 KB; 24 per page and the roll measured too), export
+//! the CSV (12 rows), revoke a code (the portal then refuses it) and the rest of the batch,
+//! edit a package (bad input explained) and hide it (the splash page no longer lists it),
+//! save the branding (the printout shows the venue) and upload a logo (`GET /logo` serves it
+//! on both listeners; an SVG is refused).
+
+mod device;
+
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use device::{post_form, raw, request, Answer, Daemon};
+
+const PASSWORD: &str = "duka-la-juma-2026";
+const LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+/// A 1×1 GIF without a colour table (every byte below 0x80, so it survives a text body).
+const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+
+fn start() -> (Daemon, SocketAddr) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let admin: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let d = Daemon::start("admin-shop", &format!("\toption admin_listen '{admin}'\n"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(admin).is_err() {
+        assert!(Instant::now() < deadline, "the web admin did not start on {admin}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
+        .arg("--config")
+        .arg(&d.config)
+        .args(["admin", "password"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    (d, admin)
+}
+
+/// Logs in; the session cookie's value.
+fn login(admin: SocketAddr) -> String {
+    let right = post_form(LOCAL, admin, "/login", &format!("password={PASSWORD}"));
+    assert_eq!(right.status, 303, "{right:?}");
+    let cookie = right.header("set-cookie").expect("a session cookie");
+    cookie["hotspotd_admin=".len()..].split(';').next().unwrap().to_owned()
+}
+
+fn get(admin: SocketAddr, path: &str, session: &str) -> Answer {
+    request(LOCAL, admin, "GET", path, &[&format!("Cookie: hotspotd_admin={session}")], None)
+}
+
+fn post(admin: SocketAddr, path: &str, session: &str, body: &str) -> Answer {
+    let cookie = format!("Cookie: hotspotd_admin={session}");
+    request(LOCAL, admin, "POST", path, &[&cookie], Some(("application/x-www-form-urlencoded", body)))
+}
+
+/// The CSRF token in a page's forms.
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a form with the token") + "name=\"csrf\" value=\"".len();
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+/// A multipart upload of `file` as field `logo`, with the token.
+fn upload(admin: SocketAddr, session: &str, csrf: &str, file: &[u8]) -> Answer {
+    let mut body = format!("--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"logo.gif\"\r\nContent-Type: image/gif\r\n\r\n").into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(b"\r\n--XyZ--\r\n");
+    let mut req = format!(
+        "POST /settings/logo HTTP/1.1\r\nHost: {admin}\r\nConnection: close\r\nCookie: hotspotd_admin={session}\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(&body);
+    raw(LOCAL, admin, &req).expect("an answer to the upload")
+}
+
+#[test]
+fn vouchers_print_csv_revoke_packages_and_branding() {
+    let (d, admin) = start();
+    let session = login(admin);
+
+    // A package, added through the form; a bad one is explained.
+    let page = get(admin, "/packages", &session);
+    assert_eq!(page.status, 200, "{page:?}");
+    assert!(page.body.contains("id=\"page-packages\""));
+    let csrf = csrf_of(&page.body);
+    let bad = post(admin, "/packages", &session, &format!("csrf={csrf}&name=Hour&price=-5&minutes=60&max_devices=1"));
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("The price is a whole number"), "{}", bad.body);
+    let added = post(admin, "/packages", &session, &format!("csrf={csrf}&name=Saa+Moja&price=20&minutes=60&data_mb=500&down_kbps=2048&up_kbps=&max_devices=1"));
+    assert_eq!(added.status, 303, "{added:?}");
+    let id: i64 = added.header("location").unwrap().rsplit('-').next().unwrap().parse().unwrap();
+    assert!(get(admin, "/packages", &session).body.contains("Saa Moja"));
+
+    // A batch of 12: the form, then the batch's page.
+    let page = get(admin, "/vouchers", &session);
+    assert!(page.body.contains("<form id=\"voucher-create\"") && page.body.contains("<select id=\"package_id\" name=\"package_id\">"));
+    assert!(page.body.contains("name=\"count\"") && page.body.contains("name=\"batch\""));
+    let created = post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=12&batch=Desemba+7"));
+    assert_eq!((created.status, created.header("location")), (303, Some("/vouchers/batch?name=Desemba%207")), "{created:?}");
+    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=501&batch=x")).status, 400);
+    let batch = get(admin, "/vouchers/batch?name=Desemba%207", &session);
+    assert!(batch.body.contains("id=\"page-batch\""));
+    let codes: Vec<String> = batch.body.split("<tr data-code=\"").skip(1).map(|r| r.split('"').next().unwrap().to_owned()).collect();
+    assert_eq!(codes.len(), 12, "{}", batch.body);
+    assert_eq!(batch.body.matches("<input type=\"checkbox\" name=\"code\"").count(), 12);
+    let stock = get(admin, "/vouchers", &session);
+    assert!(stock.body.contains("Desemba 7</a></td><td>Saa Moja</td><td>12</td><td>0</td><td>0</td><td>0</td>"), "{}", stock.body);
+
+    // The printouts: 12 vouchers with a one-path QR each, within 50 KB.
+    let print = get(admin, "/vouchers/print?batch=Desemba%207&layout=a4&per_page=12", &session);
+    assert_eq!(print.status, 200);
+    let sheet = &print.body;
+    assert!(sheet.contains("<main id=\"page-print\">") && sheet.contains("size:A4"));
+    assert_eq!(sheet.matches("<div class=\"voucher\">").count(), 12);
+    assert_eq!(sheet.matches("<svg class=\"qr\"").count(), 12);
+    assert_eq!(sheet.matches("<path").count(), 12);
+    for code in &codes {
+        assert!(sheet.contains(&format!("<span class=\"code\">{code}</span>")), "{code}");
+    }
+    assert!(sheet.contains("Wi-Fi hotspot") && sheet.contains("KES 20") && sheet.contains("1 hour") && sheet.contains("500 MB"));
+    assert!(sheet.len() <= 50 * 1024, "{} bytes", sheet.len());
+    // A phone's reading of the first QR code (`zbarimg`, Debian zbar-tools, when installed):
+    // the portal's voucher link with the first code.
+    let first = &sheet[sheet.find("<svg class=\"qr\"").unwrap()..];
+    let svg = &first[..first.find("</svg>").unwrap() + "</svg>".len()];
+    if let Some(text) = zbar_read(&d, svg) {
+        eprintln!("zbarimg read the first voucher's QR code: {text}");
+        assert_eq!(text, format!("http://{}/login?voucher={}", d.addr, codes[0]));
+    }
+    // What the phone then opens: the splash page with the code filled in.
+    let opened = device::get(LOCAL, d.addr, &format!("/login?voucher={}", codes[0]));
+    assert!(opened.status == 200 && opened.body.contains(&format!("value=\"{}\"", codes[0])), "{opened:?}");
+    let roll = get(admin, "/vouchers/print?batch=Desemba%207&layout=roll", &session).body;
+    assert!(roll.contains("size:80mm auto") && roll.matches("<div class=\"voucher\">").count() == 12);
+    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=24&batch=full")).status, 303);
+    let a4_24 = get(admin, "/vouchers/print?batch=full&layout=a4&per_page=24", &session).body;
+    assert!(a4_24.contains("repeat(3,1fr)") && a4_24.matches("<svg class=\"qr\"").count() == 24);
+    eprintln!("print sizes: A4 12 per page (12) {} B, A4 24 per page (24) {} B, roll (12) {} B", sheet.len(), a4_24.len(), roll.len());
+
+    // The CSV: a header and 12 rows, as an attachment.
+    let csv = get(admin, "/vouchers.csv?batch=Desemba%207", &session);
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert_eq!(csv.header("content-disposition"), Some("attachment; filename=\"vouchers-Desemba_7.csv\""));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines[0], "code,package,price,currency,status,created,redeemed");
+    assert_eq!(lines.len(), 13);
+    assert!(lines[1].starts_with(&format!("{},Saa Moja,20,KES,unused,", codes[0])), "{}", lines[1]);
+
+    // Revoke one: the portal refuses it; the batch page says revoked; a second time is explained.
+    let revoked = post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&code={}", codes[0]));
+    assert_eq!((revoked.status, revoked.header("location")), (303, Some("/vouchers/batch?name=Desemba%207")));
+    assert_ne!(d.try_code(1, 10, &codes[0]).status, 200);
+    assert_eq!(post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&code={}", codes[0])).status, 400);
+    let csv = get(admin, "/vouchers.csv?batch=Desemba%207", &session).body;
+    assert_eq!(csv.matches(",revoked,").count(), 1);
+    // Two ticked at once.
+    let two = post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&code={}&code={}", codes[1], codes[2]));
+    assert_eq!(two.status, 303, "{two:?}");
+    let batch = get(admin, "/vouchers/batch?name=Desemba%207", &session).body;
+    assert_eq!(batch.matches("<td class=\"status\">revoked</td>").count(), 3);
+    // Only unused vouchers are printed.
+    let print = get(admin, "/vouchers/print?batch=Desemba%207&layout=a4&per_page=12&status=unused", &session).body;
+    assert_eq!(print.matches("<div class=\"voucher\">").count(), 9);
+
+    // The portal sells the package; an edit changes it, bad input is explained.
+    assert!(device::get(LOCAL, d.addr, "/").body.contains("Saa Moja"));
+    let edit_page = get(admin, &format!("/packages/{id}"), &session);
+    assert!(edit_page.body.contains("id=\"page-package\"") && edit_page.body.contains("value=\"Saa Moja\""));
+    let bad = post(admin, &format!("/packages/{id}"), &session, &format!("csrf={csrf}&name=Saa+Mbili&price=30&minutes=120&max_devices=0"));
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("Devices at once is a whole number"), "{}", bad.body);
+    let edited = post(admin, &format!("/packages/{id}"), &session, &format!("csrf={csrf}&name=Saa+Mbili&price=30&minutes=120&data_mb=&down_kbps=&up_kbps=&max_devices=2"));
+    assert_eq!(edited.status, 303, "{edited:?}");
+    let splash = device::get(LOCAL, d.addr, "/").body;
+    assert!(splash.contains("Saa Mbili") && !splash.contains("Saa Moja"), "{splash}");
+    // Hidden: off the splash page, still listed in the admin as hidden.
+    assert_eq!(post(admin, &format!("/packages/{id}/hide"), &session, &format!("csrf={csrf}")).status, 303);
+    assert!(!device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));
+    // Its vouchers cannot be made while it is hidden.
+    assert!(!get(admin, "/vouchers", &session).body.contains(&format!("<option value=\"{id}\">")));
+    assert!(get(admin, "/packages", &session).body.contains("data-active=\"false\""));
+    assert_eq!(post(admin, &format!("/packages/{id}/show"), &session, &format!("csrf={csrf}")).status, 303);
+    assert!(device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));
+    // No token: refused, nothing changed.
+    assert_eq!(post(admin, &format!("/packages/{id}/hide"), &session, "").status, 403);
+    assert!(device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));
+
+    // Revoke the rest of the batch.
+    assert_eq!(post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&batch=Desemba+7")).status, 303);
+    let csv = get(admin, "/vouchers.csv?batch=Desemba%207", &session).body;
+    assert_eq!(csv.matches(",revoked,").count(), 12);
+
+    // Branding: bad colour explained; a good save shows on the printout at once.
+    let settings = get(admin, "/settings", &session);
+    assert!(settings.body.contains("id=\"page-settings\"") && settings.body.contains("value=\"Wi-Fi hotspot\""));
+    let form = "venue_name=Kibanda+cha+Juma&primary_colour=%23AA3300&accent_colour=%23112233&support_phone=0712+345678&terms=Be+kind&default_language=sw";
+    let bad = post(admin, "/settings", &session, &format!("csrf={csrf}&{}", form.replace("%23AA3300", "red")));
+    assert_eq!(bad.status, 400);
+    let saved = post(admin, "/settings", &session, &format!("csrf={csrf}&{form}"));
+    assert_eq!((saved.status, saved.header("location")), (303, Some("/settings")), "{saved:?}");
+    let created = post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=1&batch=B2"));
+    assert_eq!(created.status, 303);
+    let print = get(admin, "/vouchers/print?batch=B2", &session).body;
+    assert!(print.contains("Kibanda cha Juma") && print.contains("--p:#aa3300"), "{print}");
+    assert!(get(admin, "/settings", &session).body.contains("value=\"#aa3300\""));
+
+    // The logo: none yet; an SVG is refused; a GIF is served with its type and nosniff.
+    assert_eq!(device::get(LOCAL, admin, "/logo").status, 404);
+    let svg = upload(admin, &session, &csrf, b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>");
+    assert_eq!(svg.status, 400, "{svg:?}");
+    assert!(svg.body.contains("PNG, JPEG, GIF or WebP"));
+    let uploaded = upload(admin, &session, &csrf, GIF);
+    assert_eq!((uploaded.status, uploaded.header("location")), (303, Some("/settings")), "{uploaded:?}");
+    let logo = device::get(LOCAL, admin, "/logo");
+    assert_eq!((logo.status, logo.header("content-type"), logo.header("x-content-type-options")), (200, Some("image/gif"), Some("nosniff")));
+    assert_eq!(logo.body.as_bytes(), GIF);
+    assert!(get(admin, "/settings", &session).body.contains("<img id=\"logo\" src=\"/logo\""));
+    assert_eq!(post(admin, "/settings/logo/remove", &session, &format!("csrf={csrf}")).status, 303);
+    assert_eq!(device::get(LOCAL, admin, "/logo").status, 404);
+
+    // A batch of 500: its page lists 200 within 50 KB, and so do the other pages.
+    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=500&batch=big")).status, 303);
+    let big = get(admin, "/vouchers/batch?name=big", &session).body;
+    assert_eq!(big.matches("<tr data-code=").count(), 200);
+    for (path, page) in [("/vouchers/batch?name=big", big), ("/vouchers", get(admin, "/vouchers", &session).body), ("/packages", get(admin, "/packages", &session).body), ("/settings", get(admin, "/settings", &session).body)] {
+        eprintln!("{path}: {} B", page.len());
+        assert!(page.len() <= 50 * 1024, "{path}: {} B", page.len());
+    }
+
+    // What was changed is in the audit.
+    let db = rusqlite::Connection::open(d.dir.join("hotspotd.db")).unwrap();
+    let actions: i64 = db.query_row("SELECT count(*) FROM admin_audit WHERE action LIKE '%vouchers%' OR detail LIKE '%Desemba%'", [], |r| r.get(0)).unwrap();
+    assert!(actions >= 2, "{actions}");
+}
+
+/// What `zbarimg` (Debian zbar-tools) reads in one of our QR SVGs, drawn here module by
+/// module from its path (`M x y.5`, `m dx 0`, `h len`) into a PGM; `None` when zbarimg is
+/// not installed.
+fn zbar_read(d: &Daemon, svg: &str) -> Option<String> {
+    let side: usize = svg.split("viewBox=\"0 0 ").nth(1)?.split(' ').next()?.parse().ok()?;
+    let path = svg.split(" d=\"").nth(1)?.split('"').next()?;
+    let scale = 6;
+    let px = side * scale;
+    let mut img = vec![255u8; px * px];
+    let (mut x, mut y) = (0i64, 0i64);
+    let mut rest = path;
+    while !rest.is_empty() {
+        let end = rest[1..].find(['M', 'm', 'h']).map_or(rest.len(), |i| i + 1);
+        let args: Vec<&str> = rest[1..end].split(' ').collect();
+        match rest.as_bytes()[0] {
+            b'M' => (x, y) = (args[0].parse().unwrap(), args[1].trim_end_matches(".5").parse().unwrap()),
+            b'm' => x += args[0].parse::<i64>().unwrap(),
+            b'h' => {
+                let len: i64 = args[0].parse().unwrap();
+                for mx in x..x + len {
+                    for dy in 0..scale {
+                        let row = (y as usize * scale + dy) * px;
+                        img[row + mx as usize * scale..row + (mx as usize + 1) * scale].fill(0);
+                    }
+                }
+                x += len;
+            }
+            op => panic!("unexpected path command {op}"),
+        }
+        rest = &rest[end..];
+    }
+    let mut pgm = format!("P5 {px} {px} 255\n").into_bytes();
+    pgm.extend_from_slice(&img);
+    let file = d.dir.join("qr.pgm");
+    std::fs::write(&file, pgm).unwrap();
+    let out = Command::new("zbarimg").args(["--quiet", "--raw"]).arg(&file).output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
