@@ -107,9 +107,16 @@ fn submit_password(b: &Browser, password: &str) {
 fn log_in(b: &Browser) {
     submit_password(b, PASSWORD);
     let status = b.status();
+    let hint = if status == 403 {
+        "\n(a 403 on the login form itself: a real browser sends `Origin: null` on a same-origin POST \
+         when the page's Referrer-Policy is `no-referrer`; the admin's Origin check must accept \
+         what Chromium sends)"
+    } else {
+        ""
+    };
     assert!(
         b.try_find("main#page-login").is_none() && !matches!(status, 401 | 403 | 429),
-        "the right password did not log in (status {status}, {})\n{}",
+        "the right password did not log in (status {status}, {}){hint}\n{}",
         b.url(),
         b.page_excerpt()
     );
@@ -179,7 +186,7 @@ fn operator_logs_in_and_sees_todays_mpesa_revenue() {
     b.screenshot("login");
 
     submit_password(&b, "not-the-password");
-    assert_eq!(b.status(), 401, "a wrong password\n{}", b.page_excerpt());
+    assert_eq!(b.status(), 401, "a wrong password (403: see log_in's note on Origin)\n{}", b.page_excerpt());
     assert!(!b.find(".error").text().trim().is_empty(), "a wrong password shows why");
     b.find("main#page-login");
     b.screenshot("login-wrong");
@@ -225,6 +232,10 @@ fn operator_logs_in_and_sees_todays_mpesa_revenue() {
     b.screenshot("login-429");
     submit_password(&b, PASSWORD);
     assert_eq!(b.status(), 429, "while limited, even the right password waits");
+    let r = lab.router_http(&["-d", "password=x", &admin_url("/login")]);
+    assert_eq!(r.status, 429, "the same address by curl");
+    let wait: u64 = r.header("retry-after").and_then(|v| v.parse().ok()).unwrap_or(0);
+    assert!(wait > 0, "a 429 says when to come back (Retry-After): {:?}", r.headers);
 }
 
 /// A batch of 12 made through the form prints 12 codes and 12 QR codes on A4 and on the
