@@ -363,6 +363,7 @@ fn operator_extends_and_kicks_a_customer() {
     open(&b, "/customers/amina", "customer");
     b.screenshot("customer");
     let before = seconds_left(&lab, &mac);
+    b.find("form#extend input[name=mb]");
     b.fill("form#extend input[name=minutes]", "60");
     b.submit("form#extend");
     let after = seconds_left(&lab, &mac);
@@ -414,8 +415,25 @@ fn every_admin_page_opens() {
         if b.try_find(&format!("main#page-{name}")).is_none() || b.status() != 200 {
             missing.push(format!("{path} (status {}, no main#page-{name})", b.status()));
         }
+        if b.try_find("a.lang-en").is_none() || b.try_find("a.lang-sw").is_none() {
+            missing.push(format!("{path} (no language switch a.lang-en / a.lang-sw)"));
+        }
     }
     assert!(missing.is_empty(), "admin pages missing or failing: {missing:?}");
+
+    // The switch turns the admin to Swahili and back.
+    open(&b, "/", "dashboard");
+    let before = b.script("return performance.timeOrigin;", &[]);
+    b.find("a.lang-sw").click();
+    b.wait_navigated(&before);
+    b.find("main#page-dashboard");
+    assert_eq!(b.find("html").attr("lang").as_deref(), Some("sw"), "the admin in Swahili");
+    assert!(b.page_text().contains("Mapato"), "Swahili words on the dashboard\n{}", b.page_excerpt());
+    b.screenshot("dashboard-sw");
+    let before = b.script("return performance.timeOrigin;", &[]);
+    b.find("a.lang-en").click();
+    b.wait_navigated(&before);
+    assert_eq!(b.find("html").attr("lang").as_deref(), Some("en"), "and back to English");
 }
 
 /// A phone that asks for Swahili gets the splash in Swahili, and the switch brings English.
