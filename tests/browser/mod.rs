@@ -20,6 +20,8 @@
 //! profile directory removed at the end. Missing chromium/chromedriver/zbarimg is a failure
 //! that says to run `scripts/test.sh` (which installs them), never a silent skip.
 //!
+//! `wire.rs` carries one request (HTTP framing, namespace threads); this file is the session.
+//!
 //! Everything is torn down in `Drop`: the session is deleted and chromedriver's process
 //! group (chromedriver and the Chromium it started) is killed, also when the test panics.
 //! Std only, plus serde_json, base64 and libc from hotspotd's own [dependencies].
@@ -27,9 +29,6 @@
 #![allow(dead_code)]
 
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::io::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -40,14 +39,17 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{json, Value};
 
+mod wire;
+#[allow(unused_imports)]
+pub use wire::{in_netns, CallError};
+use wire::free_port;
+
 /// The W3C key under which an element reference travels.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "chromedriver";
 /// How long chromedriver may take to answer `/status` after start.
 const DRIVER_READY_TIMEOUT: Duration = Duration::from_secs(30);
-/// One WebDriver call (a navigation waits for the page load).
-const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// What `wait_for` waits by default.
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -88,14 +90,6 @@ pub struct Element<'a> {
     pub id: String,
     /// The CSS selector it was found with (for messages).
     pub css: String,
-}
-
-/// A failed WebDriver call: the HTTP status and the W3C error object.
-#[derive(Debug)]
-pub struct CallError {
-    pub status: u16,
-    pub error: String,
-    pub message: String,
 }
 
 /// Panics unless chromium, chromedriver and zbarimg are installed, naming the way to get them.
@@ -375,54 +369,7 @@ impl Browser {
 
     /// One WebDriver request; `Ok(value)` or the W3C error.
     fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, CallError> {
-        let body = body.map(Value::to_string).unwrap_or_default();
-        let mut stream = self.connect().map_err(|e| CallError { status: 0, error: "connect".into(), message: e })?;
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json; charset=utf-8\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.port,
-            body.len()
-        );
-        let io = |e: std::io::Error| CallError { status: 0, error: "io".into(), message: e.to_string() };
-        stream.write_all(request.as_bytes()).map_err(io)?;
-        // chromedriver may keep the connection open despite `Connection: close`: read until
-        // the response is complete, not until EOF.
-        let mut raw = Vec::new();
-        let mut chunk = [0u8; 65536];
-        let (status, payload) = loop {
-            if let Some(done) = parse_response(&raw) {
-                break done;
-            }
-            let n = stream.read(&mut chunk).map_err(io)?;
-            if n == 0 {
-                let message = String::from_utf8_lossy(&raw).into_owned();
-                return Err(CallError { status: 0, error: "bad reply".into(), message });
-            }
-            raw.extend_from_slice(&chunk[..n]);
-        };
-        let v: Value = serde_json::from_slice(&payload).map_err(|e| CallError {
-            status,
-            error: "not JSON".into(),
-            message: format!("{e}: {}", String::from_utf8_lossy(&payload)),
-        })?;
-        let value = v.get("value").cloned().unwrap_or(v);
-        if status >= 400 {
-            return Err(CallError {
-                status,
-                error: value["error"].as_str().unwrap_or("").to_string(),
-                message: value["message"].as_str().unwrap_or("").chars().take(600).collect(),
-            });
-        }
-        Ok(value)
-    }
-
-    fn connect(&self) -> Result<TcpStream, String> {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        let stream = in_netns(self.netns.as_deref(), move || {
-            TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| format!("connect {addr}: {e}"))
-        })??;
-        stream.set_read_timeout(Some(CALL_TIMEOUT)).map_err(|e| e.to_string())?;
-        Ok(stream)
+        wire::request(self.netns.as_deref(), self.port, method, path, body)
     }
 
     fn wait_driver_ready(&mut self) {
@@ -559,66 +506,4 @@ pub fn screenshot_root() -> PathBuf {
         .or_else(|| exe.ancestors().nth(3).map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target")));
     target.join("browser-screenshots")
-}
-
-/// Run `f` on a thread that has entered network namespace `ns` (`/run/netns/<ns>`, as
-/// `ip netns` names them); `None`: on a plain thread.
-pub fn in_netns<T: Send + 'static>(ns: Option<&str>, f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
-    let ns = ns.map(String::from);
-    thread::spawn(move || -> Result<T, String> {
-        if let Some(ns) = ns {
-            let path = format!("/run/netns/{ns}");
-            let file = fs::File::open(&path).map_err(|e| format!("open {path}: {e}"))?;
-            // SAFETY: setns on this thread only, with a descriptor we hold open.
-            let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-            if rc != 0 {
-                return Err(format!("setns {path}: {}", std::io::Error::last_os_error()));
-            }
-        }
-        Ok(f())
-    })
-    .join()
-    .map_err(|_| "the namespace thread panicked".to_string())?
-}
-
-/// A TCP port free on loopback in `ns` just now (chromedriver binds it next).
-fn free_port(ns: Option<&str>) -> u16 {
-    in_netns(ns, || TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).map(|a| a.port()))
-        .and_then(|r| r.map_err(|e| e.to_string()))
-        .unwrap_or_else(|e| panic!("find a free port for chromedriver: {e}"))
-}
-
-/// (status, body) of a raw HTTP/1.1 response once all of it is in `raw` (Content-Length or
-/// chunked), body de-chunked; `None` while incomplete.
-fn parse_response(raw: &[u8]) -> Option<(u16, Vec<u8>)> {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let body = &raw[split + 4..];
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    let chunked = head.lines().any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
-    });
-    if !chunked {
-        let length = head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim().eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
-        });
-        return match length {
-            Some(n) => body.get(..n).map(|b| (status, b.to_vec())),
-            None => None,
-        };
-    }
-    let (mut out, mut rest) = (Vec::new(), body);
-    loop {
-        let eol = rest.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = String::from_utf8_lossy(&rest[..eol]);
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        rest = &rest[eol + 2..];
-        if size == 0 {
-            return Some((status, out));
-        }
-        out.extend_from_slice(rest.get(..size)?);
-        rest = rest.get(size + 2..)?;
-    }
 }
