@@ -65,7 +65,7 @@ impl Admin {
                     clock_started: account.expires_at.is_some(),
                     data_left_bytes: left.bytes,
                     data_used_bytes: account.data_used_bytes,
-                    payments: reports::account_payments(conn, account.user_id, HISTORY_LIMIT)?,
+                    payments: reports::account_payments(conn, account.user_id, record.phone.as_deref(), HISTORY_LIMIT)?,
                     sessions: reports::account_sessions(conn, account.user_id, HISTORY_LIMIT)?,
                     username: record.username,
                     phone: record.phone,

@@ -8,7 +8,8 @@ words! {
         data_today, vouchers_left, unused, chart_revenue, chart_devices, chart_data, no_sales, no_devices, no_data,
         total,
         // Devices online.
-        devices_title, no_device_online, account, time_left, data_left, speed, unlimited, kick, kicked, not_online,
+        devices_title, no_device_online, account, time_left, data_left, speed, unlimited, kick, kicked, not_online, next,
+        previous,
         // Customers: search.
         customers_title, search_label, search, search_hint, no_customer, phone, status, created, package,
         // One customer.
@@ -27,5 +28,7 @@ words! {
         failure: fn(crate::store::payments::PaymentFailure) -> &'static str,
         /// A span of time left: `2 h 05 min`, `3 days 4 h`.
         duration: fn(i64) -> String,
+        /// Which devices a page lists: `Devices 61 to 120 of 150`.
+        shown: fn(usize, usize, usize) -> String,
     }
 }

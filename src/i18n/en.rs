@@ -305,6 +305,8 @@ const MONEY: AdminMoneyWords = AdminMoneyWords {
     unlimited: "Unlimited",
     kick: "Kick",
     kicked: "The device was disconnected.",
+    next: "Next",
+    previous: "Previous",
     not_online: "That device is not online any more.",
     customers_title: "Customers",
     search_label: "Phone number or username",
@@ -358,6 +360,7 @@ const MONEY: AdminMoneyWords = AdminMoneyWords {
     payment_status: en_payment_status,
     failure: en_failure,
     duration: en_duration,
+    shown: en_shown,
 };
 
 fn en_account_status(s: crate::access::AccountStatus) -> &'static str {
@@ -395,6 +398,10 @@ fn en_failure(f: crate::store::payments::PaymentFailure) -> &'static str {
         Interrupted => "The router restarted before the prompt was sent",
         Unconfirmed => "No result from M-Pesa for a day",
     }
+}
+
+fn en_shown(first: usize, last: usize, of: usize) -> String {
+    format!("Devices {first} to {last} of {of}")
 }
 
 fn en_duration(secs: i64) -> String {

@@ -301,6 +301,8 @@ const MONEY: AdminMoneyWords = AdminMoneyWords {
     unlimited: "Bila kikomo",
     kick: "Ondoa",
     kicked: "Kifaa kimeondolewa.",
+    next: "Ifuatayo",
+    previous: "Iliyotangulia",
     not_online: "Kifaa hicho hakijaunganishwa tena.",
     customers_title: "Wateja",
     search_label: "Namba ya simu au jina la mtumiaji",
@@ -354,6 +356,7 @@ const MONEY: AdminMoneyWords = AdminMoneyWords {
     payment_status: sw_payment_status,
     failure: sw_failure,
     duration: sw_duration,
+    shown: sw_shown,
 };
 
 fn sw_account_status(s: crate::access::AccountStatus) -> &'static str {
@@ -391,6 +394,10 @@ fn sw_failure(f: crate::store::payments::PaymentFailure) -> &'static str {
         Interrupted => "Router ilizima kabla ombi halijatumwa",
         Unconfirmed => "Hakuna jibu kutoka M-Pesa kwa siku moja",
     }
+}
+
+fn sw_shown(first: usize, last: usize, of: usize) -> String {
+    format!("Vifaa {first} hadi {last} kati ya {of}")
 }
 
 fn sw_duration(secs: i64) -> String {

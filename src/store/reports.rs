@@ -174,10 +174,11 @@ fn listing(r: &Row) -> rusqlite::Result<PaymentListing> {
     })
 }
 
-/// The payments that paid for an account, newest first.
-pub fn account_payments(conn: &Connection, user_id: i64, limit: u32) -> Result<Vec<PaymentListing>, StoreError> {
-    let sql = format!("{LISTING_SELECT} WHERE p.user_id = ?1 ORDER BY p.created_at DESC, p.id DESC LIMIT ?2");
-    let rows = conn.prepare_cached(&sql)?.query_map(params![user_id, limit], listing)?.collect::<Result<_, _>>()?;
+/// An account's payments, newest first: those that paid for it, and the attempts from its
+/// phone number that never did (failed, cancelled, pending).
+pub fn account_payments(conn: &Connection, user_id: i64, phone: Option<&str>, limit: u32) -> Result<Vec<PaymentListing>, StoreError> {
+    let sql = format!("{LISTING_SELECT} WHERE p.user_id = ?1 OR (p.phone = ?2 AND p.user_id IS NULL) ORDER BY p.created_at DESC, p.id DESC LIMIT ?3");
+    let rows = conn.prepare_cached(&sql)?.query_map(params![user_id, phone, limit], listing)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 

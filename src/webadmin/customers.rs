@@ -141,6 +141,9 @@ fn speed(w: &AdminMoneyWords, down: Option<i64>, up: Option<i64>) -> String {
 }
 
 /// The devices page's `<main id="page-devices">`.
+/// Devices listed per page (each row ~0.6 KB with its kick form).
+pub const DEVICES_PER_PAGE: usize = 60;
+
 pub fn render_devices(v: &View, rows: &[ClientRow]) -> String {
     let w = v.w;
     let mut out = format!("<main id=\"page-devices\"><h1>{}</h1>", escape(w.devices_title));
@@ -151,15 +154,31 @@ pub fn render_devices(v: &View, rows: &[ClientRow]) -> String {
         out.push_str(&format!("<p class=\"muted\" id=\"no-devices\">{}</p></main>", escape(w.no_device_online)));
         return out;
     }
+    // A page of devices at a time: each row carries its own kick form, and a page stays
+    // under 50 KB.
+    let pages = rows.len().div_ceil(DEVICES_PER_PAGE);
+    let page = query_param(v.query, "page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
+    let first = (page - 1) * DEVICES_PER_PAGE;
+    let shown = &rows[first..(first + DEVICES_PER_PAGE).min(rows.len())];
+    if pages > 1 {
+        out.push_str(&format!("<p class=\"muted\" id=\"shown\">{}", escape(&(w.shown)(first + 1, first + shown.len(), rows.len()))));
+        if page > 1 {
+            out.push_str(&format!(" <a href=\"/devices?page={}\">{}</a>", page - 1, escape(w.previous)));
+        }
+        if page < pages {
+            out.push_str(&format!(" <a id=\"next\" href=\"/devices?page={}\">{}</a>", page + 1, escape(w.next)));
+        }
+        out.push_str("</p>");
+    }
     out.push_str("<div class=\"card table\"><table id=\"devices\">");
     out.push_str(&th(&["MAC", "IP", w.account, w.package, w.time_left, w.data_left, w.speed, ""]));
     let csrf = &v.csrf_field;
-    for r in rows {
+    for r in shown {
         let mac = escape(&r.mac);
         out.push_str(&format!(
             "<tr data-mac=\"{mac}\"><td>{mac}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td><form class=\"kick\" method=\"post\" action=\"/devices/kick\">{csrf}<input type=\"hidden\" name=\"mac\" value=\"{mac}\">\
-             <button type=\"submit\">{}</button></form></td></tr>",
+             <button>{}</button></form></td></tr>",
             escape(&r.ip),
             escape(&customer_path(&r.username)),
             escape(&r.username),
@@ -356,6 +375,18 @@ mod tests {
         assert!(page.contains("3 h 05 min") && page.contains("250 MB") && page.contains("↓ 2.5 Mbit/s ↑ Unlimited"), "{page}");
         assert!(page.contains("Saa &lt;moja&gt;"));
         let sw = render_devices(&view(Lang::Sw, ""), &[]);
+        // Many devices: a page at a time, each page within the budget.
+        let many: Vec<ClientRow> = (0..150).map(|i| client(&format!("02:00:00:00:{:02x}:{:02x}", i / 256, i % 256), &format!("2547120000{i:02}"))).collect();
+        let first = render_devices(&view(Lang::En, ""), &many);
+        assert_eq!(first.matches("<tr data-mac=").count(), DEVICES_PER_PAGE);
+        assert!(first.contains("Devices 1 to 60 of 150") && first.contains("href=\"/devices?page=2\""), "{first}");
+        let csrf_64 = "x".repeat(64);
+        let real = View { csrf_field: format!("<input type=\"hidden\" name=\"csrf\" value=\"{csrf_64}\">"), ..view(Lang::Sw, "page=3") };
+        let last = render_devices(&real, &many);
+        assert_eq!(last.matches("<tr data-mac=").count(), 30);
+        assert!(last.contains("href=\"/devices?page=2\"") && !last.contains("page=4"));
+        assert!(render_devices(&real, &many[..60]).len() + crate::webadmin::layout::STYLE.len() + 1500 <= 50_000);
+        assert_eq!(render_devices(&view(Lang::En, "page=99"), &many).matches("<tr data-mac=").count(), 30, "past the end: the last page");
         assert!(sw.contains("Hakuna kifaa kilichounganishwa sasa."));
     }
 

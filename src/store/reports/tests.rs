@@ -127,13 +127,19 @@ fn history_lists_payments_and_sessions_newest_first() {
          INSERT INTO session_usage (session_id, user_id, bytes_in, bytes_out) VALUES (2, 7, 5, 6);",
     )
     .unwrap();
-    let payments = account_payments(&conn, 7, 10).unwrap();
-    assert_eq!(payments.len(), 2);
+    // An attempt from its number that never made an account.
+    conn.execute("INSERT INTO payments (provider, phone, package_id, amount, status, created_at, updated_at) VALUES ('mpesa', '254700000007', 1, 10, 'cancelled', 1, 1)", []).unwrap();
+    conn.execute("INSERT INTO payments (provider, phone, package_id, amount, status, created_at, updated_at) VALUES ('mpesa', '254799999999', 1, 10, 'cancelled', 1, 1)", []).unwrap();
+    assert_eq!(account_payments(&conn, 7, None, 10).unwrap().len(), 2);
+    let payments = account_payments(&conn, 7, Some("254700000007"), 10).unwrap();
+    assert_eq!(payments.len(), 3);
+    assert_eq!(payments[2].status, PaymentStatus::Cancelled, "oldest last");
     assert_eq!(payments[0].failure, Some(PaymentFailure::WrongPin));
     let sessions = account_sessions(&conn, 7, 10).unwrap();
     assert_eq!((sessions[0].ended_at, sessions[0].bytes), (None, 11));
     assert_eq!((sessions[1].ended_at, sessions[1].bytes, sessions[1].end_reason.as_deref()), (Some(50), 7, Some("logout")));
     assert_eq!(account_sessions(&conn, 8, 10).unwrap(), []);
+    assert_eq!(account_payments(&conn, 8, None, 10).unwrap(), []);
 }
 
 #[test]
