@@ -85,6 +85,13 @@ impl Logo {
     }
 }
 
+/// What `GET /logo` serves on both listeners (content type and bytes), if the venue has a
+/// logo. Serve it with `X-Content-Type-Options: nosniff`: the type is the one its magic
+/// bytes say.
+pub fn logo_response(branding: &Branding) -> Option<(&'static str, Vec<u8>)> {
+    branding.logo.as_ref().map(|logo| (logo.content_type, logo.bytes.clone()))
+}
+
 /// The content type of an image by its magic bytes: PNG, JPEG, GIF or WebP only.
 pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {

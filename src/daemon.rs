@@ -229,7 +229,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         }),
         _ => None,
     };
-    // The branding loaded above is shared: the web admin's settings page changes it in place.
+    // The web admin shares the portal's branding: its settings page changes both at once.
     let web_admin = admin_listener.map(|listener| {
         let mut web = WebAdmin::new(admin.clone(), store.clone(), &config);
         web.branding = branding.clone();

@@ -3,8 +3,8 @@
 //! vouchers, 12 one-path QR codes, ≤ 50 KB; 24 per page and the roll measured too), export
 //! the CSV (12 rows), revoke a code (the portal then refuses it) and the rest of the batch,
 //! edit a package (bad input explained) and hide it (the splash page no longer lists it),
-//! save the branding (the printout shows the venue) and upload a logo (`GET /logo` serves it
-//! on both listeners; an SVG is refused).
+//! save the branding (the printout and the portal's splash page show the venue at once) and
+//! upload a logo (`GET /logo` serves it on both listeners; an SVG is refused).
 
 mod device;
 
@@ -124,7 +124,7 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     for code in &codes {
         assert!(sheet.contains(&format!("<span class=\"code\">{code}</span>")), "{code}");
     }
-    assert!(sheet.contains("Wi-Fi hotspot") && sheet.contains("KES 20") && sheet.contains("1 hour") && sheet.contains("500 MB"));
+    assert!(sheet.contains("Wi-Fi hotspot") && sheet.contains("KES&nbsp;20") && sheet.contains("1 hour") && sheet.contains("500 MB"));
     assert!(sheet.len() <= 50 * 1024, "{} bytes", sheet.len());
     // A phone's reading of the first QR code (`zbarimg`, Debian zbar-tools, when installed):
     // the portal's voucher link with the first code.
@@ -211,6 +211,9 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     let print = get(admin, "/vouchers/print?batch=B2", &session).body;
     assert!(print.contains("Kibanda cha Juma") && print.contains("--p:#aa3300"), "{print}");
     assert!(get(admin, "/settings", &session).body.contains("value=\"#aa3300\""));
+    // The portal's splash page is branded at once (same `branding::Shared`).
+    let splash = device::get(LOCAL, d.addr, "/").body;
+    assert!(splash.contains("Kibanda cha Juma") && splash.contains("#aa3300"), "{splash}");
 
     // The logo: none yet; an SVG is refused; a GIF is served with its type and nosniff.
     assert_eq!(device::get(LOCAL, admin, "/logo").status, 404);
@@ -222,9 +225,12 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     let logo = device::get(LOCAL, admin, "/logo");
     assert_eq!((logo.status, logo.header("content-type"), logo.header("x-content-type-options")), (200, Some("image/gif"), Some("nosniff")));
     assert_eq!(logo.body.as_bytes(), GIF);
+    let on_portal = device::get(LOCAL, d.addr, "/logo");
+    assert_eq!((on_portal.status, on_portal.header("content-type"), on_portal.body.as_bytes()), (200, Some("image/gif"), GIF));
     assert!(get(admin, "/settings", &session).body.contains("<img id=\"logo\" src=\"/logo\""));
     assert_eq!(post(admin, "/settings/logo/remove", &session, &format!("csrf={csrf}")).status, 303);
     assert_eq!(device::get(LOCAL, admin, "/logo").status, 404);
+    assert_eq!(device::get(LOCAL, d.addr, "/logo").status, 404);
 
     // A batch of 500: its page lists 200 within 50 KB, and so do the other pages.
     assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=500&batch=big")).status, 303);

@@ -143,7 +143,7 @@ fn voucher(out: &mut String, sheet: &Sheet, v: &BatchVoucher) {
     let data = v.data_limit_bytes.map_or_else(|| w.unlimited_data.to_owned(), |b| (w.data)(b));
     let _ = write!(
         out,
-        "<div class=\"voucher\">{qr}<div class=\"t\"><div class=\"venue\">{}</div><div class=\"pkg\">{} · {} {}<br>{} · {}</div><span class=\"code\">{}</span><div class=\"hint\">{}</div></div></div>",
+        "<div class=\"voucher\">{qr}<div class=\"t\"><div class=\"venue\">{}</div><div class=\"pkg\">{} · {}&nbsp;{}<br>{} · {}</div><span class=\"code\">{}</span><div class=\"hint\">{}</div></div></div>",
         escape(&sheet.branding.venue_name),
         escape(&v.package_name),
         escape(&v.currency),

@@ -2,8 +2,8 @@
 //! of use and default language (`POST /settings`), the logo (`POST /settings/logo`, a
 //! multipart upload read by `multipart.rs`, sniffed by `branding::Logo`; `POST
 //! /settings/logo/remove`). Every save goes to the store, then into `branding::Shared`, so
-//! the splash page and the printouts change at once. `logo_response` is what `GET /logo`
-//! answers on both listeners.
+//! the splash page and the printouts change at once. `GET /logo` (both listeners) answers
+//! `branding::logo_response`.
 
 use std::fmt::Write as _;
 
@@ -14,11 +14,7 @@ use super::{multipart, Ctx, Outcome};
 use crate::branding::{Branding, BrandingError, BrandingInput, Logo, LogoError};
 use crate::i18n::{AdminShopWords, Lang};
 
-/// What `GET /logo` serves (content type and bytes), if the venue has a logo. Serve it with
-/// `X-Content-Type-Options: nosniff`: the type is the one its magic bytes say.
-pub fn logo_response(branding: &Branding) -> Option<(&'static str, Vec<u8>)> {
-    branding.logo.as_ref().map(|logo| (logo.content_type, logo.bytes.clone()))
-}
+pub use crate::branding::logo_response;
 
 pub async fn handle(ctx: &Ctx<'_>, method: &Method, path: &str) -> Outcome {
     match (method, path) {
