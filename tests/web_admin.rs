@@ -9,7 +9,9 @@
 //! never through their wording (except the Swahili check, which is about the words).
 //!
 //! Every page visited is kept as a screenshot under `target/browser-screenshots/<test>/`;
-//! the paths are printed (`--nocapture` shows them).
+//! the paths are printed (`--nocapture` shows them). Run as root (the lab):
+//! `cargo test --test web_admin -- --nocapture`; `scripts/test.sh` installs Chromium,
+//! chromedriver and zbarimg, and without them these tests fail saying so.
 
 mod browser;
 mod lab;
