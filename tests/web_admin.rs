@@ -391,7 +391,8 @@ fn operator_extends_and_kicks_a_customer() {
     assert!(b.try_find(&format!("tr[data-mac='{mac}']")).is_none(), "the kicked device is still listed");
 }
 
-/// The operator's other pages, each kept as a screenshot.
+/// The operator's other pages, each kept as a screenshot, with the language switch; the
+/// settings (venue name, logo upload) brand the splash a phone sees.
 #[test]
 fn every_admin_page_opens() {
     let test = "pages";
@@ -436,6 +437,23 @@ fn every_admin_page_opens() {
     b.find("a.lang-en").click();
     b.wait_navigated(&before);
     assert_eq!(b.find("html").attr("lang").as_deref(), Some("en"), "and back to English");
+
+    // Settings brand the splash: a venue name, and a logo uploaded through the file field
+    // (a small PNG: a screenshot of the page's heading).
+    open(&b, "/settings", "settings");
+    b.fill("form#settings input[name=venue_name]", "Mama Mboga Wi-Fi");
+    b.submit("form#settings");
+    b.find("main#page-settings");
+    let logo = b.element_screenshot(&b.find("main h1"), "logo-upload", 4.0, 1.0);
+    b.find("form#logo-upload input[name=logo]").send_keys(&logo.to_string_lossy());
+    b.submit("form#logo-upload");
+    assert!(b.find("img#logo").prop("naturalWidth").as_u64().unwrap_or(0) > 0, "the uploaded logo shows\n{}", b.page_excerpt());
+    b.screenshot("settings-branded");
+    let p = phone(&lab, 1, "pages", None);
+    p.goto(PORTAL_URL);
+    assert!(p.page_text().contains("Mama Mboga Wi-Fi"), "the splash carries the venue's name\n{}", p.page_excerpt());
+    assert!(p.find("img.logo").prop("naturalWidth").as_u64().unwrap_or(0) > 0, "the splash shows the logo");
+    p.screenshot("splash-branded");
 }
 
 /// A phone that asks for Swahili gets the splash in Swahili, and the switch brings English.
