@@ -7,7 +7,7 @@
 //! (sessions, usage rows, vouchers) are bounded by their window, and the tables are kept
 //! small by compaction; the dashboard is the only caller.
 
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::payments::{PaymentListing, PaymentStatus};
 use super::StoreError;
@@ -26,6 +26,10 @@ pub struct Online {
 /// central's paybill and relayed STK, and the demo's fake M-Pesa.
 const MPESA_PROVIDERS: &str = "('mpesa', 'central', 'demo')";
 
+/// A payment is confirmed within this long of its creation (a paybill reference lives 30
+/// days; an STK prompt a day): bounds the scan of `payments_status (status, created_at)`.
+const CONFIRMED_WITHIN: i64 = 31 * 86_400;
+
 /// One day's takings, whole KES.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DaySales {
@@ -41,7 +45,7 @@ pub fn sales_per_day(conn: &Connection, from: i64, days: usize) -> Result<Vec<Da
     let mut out = vec![DaySales::default(); days];
     let sql = format!(
         "SELECT (coalesce(confirmed_at, created_at) - ?1) / 86400, sum(amount) FROM payments
-         WHERE status = 'confirmed' AND provider IN {MPESA_PROVIDERS}
+         WHERE status = 'confirmed' AND created_at >= ?1 - {CONFIRMED_WITHIN} AND provider IN {MPESA_PROVIDERS}
            AND coalesce(confirmed_at, created_at) >= ?1 AND coalesce(confirmed_at, created_at) < ?2
          GROUP BY 1"
     );
@@ -64,17 +68,44 @@ pub fn sales_per_day(conn: &Connection, from: i64, days: usize) -> Result<Vec<Da
     Ok(out)
 }
 
+/// Ended sessions are looked for among those started at most this long before the window:
+/// a session that lasted longer and ended inside the window is left out of the chart.
+const LONGEST_SESSION: i64 = 31 * DAY;
+
 /// Every device session that overlapped `[from, now]`, as an interval (a running one is
 /// online at `now` itself, so it ends just after; or at its deadline if that passed and the
-/// expiry check has not run yet).
+/// expiry check has not run yet). Running sessions come through the `sessions_active`
+/// index; ended ones from the rows after `first_started_since` (rows are appended in time
+/// order), never a scan of the whole table (`+status` keeps SQLite from taking the status
+/// index, which would walk every ended session).
 pub fn online_intervals(conn: &Connection, from: i64, now: i64) -> Result<Vec<Online>, StoreError> {
+    let first = first_started_since(conn, from - LONGEST_SESSION)?;
     let mut stmt = conn.prepare_cached(
-        "SELECT mac, started_at,
-                CASE WHEN status = 'active' THEN min(expires_at, ?2 + 1) ELSE coalesce(ended_at, expires_at) END
-         FROM sessions WHERE started_at <= ?2 AND (status = 'active' OR coalesce(ended_at, expires_at) > ?1)",
+        "SELECT mac, started_at, min(expires_at, ?2 + 1) FROM sessions WHERE status = 'active' AND started_at <= ?2
+         UNION ALL
+         SELECT mac, started_at, coalesce(ended_at, expires_at) FROM sessions
+         WHERE id >= ?3 AND +status = 'ended' AND started_at <= ?2 AND coalesce(ended_at, expires_at) > ?1",
     )?;
-    let rows = stmt.query_map(params![from, now], |r| Ok(Online { mac: r.get(0)?, start: r.get(1)?, end: r.get(2)? }))?;
+    let rows = stmt.query_map(params![from, now, first], |r| Ok(Online { mac: r.get(0)?, start: r.get(1)?, end: r.get(2)? }))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The id of the first session started at or after `t` (sessions are appended in time
+/// order; a binary search by rowid reads a few pages, not the table). Past the last: its
+/// id + 1.
+fn first_started_since(conn: &Connection, t: i64) -> Result<i64, StoreError> {
+    let (mut low, mut high): (i64, i64) = conn.query_row("SELECT coalesce(min(id), 0), coalesce(max(id), 0) + 1 FROM sessions", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let mut at = conn.prepare_cached("SELECT id, started_at FROM sessions WHERE id >= ?1 ORDER BY id LIMIT 1")?;
+    // Invariant: rows below `low` started before `t`; rows from `high` on started at or
+    // after it (ids with no row in between may go either way).
+    while low < high {
+        let mid = low + (high - low) / 2;
+        match at.query_row([mid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).optional()? {
+            Some((id, started)) if started < t => low = id + 1,
+            _ => high = mid,
+        }
+    }
+    Ok(low)
 }
 
 /// Devices online now (sessions running and not past their deadline).

@@ -75,11 +75,29 @@ fn online_intervals_take_running_sessions_up_to_now_and_skip_older_ones() {
         e = now + 3600,
     ))
     .unwrap();
-    let got = online_intervals(&conn, FROM, now).unwrap();
+    let mut got = online_intervals(&conn, FROM, now).unwrap();
+    got.sort_by(|a, b| a.mac.cmp(&b.mac));
     assert_eq!(
         got,
         [Online { mac: "m1".into(), start: FROM - 100, end: FROM + 50 }, Online { mac: "m2".into(), start: FROM + 3600, end: now + 1 }]
     );
+}
+
+#[test]
+fn the_first_session_of_a_window_is_found_by_binary_search() {
+    let conn = db();
+    assert_eq!(first_started_since(&conn, 0).unwrap(), 0, "no sessions");
+    // Ids with gaps (rows deleted), started every 100 s.
+    for (id, started) in [(3, 100), (4, 200), (9, 300), (10, 400), (20, 500), (21, 600), (22, 700)] {
+        conn.execute("INSERT INTO sessions (id, user_id, mac, ip, started_at, expires_at) VALUES (?1, 7, 'm', 'i', ?2, ?2)", params![id, started]).unwrap();
+    }
+    let rows_from = |t: i64| {
+        let first = first_started_since(&conn, t).unwrap();
+        conn.query_row("SELECT count(*) FROM sessions WHERE id >= ?1", [first], |r| r.get::<_, i64>(0)).unwrap()
+    };
+    for (t, expected) in [(0, 7), (100, 7), (101, 6), (300, 5), (350, 4), (500, 3), (700, 1), (701, 0), (9999, 0)] {
+        assert_eq!(rows_from(t), expected, "since {t}");
+    }
 }
 
 #[test]
