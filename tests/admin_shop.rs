@@ -186,6 +186,7 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     assert!(!device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));
     // Its vouchers cannot be made while it is hidden.
     assert!(!get(admin, "/vouchers", &session).body.contains(&format!("<option value=\"{id}\">")));
+    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=1&batch=hidden")).status, 400);
     assert!(get(admin, "/packages", &session).body.contains("data-active=\"false\""));
     assert_eq!(post(admin, &format!("/packages/{id}/show"), &session, &format!("csrf={csrf}")).status, 303);
     assert!(device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));

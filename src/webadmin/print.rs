@@ -155,14 +155,34 @@ fn voucher(out: &mut String, sheet: &Sheet, v: &BatchVoucher) {
     );
 }
 
-/// A voucher's status as a word for the CSV and the batch page (`expired` is unused past
-/// its `valid_until`).
-pub fn status_key(v: &BatchVoucher) -> &'static str {
-    match v.status {
-        _ if v.expired => "expired",
-        VoucherStatus::Unused => "unused",
-        VoucherStatus::Redeemed => "used",
-        VoucherStatus::Revoked => "revoked",
+/// Where a voucher stands as the operator sees it: `Expired` is unused but past its
+/// `valid_until` (the store keeps it `unused`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Unused,
+    Used,
+    Expired,
+    Revoked,
+}
+
+impl Standing {
+    pub fn of(v: &BatchVoucher) -> Standing {
+        match v.status {
+            VoucherStatus::Unused if v.expired => Standing::Expired,
+            VoucherStatus::Unused => Standing::Unused,
+            VoucherStatus::Redeemed => Standing::Used,
+            VoucherStatus::Revoked => Standing::Revoked,
+        }
+    }
+
+    /// The CSV's word.
+    pub fn key(self) -> &'static str {
+        match self {
+            Standing::Unused => "unused",
+            Standing::Used => "used",
+            Standing::Expired => "expired",
+            Standing::Revoked => "revoked",
+        }
     }
 }
 
@@ -177,7 +197,7 @@ pub fn csv(vouchers: &[BatchVoucher]) -> Vec<u8> {
             v.package_name.clone(),
             v.price.to_string(),
             v.currency.clone(),
-            status_key(v).to_owned(),
+            Standing::of(v).key().to_owned(),
             utc(v.created_at),
             v.redeemed_at.map(utc).unwrap_or_default(),
         ];

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use hyper::Method;
 
 use super::layout::{csrf_field, escape, local_time};
-use super::print::{self, Layout, Sheet};
+use super::print::{self, Layout, Sheet, Standing};
 use super::{query_param, url_encode, Ctx, Outcome};
 use crate::admin::{AdminError, Reply, Request};
 use crate::store::catalog::{BatchVoucher, VoucherStock};
@@ -78,6 +78,12 @@ async fn create(ctx: &Ctx<'_>) -> Outcome {
         Ok(new) => new,
         Err(words) => return Outcome::Invalid(words.into()),
     };
+    // Only a package on sale: a hidden package's vouchers would not work.
+    match ctx.web.admin.package(new.package_id).await {
+        Ok(Some(p)) if p.active => {}
+        Ok(_) => return Outcome::Invalid(ctx.words.shop.err_package.into()),
+        Err(e) => return failed(ctx, e),
+    }
     let name = new.batch.clone().unwrap_or_default();
     let request = Request::VoucherCreate { package_id: new.package_id, count: new.count, batch: new.batch };
     match ctx.web.admin.execute(request).await {
@@ -99,7 +105,8 @@ async fn stock_page(ctx: &Ctx<'_>) -> Outcome {
     if packages.is_empty() {
         let _ = write!(body, "<p>{} <a href=\"/packages\">{}</a></p>", escape(w.no_packages), escape(w.packages_title));
     } else {
-        let today = local_time(ctx.web.admin.catalog_now(), ctx.web.utc_offset_secs)[..10].to_owned();
+        // Today and the minute (the venue's time): a new name for each print run.
+        let today = local_time(ctx.web.admin.catalog_now(), ctx.web.utc_offset_secs);
         let _ = write!(
             body,
             "<form id=\"voucher-create\" method=\"post\" action=\"/vouchers\">{}<label for=\"package_id\">{}</label><select id=\"package_id\" name=\"package_id\">",
@@ -148,11 +155,11 @@ fn stock_table(body: &mut String, w: &crate::i18n::AdminShopWords, stock: &[Vouc
 }
 
 fn status_words(w: &crate::i18n::AdminShopWords, v: &BatchVoucher) -> &'static str {
-    match print::status_key(v) {
-        "expired" => w.st_expired,
-        "unused" => w.st_unused,
-        "used" => w.st_used,
-        _ => w.st_revoked,
+    match Standing::of(v) {
+        Standing::Unused => w.st_unused,
+        Standing::Used => w.st_used,
+        Standing::Expired => w.st_expired,
+        Standing::Revoked => w.st_revoked,
     }
 }
 
@@ -247,7 +254,7 @@ async fn print_page(ctx: &Ctx<'_>) -> Outcome {
     let layout = Layout::from_query(query_param(ctx.query, "layout").as_deref(), query_param(ctx.query, "per_page").as_deref());
     let all = query_param(ctx.query, "status").as_deref() == Some("all");
     let vouchers = match ctx.web.admin.batch_vouchers(batch.clone()).await {
-        Ok(v) => v.into_iter().filter(|v| all || print::status_key(v) == "unused").collect::<Vec<_>>(),
+        Ok(v) => v.into_iter().filter(|v| all || Standing::of(v) == Standing::Unused).collect::<Vec<_>>(),
         Err(e) => return failed(ctx, e),
     };
     let branding = ctx.web.branding.get();
