@@ -381,6 +381,12 @@ fn operator_extends_and_kicks_a_customer() {
     let unchanged = seconds_left(&lab, &mac);
     assert!(unchanged <= after, "the refused form changed the time left: {after} → {unchanged}");
 
+    // The audit on the System page has the extension (who, what), not the refused one.
+    open(&b, "/system", "system");
+    let audit = b.page_text();
+    assert!(audit.contains("minutes=60"), "the extension is in the audit:\n{audit}");
+    assert!(!audit.contains("minutes=600"), "the refused form is not in the audit as a change:\n{audit}");
+
     // Kick her device from the devices page: it is captive again at once.
     open(&b, "/devices", "devices");
     b.screenshot("devices");
