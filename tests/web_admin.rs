@@ -486,3 +486,56 @@ fn splash_speaks_swahili_when_asked_and_switches_back() {
     p.wait_navigated(&before);
     assert_eq!(p.find("html").attr("lang").as_deref(), Some("sw"), "and back to Swahili");
 }
+
+/// The README's first command, `hotspotd run --demo`, as a newcomer tries it: the printed
+/// admin address and password open a dashboard full of sample data marked as demo. The demo
+/// runs inside a lab namespace (its loopback ports 2050, 2051, 1812 collide with nobody).
+#[test]
+fn the_demo_shows_its_dashboard_in_a_browser() {
+    let test = "demo";
+    let Some(lab) = Lab::up(1) else { return };
+    let dir = lab.dir().join("demo");
+    std::fs::create_dir_all(&dir).expect("demo dir");
+    // Its output goes to a file: a pipe read only up to the admin line would break its later
+    // prints.
+    let out_path = dir.join("demo.out");
+    let out = std::fs::File::create(&out_path).expect("demo output file");
+    let mut demo = Command::new("ip")
+        .args(["netns", "exec", lab.client_ns(1), env!("CARGO_BIN_EXE_hotspotd"), "run", "--demo"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start hotspotd run --demo");
+    let mut said = String::new();
+    let mut admin = None;
+    wait_until(Duration::from_secs(20), Duration::from_millis(100), || {
+        said = std::fs::read_to_string(&out_path).unwrap_or_default();
+        admin = said.lines().find_map(|line| {
+            let rest = line.strip_prefix("web admin: ")?;
+            let url = rest.split_whitespace().next()?.trim_end_matches('/').to_string();
+            Some((url, rest.split('\'').nth(1)?.to_string()))
+        });
+        admin.is_some()
+    });
+    let (url, password) = admin.unwrap_or_else(|| panic!("the demo does not print its web admin:\n{said}"));
+    let b = Browser::start(test, BrowserOptions { netns: Some(lab.client_ns(1).into()), width: 1280, height: 900, ..Default::default() });
+    let ready = wait_until(Duration::from_secs(20), Duration::from_millis(200), || {
+        b.try_goto(&format!("{url}/login")).is_ok() && b.try_find("main#page-login").is_some()
+    });
+    assert!(ready.is_some(), "the demo's admin did not answer at {url}");
+    b.fill("form#login input#password", &password);
+    b.submit("form#login");
+    b.find("main#page-dashboard");
+    b.find("#demo-banner");
+    let revenue = b.find("#revenue-today").text();
+    assert!(revenue.chars().any(|c| c.is_ascii_digit()), "the demo's revenue today: {revenue:?}");
+    b.screenshot("dashboard");
+    b.goto(&format!("{}/", url.replace(":2051", ":2050")));
+    b.find("input#voucher");
+    b.screenshot("splash");
+    drop(b);
+    let _ = demo.kill();
+    let _ = demo.wait();
+}

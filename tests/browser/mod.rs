@@ -185,6 +185,12 @@ impl Browser {
         self.session_call("POST", "/url", json!({ "url": url }));
     }
 
+    /// Open `url`; `Err` when no page came (refused, unreachable: `net::ERR_…`).
+    pub fn try_goto(&self, url: &str) -> Result<(), CallError> {
+        let body = json!({ "url": url });
+        self.call("POST", &format!("/session/{}/url", self.session), Some(&body)).map(|_| ())
+    }
+
     pub fn url(&self) -> String {
         self.session_call("GET", "/url", Value::Null).as_str().unwrap_or_default().to_string()
     }
