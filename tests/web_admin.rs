@@ -390,6 +390,12 @@ fn operator_extends_and_kicks_a_customer() {
     // Kick her device from the devices page: it is captive again at once.
     open(&b, "/devices", "devices");
     b.screenshot("devices");
+    b.emulate_phone(390, 844);
+    open(&b, "/devices", "devices");
+    b.screenshot("phone-devices");
+    let (content, viewport) = b.widths();
+    assert!(content <= viewport + 1.0, "the devices table on a phone: {content} px wide on a {viewport} px screen");
+    b.emulate_phone(1280, 900);
     b.submit(&format!("tr[data-mac='{mac}'] form.kick"));
     b.find("main");
     assert_captive(&lab, 1, "after the operator kicked it");
@@ -429,6 +435,20 @@ fn every_admin_page_opens() {
         }
     }
     assert!(missing.is_empty(), "admin pages missing or failing: {missing:?}");
+
+    // On a phone (390 px) the pages fit the screen's width.
+    b.emulate_phone(390, 844);
+    let mut too_wide = Vec::new();
+    for (path, name) in [("/", "dashboard"), ("/devices", "devices"), ("/customers", "customers"), ("/payments", "payments"), ("/vouchers", "vouchers"), ("/packages", "packages"), ("/settings", "settings"), ("/system", "system")] {
+        open(&b, path, name);
+        b.screenshot(&format!("phone-{name}"));
+        let (content, viewport) = b.widths();
+        if content > viewport + 1.0 {
+            too_wide.push(format!("{path}: {content} px wide on a {viewport} px screen"));
+        }
+    }
+    assert!(too_wide.is_empty(), "pages wider than a phone: {too_wide:?}");
+    b.emulate_phone(1280, 900);
 
     // The switch turns the admin to Swahili and back.
     open(&b, "/", "dashboard");

@@ -220,6 +220,20 @@ impl Browser {
         self.find("body").text()
     }
 
+    /// Show pages as a phone of `width` × `height` CSS pixels does (mobile viewport, touch);
+    /// headless Chromium's window cannot be narrower than 500 px.
+    pub fn emulate_phone(&self, width: u32, height: u32) {
+        let metrics = json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": true });
+        self.cdp("Emulation.setDeviceMetricsOverride", metrics);
+    }
+
+    /// (content width, viewport width) of the page shown, in CSS pixels: content wider than
+    /// the viewport scrolls sideways.
+    pub fn widths(&self) -> (f64, f64) {
+        let m = self.cdp("Page.getLayoutMetrics", json!({}));
+        (m["cssContentSize"]["width"].as_f64().unwrap_or(0.0), m["cssLayoutViewport"]["clientWidth"].as_f64().unwrap_or(0.0))
+    }
+
     // ------------------------------------------------------------ elements
 
     /// The first element matching `css`; panics (with the page's URL and text) if none.
