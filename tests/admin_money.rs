@@ -161,6 +161,26 @@ fn revenue_devices_extend_kick_and_payments_over_http() {
     assert_eq!(again.status, 400, "not online any more: {again:?}");
     let audit = count("SELECT count(*) FROM admin_audit WHERE action IN ('/devices/kick', '/customers/254700000001/extend')");
     assert_eq!(audit, 2, "both changes are in the audit");
+    assert!(
+        db.query_row("SELECT detail FROM admin_audit WHERE action LIKE '%/extend'", [], |r| r.get::<_, String>(0)).unwrap().contains("minutes"),
+        "the audit keeps the extension's fields"
+    );
+
+    // Disable, enable, resend: each a POST with the token, back to the customer's page.
+    let status = || db.query_row(&format!("SELECT status FROM hotspot_users WHERE username = '{username}'"), [], |r| r.get::<_, String>(0)).unwrap();
+    for (action, expected) in [("disable", "suspended"), ("enable", "active")] {
+        let done = post(admin, &session, &format!("/customers/{username}/{action}"), &format!("csrf={csrf}"));
+        assert_eq!(done.status, 303, "{action}: {done:?}");
+        assert_eq!(status(), expected, "after {action}");
+    }
+    let credentials_before = count("SELECT count(*) FROM hotspot_credentials");
+    let resent = post(admin, &session, &format!("/customers/{username}/resend"), &format!("csrf={csrf}"));
+    assert_eq!((resent.status, resent.header("location")), (303, Some(&*format!("/customers/{username}?done=resent"))), "{resent:?}");
+    assert_eq!(count("SELECT count(*) FROM hotspot_credentials"), credentials_before + 1, "new login details queued for SMS");
+    let page = get(admin, &session, &format!("/customers/{username}?done=resent"));
+    assert!(page.body.contains("New login details are on their way by SMS."));
+    let unknown = post(admin, &session, "/customers/nobody-here/extend", &format!("csrf={csrf}&minutes=5"));
+    assert_eq!(unknown.status, 404);
 
     // Payments: filtered by status and date, with totals; a nonsense date is refused.
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();

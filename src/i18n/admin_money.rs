@@ -5,7 +5,7 @@ words! {
     pub struct AdminMoneyWords {
         // The dashboard.
         dashboard_title, demo_banner, revenue_today, last_7_days, last_30_days, vouchers_sold, devices_online,
-        data_today, vouchers_left, unused, chart_revenue, chart_devices, chart_data, no_sales, no_devices, no_data,
+        data_today, vouchers_left, unused, price, chart_revenue, chart_devices, chart_data, no_sales, no_devices, no_data,
         total,
         // Devices online.
         devices_title, no_device_online, account, time_left, data_left, speed, unlimited, kick, kicked, not_online, next,

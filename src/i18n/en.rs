@@ -289,6 +289,7 @@ const MONEY: AdminMoneyWords = AdminMoneyWords {
     data_today: "Data used today",
     vouchers_left: "Vouchers left",
     unused: "Unused",
+    price: "Price",
     chart_revenue: "Revenue per day (30 days)",
     chart_devices: "Devices online per hour (48 hours)",
     chart_data: "Data used per day (30 days)",

@@ -285,6 +285,7 @@ const MONEY: AdminMoneyWords = AdminMoneyWords {
     data_today: "Data iliyotumika leo",
     vouchers_left: "Vocha zilizobaki",
     unused: "Hazijatumika",
+    price: "Bei",
     chart_revenue: "Mapato kwa siku (siku 30)",
     chart_devices: "Vifaa vilivyounganishwa kwa saa (saa 48)",
     chart_data: "Data iliyotumika kwa siku (siku 30)",

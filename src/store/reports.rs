@@ -257,15 +257,16 @@ const FILTER: &str = "WHERE (?1 IS NULL OR p.created_at >= ?1) AND (?2 IS NULL O
       AND (?3 IS NULL OR p.status = ?3) AND (?4 IS NULL OR p.phone LIKE ?4 ESCAPE '\\')
       AND (?5 IS NULL OR p.receipt_number = ?5 OR p.callback_receipt = ?5)";
 
-fn filter_params(f: &PaymentFilter) -> (Option<i64>, Option<i64>, Option<PaymentStatus>, Option<String>, Option<String>) {
-    (f.from, f.to, f.status, f.phone.as_deref().map(contains_pattern), f.receipt.clone())
+/// The filter as `FILTER`'s parameters take it (the phone as a LIKE pattern).
+fn bound(f: &PaymentFilter) -> PaymentFilter {
+    PaymentFilter { phone: f.phone.as_deref().map(contains_pattern), ..f.clone() }
 }
 
 /// The payments `filter` selects, newest first, at most `limit`.
 pub fn payments(conn: &Connection, filter: &PaymentFilter, limit: u32) -> Result<Vec<PaymentListing>, StoreError> {
     let sql = format!("{LISTING_SELECT} {FILTER} ORDER BY p.created_at DESC, p.id DESC LIMIT ?6");
-    let (a, b, c, d, e) = filter_params(filter);
-    let rows = conn.prepare_cached(&sql)?.query_map(params![a, b, c, d, e, limit], listing)?.collect::<Result<_, _>>()?;
+    let f = bound(filter);
+    let rows = conn.prepare_cached(&sql)?.query_map(params![f.from, f.to, f.status, f.phone, f.receipt, limit], listing)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
@@ -280,9 +281,9 @@ pub struct PaymentTotals {
 
 pub fn payment_totals(conn: &Connection, filter: &PaymentFilter) -> Result<PaymentTotals, StoreError> {
     let sql = format!("SELECT p.status, count(*), sum(p.amount) FROM payments p {FILTER} GROUP BY p.status ORDER BY p.status");
-    let (a, b, c, d, e) = filter_params(filter);
+    let f = bound(filter);
     let mut totals = PaymentTotals::default();
-    for row in conn.prepare_cached(&sql)?.query_map(params![a, b, c, d, e], |r| {
+    for row in conn.prepare_cached(&sql)?.query_map(params![f.from, f.to, f.status, f.phone, f.receipt], |r| {
         Ok((r.get::<_, PaymentStatus>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
     })? {
         let (status, count, amount) = row?;

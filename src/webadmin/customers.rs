@@ -171,22 +171,23 @@ pub fn render_devices(v: &View, rows: &[ClientRow]) -> String {
         out.push_str("</p>");
     }
     out.push_str("<div class=\"card table\"><table id=\"devices\">");
-    out.push_str(&th(&["MAC", "IP", w.account, w.package, w.time_left, w.data_left, w.speed, ""]));
+    // The device and its kick button first: on a phone the table scrolls sideways.
+    out.push_str(&th(&["MAC / IP", "", w.account, w.package, w.time_left, w.data_left, w.speed]));
     let csrf = &v.csrf_field;
     for r in shown {
         let mac = escape(&r.mac);
         out.push_str(&format!(
-            "<tr data-mac=\"{mac}\"><td>{mac}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+            "<tr data-mac=\"{mac}\"><td>{mac}<br><span class=\"muted\">{}</span></td>\
              <td><form class=\"kick\" method=\"post\" action=\"/devices/kick\">{csrf}<input type=\"hidden\" name=\"mac\" value=\"{mac}\">\
-             <button>{}</button></form></td></tr>",
+             <button>{}</button></form></td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&r.ip),
+            escape(w.kick),
             escape(&customer_path(&r.username)),
             escape(&r.username),
             escape(&r.package),
             escape(&(w.duration)(r.seconds_left)),
             escape(&r.data_left_bytes.map_or_else(|| w.unlimited.to_owned(), bytes)),
             escape(&speed(w, r.down_kbps, r.up_kbps)),
-            escape(w.kick)
         ));
     }
     out.push_str("</table></div></main>");

@@ -120,7 +120,7 @@ pub fn render(w: &AdminMoneyWords, d: &Dashboard) -> String {
         "<h2>{}</h2><div class=\"card table\"><table id=\"vouchers-left\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
         escape(w.vouchers_left),
         escape(w.package),
-        escape(w.amount),
+        escape(w.price),
         escape(w.unused)
     ));
     for s in &d.stock {
