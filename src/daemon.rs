@@ -230,11 +230,8 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         _ => None,
     };
     // The web admin shares the portal's branding: its settings page changes both at once.
-    let web_admin = admin_listener.map(|listener| {
-        let mut web = WebAdmin::new(admin.clone(), store.clone(), &config);
-        web.branding = branding.clone();
-        (listener, Arc::new(web))
-    });
+    let web_admin =
+        admin_listener.map(|listener| (listener, Arc::new(WebAdmin::new(admin.clone(), store.clone(), branding.clone(), &config))));
     let portal = Arc::new(Portal::new(sessions.clone(), payments.clone(), jobs.clone(), branding.clone(), &settings));
     // Owned by one set: the first to end (it should not) stops the daemon, and at a stop
     // those still busy after the grace are aborted.

@@ -53,7 +53,7 @@ impl Asked {
             method: method.clone(),
             path: uri.path().to_owned(),
             query: uri.query().unwrap_or("").to_owned(),
-            lang: Lang::pick(auth::cookie(cookies.iter().copied(), "lang"), text("accept-language").as_deref(), web.default_lang),
+            lang: Lang::pick(auth::cookie(cookies.iter().copied(), "lang"), text("accept-language").as_deref(), web.default_lang()),
             session_id: auth::cookie(cookies.iter().copied(), auth::COOKIE).map(str::to_owned),
             origin: text("origin"),
             host: text("host"),
@@ -213,7 +213,7 @@ pub(crate) fn refusal_page(web: &WebAdmin, asked: &Asked, title: &str, message: 
         layout::escape(message),
         layout::escape(asked.lang.words().admin.nav_dashboard)
     );
-    layout::bare_page(asked.lang, &web.venue, &asked.path, title, &body)
+    layout::bare_page(asked.lang, &web.venue(), &asked.path, title, &body)
 }
 
 /// A body over `MAX_BODY_BYTES`, or too slow (413 or 408).

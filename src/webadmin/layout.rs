@@ -68,7 +68,7 @@ pub fn page(ctx: &Ctx<'_>, title: &str, body: &str) -> String {
         csrf_field(ctx),
         escape(ctx.words.admin.log_out)
     );
-    document(ctx.lang, &ctx.web.venue, ctx.path, title, &format!("<nav>{nav}</nav>{body}"), &logout)
+    document(ctx.lang, &ctx.web.venue(), ctx.path, title, &format!("<nav>{nav}</nav>{body}"), &logout)
 }
 
 /// A page outside the logged-in frame (login, refusals): header and switch, no navigation.

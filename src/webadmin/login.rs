@@ -100,7 +100,7 @@ fn page(web: &WebAdmin, asked: &Asked, notice: Notice) -> String {
         Notice::None => (String::new(), form(w)),
     };
     let body = format!("<main id=\"page-login\"><h1>{}</h1>{notice}{form}</main>", e(w.login_title));
-    layout::bare_page(asked.lang, &web.venue, "/login", w.login_title, &body)
+    layout::bare_page(asked.lang, &web.venue(), "/login", w.login_title, &body)
 }
 
 fn form(w: &crate::i18n::AdminCoreWords) -> String {

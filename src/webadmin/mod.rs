@@ -48,15 +48,9 @@ pub struct WebAdmin {
     /// The operator's operations (the same the CLI runs).
     pub admin: Admin,
     store: Store,
-    /// The venue's name for the frame's header. Until `branding::Shared` lands it is the
-    /// configured default; then it is read from branding on each request.
-    pub venue: String,
-    /// The venue's branding (H3c), shared with the portal: the settings page saves it, the
-    /// printouts and `/logo` read it.
+    /// The venue's branding, shared with the portal: the settings page saves it; the frame's
+    /// header, the default language, the printouts and `/logo` read it.
     pub branding: crate::branding::Shared,
-    /// The language when neither the `lang` cookie nor the browser says (later: branding's
-    /// `default_language`).
-    pub default_lang: Lang,
     /// The client-facing interface: requests from its subnets or neighbours are refused
     /// (`hotspot_side`); `lo` (the demo) refuses nothing.
     pub hotspot_interface: String,
@@ -71,19 +65,27 @@ pub struct WebAdmin {
 }
 
 impl WebAdmin {
-    pub fn new(admin: Admin, store: Store, config: &Config) -> WebAdmin {
+    pub fn new(admin: Admin, store: Store, branding: crate::branding::Shared, config: &Config) -> WebAdmin {
         WebAdmin {
             admin,
             store,
-            venue: DEFAULT_VENUE.to_string(),
-            branding: crate::branding::Shared::default(),
-            default_lang: Lang::En,
+            branding,
             hotspot_interface: config.interface.clone(),
             utc_offset_secs: config.utc_offset_secs,
             auth: Mutex::new(auth::AuthState::new()),
             hashing: Share::new("admin password", ADMIN_HASHES),
             started: Instant::now(),
         }
+    }
+
+    /// The venue's name, for the frame's header.
+    pub fn venue(&self) -> String {
+        self.branding.get().venue_name.clone()
+    }
+
+    /// The language when neither the `lang` cookie nor the browser says: the operator's.
+    pub fn default_lang(&self) -> Lang {
+        self.branding.get().default_language
     }
 
     /// The database (audit rows, the admin password). Pages use `admin`, not this.
@@ -101,12 +103,9 @@ impl WebAdmin {
     }
 }
 
-/// The venue name before the operator sets one (matches `branding::Branding::default`).
-const DEFAULT_VENUE: &str = "Wi-Fi hotspot";
-
 /// What a section handler gets for one logged-in request.
 pub struct Ctx<'a> {
-    /// `.admin` (crate::admin::Admin), `.store()`, `.venue`.
+    /// `.admin` (crate::admin::Admin), `.store()`, `.branding`.
     pub web: &'a WebAdmin,
     pub lang: Lang,
     /// `lang.words()`.
