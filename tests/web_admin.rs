@@ -108,6 +108,11 @@ fn submit_password(b: &Browser, password: &str) {
 /// it is the subject).
 fn log_in(b: &Browser) {
     submit_password(b, PASSWORD);
+    assert_logged_in(b);
+}
+
+/// After the login form was sent with the right password: no login page, no refusal.
+fn assert_logged_in(b: &Browser) {
     let status = b.status();
     let hint = if status == 403 {
         "\n(a 403 on the login form itself: a real browser sends `Origin: null` on a same-origin POST \
@@ -547,6 +552,7 @@ fn the_demo_shows_its_dashboard_in_a_browser() {
     assert!(ready.is_some(), "the demo's admin did not answer at {url}");
     b.fill("form#login input#password", &password);
     b.submit("form#login");
+    assert_logged_in(&b);
     b.find("main#page-dashboard");
     b.find("#demo-banner");
     let revenue = b.find("#revenue-today").text();
