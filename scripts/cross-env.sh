@@ -2,7 +2,8 @@
 # Sourced by the cross-build scripts: installs (once) and puts on PATH what building for
 # the routers needs without Docker (see ../shared/specs/cross-build.md):
 #   Debian's rustc/cargo 1.96 with the library source (-Zbuild-std: mips is tier 3),
-#   zig + cargo-zigbuild (a soft-float musl C toolchain per target), qemu-user.
+#   zig + cargo-zigbuild (a soft-float musl C toolchain per target), qemu-user, and
+#   llvm-objcopy (Debian's llvm) to drop the sections nothing loads from the binaries.
 # Also maps Rust targets to OpenWrt package architectures.
 
 CROSS_TARGETS=(mips-unknown-linux-musl mipsel-unknown-linux-musl armv7-unknown-linux-musleabihf aarch64-unknown-linux-musl)
@@ -14,6 +15,11 @@ cross_install_tools() {
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       rustc-web cargo-web rust-web-src qemu-user-static >/dev/null
+  fi
+  if ! command -v llvm-objcopy >/dev/null; then
+    echo "cross-env: installing llvm (llvm-objcopy, to drop sections nothing loads)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends llvm >/dev/null
   fi
   if [[ ! -x "$ZIG_VENV/bin/cargo-zigbuild" ]]; then
     echo "cross-env: installing zig and cargo-zigbuild into $ZIG_VENV" >&2

@@ -24,6 +24,7 @@
 //! - `http_client`: blocking HTTP(S) to upstream services, run off the runtime thread.
 //! - `clock`: the daemon's timeline, which wall-clock jumps do not move.
 //! - `netaddr`, `phone`, `logging`, `words` (states stored as words): small shared pieces.
+//! - `json_fields`: hand-written JSON decoders for our enums (smaller than serde's derive).
 
 pub mod access;
 pub mod accounts;
@@ -40,6 +41,7 @@ pub mod firewall;
 pub mod http_client;
 pub mod i18n;
 pub mod jobs;
+pub mod json_fields;
 pub mod ledger;
 pub mod logging;
 pub mod netaddr;

@@ -47,7 +47,7 @@ pub fn call(path: &Path, call: &Call) -> Result<String, ControlError> {
     stream.write_all(&line).map_err(io)?;
     let mut answer = Vec::new();
     BufReader::new(stream.take(MAX_ANSWER_BYTES)).read_until(b'\n', &mut answer).map_err(io)?;
-    match serde_json::from_slice::<Answer>(&answer).map_err(ControlError::Garbled)? {
+    match crate::json_fields::from_bytes::<Answer>(&answer).map_err(ControlError::Garbled)? {
         Answer::Output(output) => Ok(output),
         Answer::Error(message) => Err(ControlError::Refused(message)),
     }

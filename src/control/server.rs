@@ -116,7 +116,7 @@ async fn serve_one(stream: UnixStream, admin: &Admin) -> std::io::Result<()> {
         Err(_) => Answer::Error("no request within 5 s".into()),
         Ok(Err(e)) => return Err(e),
         Ok(Ok(_)) if line.len() > MAX_REQUEST_BYTES => Answer::Error(format!("request larger than {MAX_REQUEST_BYTES} bytes")),
-        Ok(Ok(_)) => match serde_json::from_slice::<Call>(&line) {
+        Ok(Ok(_)) => match crate::json_fields::from_bytes::<Call>(&line) {
             Err(e) => Answer::Error(format!("not a request this hotspotd understands ({e}); are the command and the daemon the same version?")),
             Ok(call) => {
                 let entry = crate::admin::audit_entry(&call.request);

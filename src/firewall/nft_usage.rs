@@ -8,59 +8,20 @@
 
 use std::net::Ipv4Addr;
 
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::{QuotaState, UsageReading};
 
-#[derive(Deserialize)]
-struct Listing {
-    nftables: Vec<Item>,
-}
+// Each document is read into a `serde_json::Value` and walked by hand: serde's derived
+// decoders for these shapes (an untagged enum buffers every element) cost the mips binary
+// ~12 KB. The accepted shapes are the ones the derived decoders took:
+// - a listing `{"nftables": [item, …]}`, each item an object whose `set` and `quota` (when
+//   present and not null) are read;
+// - a set: `name` (a string) and `elem` (an array, may be missing); in our counter sets
+//   (`up_bytes`, `dn_bytes`) every element is `{"elem": {"val": "<IPv4>", "counter":
+//   {"bytes": n}}}`, in others elements are not read;
+// - a quota: `name`, `bytes`, `used` (0 if missing).
 
-/// One entry of the listing: `{"set": {…}}`, `{"quota": {…}}`, or others we skip.
-#[derive(Deserialize)]
-struct Item {
-    set: Option<Set>,
-    quota: Option<Quota>,
-}
-
-#[derive(Deserialize)]
-struct Set {
-    name: String,
-    #[serde(default)]
-    elem: Vec<Element>,
-}
-
-/// An element of a set: ours hold an address and its counter; other sets' elements (plain
-/// addresses, `address . MAC` pairs, prefixes) have other shapes and are not read.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Element {
-    Counted { elem: CountedKey },
-    Other(serde::de::IgnoredAny),
-}
-
-#[derive(Deserialize)]
-struct CountedKey {
-    val: Ipv4Addr,
-    counter: Counter,
-}
-
-#[derive(Deserialize)]
-struct Counter {
-    bytes: u64,
-}
-
-#[derive(Deserialize)]
-struct Quota {
-    name: String,
-    /// The limit.
-    bytes: u64,
-    #[serde(default)]
-    used: u64,
-}
-
-/// Parses one or more concatenated listing documents.
 /// Why a listing could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ListingError {
@@ -70,32 +31,77 @@ pub enum ListingError {
     Element { set: String },
 }
 
+/// A listing whose JSON is well formed but not shaped as nft's.
+fn misshapen(what: &'static str) -> ListingError {
+    ListingError::Json(serde::de::Error::custom(what))
+}
+
+fn object(value: Value, what: &'static str) -> Result<Map<String, Value>, ListingError> {
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(misshapen(what)),
+    }
+}
+
+/// The member `name` of `map`, unless it is missing or null.
+fn present(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
+    map.remove(name).filter(|v| !v.is_null())
+}
+
+fn string(map: &mut Map<String, Value>, name: &str, what: &'static str) -> Result<String, ListingError> {
+    match map.remove(name) {
+        Some(Value::String(s)) => Ok(s),
+        _ => Err(misshapen(what)),
+    }
+}
+
+fn counted(element: &Value) -> Option<(Ipv4Addr, u64)> {
+    let elem = element.get("elem")?;
+    let addr = elem.get("val")?.as_str()?.parse().ok()?;
+    Some((addr, elem.get("counter")?.get("bytes")?.as_u64()?))
+}
+
+/// Parses one or more concatenated listing documents.
 pub fn parse(text: &str) -> Result<UsageReading, ListingError> {
     let mut reading = UsageReading::default();
-    for listing in serde_json::Deserializer::from_str(text).into_iter::<Listing>() {
-        let listing = listing.map_err(ListingError::Json)?;
-        for item in listing.nftables {
-            if let Some(set) = item.set {
-                let upload = match set.name.as_str() {
+    for listing in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
+        let mut listing = object(listing.map_err(ListingError::Json)?, "a listing is an object")?;
+        let Some(Value::Array(items)) = listing.remove("nftables") else { return Err(misshapen("a listing has an `nftables` array")) };
+        for item in items {
+            let mut item = object(item, "an item is an object")?;
+            if let Some(set) = present(&mut item, "set") {
+                let mut set = object(set, "a set is an object")?;
+                let name = string(&mut set, "name", "a set has a name")?;
+                let elements = match set.remove("elem") {
+                    Some(Value::Array(elements)) => elements,
+                    None => Vec::new(),
+                    Some(_) => return Err(misshapen("a set's `elem` is an array")),
+                };
+                let upload = match name.as_str() {
                     "up_bytes" => true,
                     "dn_bytes" => false,
                     _ => continue,
                 };
-                for e in set.elem {
-                    let Element::Counted { elem } = e else {
-                        return Err(ListingError::Element { set: set.name });
-                    };
-                    let traffic = reading.devices.entry(elem.val).or_default();
+                for e in &elements {
+                    let Some((addr, bytes)) = counted(e) else { return Err(ListingError::Element { set: name }) };
+                    let traffic = reading.devices.entry(addr).or_default();
                     if upload {
-                        traffic.up = elem.counter.bytes;
+                        traffic.up = bytes;
                     } else {
-                        traffic.down = elem.counter.bytes;
+                        traffic.down = bytes;
                     }
                 }
             }
-            if let Some(q) = item.quota {
-                if let Some(id) = q.name.strip_prefix("cap_").and_then(|id| id.parse().ok()) {
-                    reading.quotas.insert(id, QuotaState { limit_bytes: q.bytes, used_bytes: q.used });
+            if let Some(quota) = present(&mut item, "quota") {
+                let mut q = object(quota, "a quota is an object")?;
+                let name = string(&mut q, "name", "a quota has a name")?;
+                let limit = q.get("bytes").and_then(Value::as_u64).ok_or_else(|| misshapen("a quota has `bytes`"))?;
+                let used = match q.get("used") {
+                    None => 0,
+                    Some(used) => used.as_u64().ok_or_else(|| misshapen("a quota's `used` is a count"))?,
+                };
+                if let Some(id) = name.strip_prefix("cap_").and_then(|id| id.parse().ok()) {
+                    reading.quotas.insert(id, QuotaState { limit_bytes: limit, used_bytes: used });
                 }
             }
         }

@@ -360,7 +360,7 @@ const MONEY: AdminMoneyWords = AdminMoneyWords {
     account_status: en_account_status,
     payment_status: en_payment_status,
     failure: en_failure,
-    duration: en_duration,
+    duration: en_short_duration,
     shown: en_shown,
 };
 
@@ -405,7 +405,7 @@ fn en_shown(first: usize, last: usize, of: usize) -> String {
     format!("Devices {first} to {last} of {of}")
 }
 
-fn en_duration(secs: i64) -> String {
+fn en_short_duration(secs: i64) -> String {
     let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
     match (d, h) {
         (0, 0) => format!("{m} min"),

@@ -356,7 +356,7 @@ const MONEY: AdminMoneyWords = AdminMoneyWords {
     account_status: sw_account_status,
     payment_status: sw_payment_status,
     failure: sw_failure,
-    duration: sw_duration,
+    duration: sw_short_duration,
     shown: sw_shown,
 };
 
@@ -401,7 +401,7 @@ fn sw_shown(first: usize, last: usize, of: usize) -> String {
     format!("Vifaa {first} hadi {last} kati ya {of}")
 }
 
-fn sw_duration(secs: i64) -> String {
+fn sw_short_duration(secs: i64) -> String {
     let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
     match (d, h) {
         (0, 0) => format!("dakika {m}"),

@@ -21,11 +21,12 @@
 //! is wrong → permanent, naming `sms.api_key`; 408/429/5xx and no answer → transient; any
 //! other status → permanent (the same request would be refused again).
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use super::{is_retryable_status, Redactor, SmsError, SmsGateway, SmsSent};
 use crate::config::{Secret, SmsConfig};
 use crate::http_client::{HttpClient, HttpResponse};
+use crate::json_fields::{Field, Fields};
 use crate::phone::Phone;
 
 /// The live API.
@@ -89,30 +90,50 @@ impl SmsGateway for AfricasTalking {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `{"SMSMessageData":{"Message":…,"Recipients":[…]}}`, read by hand from a `Value` (the
+/// derived decoders cost the mips binary ~4 KB); the same fields required as before.
+#[derive(Debug)]
 struct Answer {
-    #[serde(rename = "SMSMessageData")]
     data: MessageData,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct MessageData {
-    #[serde(rename = "Message", default)]
+    /// `Message`, "" if missing.
     message: String,
-    #[serde(rename = "Recipients", default)]
+    /// `Recipients`, none if missing.
     recipients: Vec<Recipient>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct Recipient {
-    #[serde(rename = "statusCode")]
+    /// `statusCode`, required.
     status_code: i64,
-    #[serde(default)]
     number: String,
-    #[serde(default)]
     status: String,
-    #[serde(rename = "messageId", default)]
+    /// `messageId`.
     message_id: Option<String>,
+}
+
+impl Answer {
+    fn from_json(value: Value) -> Option<Answer> {
+        let mut f = Fields::of(value).ok()?;
+        let mut data = Fields::of(f.take("SMSMessageData")?).ok()?;
+        let data = MessageData { message: data.or("Message", String::new()).ok()?, recipients: data.or("Recipients", Vec::new()).ok()? };
+        Some(Answer { data })
+    }
+}
+
+impl Field for Recipient {
+    fn from_json(value: Value) -> Option<Recipient> {
+        let mut f = Fields::of(value).ok()?;
+        Some(Recipient {
+            status_code: f.get("statusCode").ok()?,
+            number: f.or("number", String::new()).ok()?,
+            status: f.or("status", String::new()).ok()?,
+            message_id: f.get("messageId").ok()?,
+        })
+    }
 }
 
 /// What an answer to a send of one message to `number` means.
@@ -133,8 +154,10 @@ pub(super) fn interpret(response: &HttpResponse, number: &str, redactor: &Redact
             s => SmsError::Permanent(format!("{PROVIDER} rejected the request (HTTP {s}: {})", quoted())),
         });
     }
-    let answer: Answer = serde_json::from_str(&response.body)
-        .map_err(|_| SmsError::Transient(format!("unexpected answer from {PROVIDER} (HTTP {status}): {}", quoted())))?;
+    let answer = serde_json::from_str(&response.body)
+        .ok()
+        .and_then(Answer::from_json)
+        .ok_or_else(|| SmsError::Transient(format!("unexpected answer from {PROVIDER} (HTTP {status}): {}", quoted())))?;
     let recipients = answer.data.recipients;
     let Some(recipient) = recipients.iter().find(|r| r.number == number).or(recipients.first()) else {
         let reason = redactor.quote(&answer.data.message);

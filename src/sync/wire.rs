@@ -21,6 +21,8 @@
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+
+use crate::json_fields::{self, Fields};
 use sha2::Sha256;
 
 /// Where a router sends its exchanges.
@@ -145,8 +147,8 @@ pub struct RouterStatus {
     pub backlog: i64,
 }
 
-/// What the central answers.
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// What the central answers. Read by hand (`from_json`) like `Order`, which it carries.
+#[derive(Debug, Default, Serialize)]
 pub struct ExchangeResponse {
     /// Every event of the stream up to this sequence number is stored: the router may delete
     /// them. `None`: nothing stored yet.
@@ -159,17 +161,53 @@ pub struct ExchangeResponse {
 }
 
 /// Something the central has for one router, by the central's id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Item {
     pub id: i64,
     pub body: Order,
 }
 
-/// What an item asks of the router. On the wire externally tagged (`{"kick":{"mac":"…"}}`:
-/// its decoder needs no buffering, which keeps the router's binary small); the operator API
-/// writes and shows it with the kind inside (`{"kind":"kick","mac":"…"}`, `from_api`,
-/// `to_api`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl ExchangeResponse {
+    /// Reads `{"acked_seq":12,"items":[{"id":3,"body":{"kick":{…}}}]}` (`acked_seq` may be
+    /// missing or null, `items` missing).
+    pub fn from_json(value: serde_json::Value) -> Result<ExchangeResponse, json_fields::Error> {
+        let mut f = Fields::of(value)?;
+        let acked_seq = f.get("acked_seq")?;
+        let items = match f.take("items") {
+            None => Vec::new(),
+            Some(serde_json::Value::Array(items)) => items.into_iter().map(Item::from_json).collect::<Result<_, _>>()?,
+            Some(_) => return Err(serde::de::Error::custom("invalid value for field `items`")),
+        };
+        Ok(ExchangeResponse { acked_seq, items })
+    }
+}
+
+impl Item {
+    pub fn from_json(value: serde_json::Value) -> Result<Item, json_fields::Error> {
+        let mut f = Fields::of(value)?;
+        let id = f.get("id")?;
+        let body = f.take("body").ok_or_else(|| <json_fields::Error as serde::de::Error>::missing_field("body"))?;
+        Ok(Item { id, body: Order::from_json(body)? })
+    }
+}
+
+impl<'de> Deserialize<'de> for ExchangeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ExchangeResponse, D::Error> {
+        json_fields::deserialize(deserializer, ExchangeResponse::from_json)
+    }
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Item, D::Error> {
+        json_fields::deserialize(deserializer, Item::from_json)
+    }
+}
+
+/// What an item asks of the router. On the wire externally tagged (`{"kick":{"mac":"…"}}`);
+/// the operator API writes and shows it with the kind inside (`{"kind":"kick","mac":"…"}`,
+/// `from_api`, `to_api`). Its decoder is hand-written (`from_json`, the same shapes as
+/// serde's derive would take): the derived one cost the router's binary ~20 KB.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     /// End a device's session (by MAC), or every session of an account (by username).
@@ -226,7 +264,43 @@ impl Order {
         };
         let mut tagged = serde_json::Map::new();
         tagged.insert(kind, serde_json::Value::Object(fields));
-        serde_json::from_value(serde_json::Value::Object(tagged)).map_err(|e| e.to_string())
+        Order::from_json(serde_json::Value::Object(tagged)).map_err(|e| e.to_string())
+    }
+
+    /// Reads the wire form, `{"extend":{"username":…}}` (`#[serde(default)]` fields may be
+    /// missing, `Option`s may also be missing or `null`, unknown fields are ignored).
+    pub fn from_json(value: serde_json::Value) -> Result<Order, json_fields::Error> {
+        const KINDS: &[&str] = &["kick", "extend", "disable", "enable", "resend", "vouchers", "package", "paybill", "stk_callback"];
+        let (kind, body) = json_fields::external(value)?;
+        let mut f = Fields::of(body)?;
+        Ok(match kind.as_str() {
+            "kick" => Order::Kick { mac: f.get("mac")?, username: f.get("username")? },
+            "extend" => Order::Extend { username: f.get("username")?, seconds: f.or("seconds", 0)?, bytes: f.or("bytes", 0)? },
+            "disable" => Order::Disable { username: f.get("username")?, voucher: f.get("voucher")? },
+            "enable" => Order::Enable { username: f.get("username")? },
+            "resend" => Order::Resend { username: f.get("username")? },
+            "vouchers" => Order::Vouchers { package: f.get("package")?, batch: f.get("batch")?, codes: f.get("codes")? },
+            "package" => Order::Package(CentralPackage {
+                name: f.get("name")?,
+                price: f.get("price")?,
+                duration_secs: f.get("duration_secs")?,
+                data_limit_bytes: f.get("data_limit_bytes")?,
+                down_kbps: f.get("down_kbps")?,
+                up_kbps: f.get("up_kbps")?,
+                max_devices: f.or("max_devices", one())?,
+                hidden: f.or("hidden", false)?,
+            }),
+            "paybill" => Order::Paybill(PaybillPayment {
+                trans_id: f.get("trans_id")?,
+                amount: f.get("amount")?,
+                account: f.get("account")?,
+                msisdn: f.get("msisdn")?,
+                name: f.get("name")?,
+                trans_time: f.get("trans_time")?,
+            }),
+            "stk_callback" => Order::StkCallback { token: f.get("token")?, body: f.get("body")? },
+            other => return Err(json_fields::unknown(other, KINDS)),
+        })
     }
 
     /// The operator API's form of this order.
@@ -237,6 +311,12 @@ impl Order {
         api.insert("kind".into(), serde_json::Value::String(kind.clone()));
         api.extend(fields.clone());
         serde_json::Value::Object(api)
+    }
+}
+
+impl<'de> Deserialize<'de> for Order {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Order, D::Error> {
+        json_fields::deserialize(deserializer, Order::from_json)
     }
 }
 
@@ -399,5 +479,66 @@ mod tests {
         let package = api(r#"{"kind":"package","name":"Hour","price":20,"duration_secs":3600}"#).unwrap();
         assert_eq!(Order::from_api(package.to_api()).unwrap(), package);
         assert_eq!(extend.to_api()["kind"], "extend");
+    }
+
+    #[test]
+    fn every_order_round_trips_on_the_wire_and_defaults_hold() {
+        let orders = [
+            Order::Kick { mac: Some("02:00:00:00:00:01".into()), username: None },
+            Order::Kick { mac: None, username: Some("u1".into()) },
+            Order::Extend { username: "u1".into(), seconds: 60, bytes: 1 << 40 },
+            Order::Disable { username: None, voucher: Some("ABCD".into()) },
+            Order::Enable { username: "u2".into() },
+            Order::Resend { username: "u3".into() },
+            Order::Vouchers { package: "Hour".into(), batch: Some("b".into()), codes: vec!["A1".into(), "B2".into()] },
+            Order::Vouchers { package: "Hour".into(), batch: None, codes: vec![] },
+            Order::Package(CentralPackage {
+                name: "Day".into(),
+                price: 50,
+                duration_secs: 86400,
+                data_limit_bytes: Some(1 << 30),
+                down_kbps: Some(2048),
+                up_kbps: None,
+                max_devices: 3,
+                hidden: true,
+            }),
+            Order::Paybill(PaybillPayment {
+                trans_id: "RKT1".into(),
+                amount: 20,
+                account: "1704839".into(),
+                msisdn: "25470****149".into(),
+                name: "JOHN".into(),
+                trans_time: "20240101120000".into(),
+            }),
+            Order::StkCallback { token: "t".into(), body: "{\"Body\":{}}".into() },
+        ];
+        for order in orders {
+            let json = serde_json::to_string(&order).unwrap();
+            assert_eq!(serde_json::from_str::<Order>(&json).unwrap(), order, "{json}");
+            assert_eq!(Order::from_api(order.to_api()).unwrap(), order);
+        }
+        let item: Item = serde_json::from_str(r#"{"id":4,"body":{"package":{"name":"H","price":1,"duration_secs":2,"extra":true}}}"#).unwrap();
+        let expected = CentralPackage { name: "H".into(), price: 1, duration_secs: 2, data_limit_bytes: None, down_kbps: None, up_kbps: None, max_devices: 1, hidden: false };
+        assert_eq!(item, Item { id: 4, body: Order::Package(expected) });
+        let response: ExchangeResponse = serde_json::from_str(r#"{"acked_seq":null,"items":[{"id":1,"body":{"enable":{"username":"u"}}}]}"#).unwrap();
+        assert_eq!((response.acked_seq, response.items.len()), (None, 1));
+        let response: ExchangeResponse = serde_json::from_str(r#"{"acked_seq":9}"#).unwrap();
+        assert_eq!((response.acked_seq, response.items.len()), (Some(9), 0));
+        for bad in [r#"{"acked_seq":"9"}"#, r#"{"items":{}}"#, r#"{"items":[{"id":1}]}"#, r#"{"items":[{"body":{"enable":{"username":"u"}}}]}"#, "[]"] {
+            assert!(serde_json::from_str::<ExchangeResponse>(bad).is_err(), "{bad}");
+        }
+        let kick: Order = serde_json::from_str(r#"{"kick":{"mac":null}}"#).unwrap();
+        assert_eq!(kick, Order::Kick { mac: None, username: None });
+        for bad in [
+            r#"{"extend":{"seconds":1}}"#,
+            r#"{"extend":{"username":"u","seconds":null}}"#,
+            r#"{"extend":{"username":"u","seconds":1.5}}"#,
+            r#"{"explode":{}}"#,
+            r#""enable""#,
+            r#"{"enable":{"username":"u"},"resend":{"username":"u"}}"#,
+            r#"{"vouchers":{"package":"p","codes":[1]}}"#,
+        ] {
+            assert!(serde_json::from_str::<Order>(bad).is_err(), "{bad}");
+        }
     }
 }

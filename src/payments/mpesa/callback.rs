@@ -46,7 +46,7 @@ const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
 /// Reads a callback body: `{"Body":{"stkCallback":{…}}}`.
 pub fn parse_callback(body: &[u8]) -> Result<StkCallback, CallbackError> {
-    let root: Value = serde_json::from_slice(body).map_err(CallbackError::NotJson)?;
+    let root: Value = crate::json_fields::from_bytes(body).map_err(CallbackError::NotJson)?;
     let stk = match root.get("Body").and_then(|b| b.get("stkCallback")) {
         None | Some(Value::Null) => return Err(CallbackError::Missing("Body.stkCallback")),
         Some(Value::Object(stk)) => stk,

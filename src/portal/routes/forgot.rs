@@ -75,7 +75,7 @@ struct ForgotRequest {
 
 /// The phone number of a JSON body; `None` when it is not `{"phone": "…"}`. Pure.
 pub fn phone_of_json(body: &[u8]) -> Option<String> {
-    serde_json::from_slice::<ForgotRequest>(body).ok().map(|r| r.phone)
+    crate::json_fields::from_bytes::<ForgotRequest>(body).ok().map(|r| r.phone)
 }
 
 pub async fn api(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>) -> Response<Body> {

@@ -107,7 +107,7 @@ struct LoginRequest {
 
 /// The credential a JSON login body carries; `Err` when it is not such a body. Pure.
 pub fn credential_of_json(body: &[u8]) -> Result<Option<Credential>, serde_json::Error> {
-    let request = serde_json::from_slice::<LoginRequest>(body)?;
+    let request = crate::json_fields::from_bytes::<LoginRequest>(body)?;
     Ok(credential_from(request.voucher, request.username, request.password))
 }
 

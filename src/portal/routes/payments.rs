@@ -105,7 +105,7 @@ impl PayRequest {
 
     /// From a JSON body; `None` when it is not `{"package_id": N, "phone": "…"}`. Pure.
     pub fn of_json(body: &[u8]) -> Option<PayRequest> {
-        serde_json::from_slice(body).ok()
+        crate::json_fields::from_bytes(body).ok()
     }
 }
 
