@@ -12,6 +12,10 @@
 #                        it would hold 127.0.0.1:1812/1813 where the demo answers
 #   postgresql           the central server's tests (scripts/postgres-private.sh: a private
 #                        cluster in a temp directory per test, never the system service)
+#   chromium, chromium-driver, zbar-tools, fonts-liberation
+#                        the browser tests (tests/web_admin.rs: headless Chromium over
+#                        WebDriver; zbarimg reads the printed vouchers' QR codes back; a font
+#                        so the screenshots kept in target/browser-screenshots show text)
 # HOTSPOTD_SKIP_NETNS=1 skips only the namespace tests (for a quick run without root).
 # HOTSPOTD_TEST_THREADS sets how many tests run at once (default 2).
 set -euo pipefail
@@ -22,10 +26,11 @@ declare -A package_of=(
   [curl]=curl [python3]=python3 [openssl]=openssl
   [nft]=nftables [ip]=iproute2 [tc]=iproute2 [iperf3]=iperf3 [faketime]=faketime
   [freeradius]=freeradius [radclient]=freeradius-utils
+  [chromium]=chromium [chromedriver]=chromium-driver [zbarimg]=zbar-tools
 )
 needed=(curl python3 openssl freeradius radclient)
 if [[ "${HOTSPOTD_SKIP_NETNS:-0}" != 1 ]]; then
-  needed+=(nft ip tc iperf3 faketime)
+  needed+=(nft ip tc iperf3 faketime chromium chromedriver zbarimg)
 fi
 
 missing=()
@@ -34,6 +39,11 @@ for tool in "${needed[@]}"; do
 done
 # PostgreSQL's server binaries live outside PATH (/usr/lib/postgresql/VERSION/bin).
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+# Chromium's screenshots need one font (a recommendation of chromium, not installed with it
+# below).
+if [[ "${HOTSPOTD_SKIP_NETNS:-0}" != 1 ]]; then
+  compgen -G "/usr/share/fonts/truetype/liberation*/*.ttf" >/dev/null || missing+=(fonts-liberation)
+fi
 if ((${#missing[@]})); then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

@@ -513,13 +513,13 @@ const SHOP: AdminShopWords = AdminShopWords {
     err_logo_type: "The logo must be a PNG, JPEG, GIF or WebP image.",
     err_upload: "The upload could not be read. Try again.",
     err_failed: "Something went wrong. Try again.",
-    duration: en_duration,
+    duration: en_shop_duration,
     data: admin_shop::data_size,
     speed: en_speed,
     first_shown: |shown, all| format!("The first {shown} of {all} codes are shown; the CSV and the printouts have them all."),
 };
 
-fn en_duration(secs: i64) -> String {
+fn en_shop_duration(secs: i64) -> String {
     let plural = |n: i64, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
     match admin_shop::parts(secs) {
         (0, 0, m) => plural(m, "minute", "minutes"),

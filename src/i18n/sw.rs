@@ -508,13 +508,13 @@ const SHOP: AdminShopWords = AdminShopWords {
     err_logo_type: "Nembo iwe picha ya PNG, JPEG, GIF au WebP.",
     err_upload: "Picha haikusomeka. Jaribu tena.",
     err_failed: "Hitilafu imetokea. Jaribu tena.",
-    duration: sw_duration,
+    duration: sw_shop_duration,
     data: admin_shop::data_size,
     speed: sw_speed,
     first_shown: |shown, all| format!("Nambari {shown} za kwanza kati ya {all} zinaonyeshwa; CSV na karatasi za kuchapisha zina zote."),
 };
 
-fn sw_duration(secs: i64) -> String {
+fn sw_shop_duration(secs: i64) -> String {
     match admin_shop::parts(secs) {
         (0, 0, m) => format!("Dakika {m}"),
         (0, h, 0) => format!("Saa {h}"),
