@@ -71,7 +71,7 @@ fn assert_secure(answer: &Answer) {
         answer.header("content-security-policy"),
         Some("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
     );
-    assert_eq!(answer.header("referrer-policy"), Some("no-referrer"), "{answer:?}");
+    assert_eq!(answer.header("referrer-policy"), Some("same-origin"), "{answer:?}");
 }
 
 /// The CSRF token in a page's forms.
