@@ -11,7 +11,7 @@ pub use crate::portal::http::escape;
 /// The one stylesheet (inline: no external asset; the uplink may be down). Mobile-first:
 /// one column, big touch targets; tables scroll sideways on a phone.
 pub const STYLE: &str = "\
-*{box-sizing:border-box}\
+*{box-sizing:border-box}svg.chart{display:block;max-width:32rem;margin:0 auto}\
 body{margin:0;font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1d2530;background:#f4f6f8}\
 header{background:#1d2530;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;align-items:center;gap:.5rem}\
 header .venue{font-weight:700;margin-right:auto}\
