@@ -124,7 +124,7 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     for code in &codes {
         assert!(sheet.contains(&format!("<span class=\"code\">{code}</span>")), "{code}");
     }
-    assert!(sheet.contains("Wi-Fi hotspot") && sheet.contains("KES&nbsp;20") && sheet.contains("1 hour") && sheet.contains("500 MB"));
+    assert!(sheet.contains("Wi-Fi hotspot") && sheet.contains("KES\u{a0}20") && sheet.contains("1 hour") && sheet.contains("500 MB"));
     assert!(sheet.len() <= 50 * 1024, "{} bytes", sheet.len());
     // A phone's reading of the first QR code (`zbarimg`, Debian zbar-tools, when installed):
     // the portal's voucher link with the first code.
@@ -142,6 +142,7 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=24&batch=full")).status, 303);
     let a4_24 = get(admin, "/vouchers/print?batch=full&layout=a4&per_page=24", &session).body;
     assert!(a4_24.contains("repeat(3,1fr)") && a4_24.matches("<svg class=\"qr\"").count() == 24);
+    assert!(a4_24.len() <= 50 * 1024, "a sheet of 24: {} bytes", a4_24.len());
     eprintln!("print sizes: A4 12 per page (12) {} B, A4 24 per page (24) {} B, roll (12) {} B", sheet.len(), a4_24.len(), roll.len());
 
     // The CSV: a header and 12 rows, as an attachment.
