@@ -227,7 +227,10 @@ fn whole_decimal(negative: bool, unsigned: &str) -> Result<i64, &'static str> {
                 (n, n)
             }
         };
-        if compare_fractions(frac.as_bytes(), &two_to_minus(down)).is_le() {
+        // 2^-1075 has 323 zeros after the point: a fraction with fewer is larger (this spares
+        // working out its 1075 digits for an ordinary `0.5`).
+        let surely_larger = i == 0 && frac.len() - frac.trim_start_matches('0').len() < 320;
+        if !surely_larger && compare_fractions(frac.as_bytes(), &two_to_minus(down)).is_le() {
             i
         } else if compare_fractions(frac.as_bytes(), &one_minus(&two_to_minus(up))).is_ge() {
             i + 1
