@@ -288,7 +288,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     } else {
         log::warn!("the database thread was still busy at exit (every transaction is atomic)");
     }
-    log::info!("stopped in {:.0} ms", stopping.elapsed().as_secs_f64() * 1e3);
+    log::info!("stopped in {} ms", (stopping.elapsed().as_micros() + 500) / 1000);
     outcome
 }
 

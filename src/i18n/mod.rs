@@ -94,7 +94,7 @@ impl Lang {
             let q = parts
                 .filter_map(|p| p.trim().strip_prefix("q="))
                 .next()
-                .map_or(1000, |q| q.trim().parse::<f32>().map_or(0, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16));
+                .map_or(1000, weight);
             if q > 0 && best.is_none_or(|(b, _)| q > b) {
                 best = Some((q, lang));
             }
@@ -128,8 +128,40 @@ pub struct Words {
     pub shop: AdminShopWords,
 }
 
+/// A `q=` weight in thousandths (`0.8` is 800), read as its digits: std's float parser costs
+/// 15 KB on mips. Above 1 counts as 1, decimals past the third are dropped, anything else
+/// (`banana`, a sign) is 0, "not this one".
+fn weight(q: &str) -> u16 {
+    let q = q.trim();
+    let (whole, decimals) = q.split_once('.').unwrap_or((q, ""));
+    let digits = whole.bytes().chain(decimals.bytes());
+    if (whole.is_empty() && decimals.is_empty()) || !digits.clone().all(|d| d.is_ascii_digit()) {
+        return 0;
+    }
+    if whole.bytes().any(|d| d != b'0') {
+        return 1000;
+    }
+    decimals.bytes().chain(std::iter::repeat(b'0')).take(3).fold(0, |n, d| n * 10 + u16::from(d - b'0'))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn weights_are_read_to_the_thousandth() {
+        for (q, thousandths) in [("1", 1000), ("1.0", 1000), ("1.000", 1000), ("2", 1000), ("1.5", 1000), ("0", 0), ("0.0", 0), ("0.8", 800),
+            (".5", 500), ("0.05", 50), ("0.001", 1), ("0.0009", 0), ("0.123456", 123), ("00.75", 750), ("1.", 1000), (" 0.9 ", 900),
+            ("", 0), (".", 0), ("-0.5", 0), ("banana", 0), ("0.9x", 0), ("0..1", 0)]
+        {
+            assert_eq!(super::weight(q), thousandths, "q={q}");
+        }
+        // Each written value weighs what it says (through an f32, 0.251 and four others lost a
+        // thousandth).
+        for n in 0..=1000u16 {
+            let text = format!("{}.{:03}", n / 1000, n % 1000);
+            assert_eq!(super::weight(&text), n, "q={text}");
+        }
+    }
+
     use super::*;
 
     /// Words that are the same in both languages (names, units, codes).

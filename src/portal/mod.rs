@@ -8,6 +8,7 @@
 //! device holding the most (`admission`).
 
 mod admission;
+pub mod connection;
 mod frame;
 pub mod http;
 pub mod neighbours;
@@ -19,9 +20,6 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
@@ -327,17 +325,12 @@ pub async fn serve(
         };
         let ctx = RequestContext { peer: peer.ip(), local, client, lang: Lang::default(), back: String::new() };
         let portal = portal.clone();
-        let service = service_fn(move |req| {
+        let handler = connection::Handler::new(move |req| {
             let portal = portal.clone();
             let ctx = ctx.clone();
-            async move { Ok::<_, std::convert::Infallible>(routes::handle(&portal, ctx, req).await) }
+            Box::pin(async move { Ok(routes::handle(&portal, ctx, req).await) })
         });
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(settings.header_timeout)
-            .max_buf_size(MAX_HEAD_BYTES)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let connection = connection::serve(stream, settings.header_timeout, MAX_HEAD_BYTES, &graceful, handler);
         open.spawn(async move {
             let _held = held;
             tokio::select! {

@@ -51,7 +51,7 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, MigrationError> {
         let (name, sql) = MIGRATIONS[found as usize];
         let apply = || -> rusqlite::Result<()> {
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", found + 1)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", found + 1))?;
             tx.commit()
         };
         apply().map_err(|source| MigrationError::Apply { name, source })?;

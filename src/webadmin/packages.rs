@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use hyper::Method;
 
 use super::layout::{csrf_field, escape};
-use super::{Ctx, Form, Outcome};
+use super::{Ctx, Form, Outcome, Page};
 use crate::admin::{AdminError, Reply, Request};
 use crate::i18n::AdminShopWords;
 use crate::store::catalog::{NewPackage, Package};
@@ -22,14 +22,15 @@ pub async fn handle(ctx: &Ctx<'_>, method: &Method, path: &str) -> Outcome {
     let mut parts = rest.trim_start_matches('/').splitn(2, '/');
     let id = parts.next().filter(|s| !s.is_empty());
     let action = parts.next();
-    match (method, id.map(str::parse::<i64>), action) {
-        (&Method::GET, None, None) if rest.is_empty() => list(ctx).await,
-        (&Method::POST, None, None) if rest.is_empty() => add(ctx).await,
-        (&Method::GET, Some(Ok(id)), None) => edit_page(ctx, id).await,
-        (&Method::POST, Some(Ok(id)), None) => edit(ctx, id).await,
-        (&Method::POST, Some(Ok(id)), Some(a @ ("hide" | "show"))) => set_active(ctx, id, a == "show").await,
-        _ => Outcome::NotFound,
-    }
+    let page: Page<'_> = match (method, id.map(str::parse::<i64>), action) {
+        (&Method::GET, None, None) if rest.is_empty() => Box::pin(list(ctx)),
+        (&Method::POST, None, None) if rest.is_empty() => Box::pin(add(ctx)),
+        (&Method::GET, Some(Ok(id)), None) => Box::pin(edit_page(ctx, id)),
+        (&Method::POST, Some(Ok(id)), None) => Box::pin(edit(ctx, id)),
+        (&Method::POST, Some(Ok(id)), Some(a @ ("hide" | "show"))) => Box::pin(set_active(ctx, id, a == "show")),
+        _ => return Outcome::NotFound,
+    };
+    page.await
 }
 
 /// Reads the package form (`name price minutes data_mb down_kbps up_kbps max_devices`);

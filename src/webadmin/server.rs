@@ -2,20 +2,19 @@
 //! portal's (`portal::serve`): connections capped (`MAX_CONNECTIONS`, a newcomer beyond that
 //! is closed at once), headers within a timeout (also between kept-alive requests), the head
 //! and body capped in size, each connection living at most `CONNECTION_LIFETIME`, and a
-//! graceful stop. Who is on the hotspot side is decided once per connection
-//! (`hotspot_side`); such a connection gets 403 to every request.
+//! graceful stop; the connection itself is served by `portal::connection`, as the portal's.
+//! Who is on the hotspot side is decided once per connection (`hotspot_side`); such a
+//! connection gets 403 to every request.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 
 use super::{dispatch, hotspot_side, WebAdmin};
+use crate::portal::connection::{self, Handler};
 
 /// Connections at once (the operator's phone and laptop; each costs a few KB).
 pub const MAX_CONNECTIONS: usize = 16;
@@ -56,16 +55,11 @@ pub async fn serve(listener: TcpListener, web: Arc<WebAdmin>, mut stopped: watch
             log::warn!("web admin: {peer} is on the hotspot side ({}): refused", web.hotspot_interface);
         }
         let web = web.clone();
-        let service = service_fn(move |req| {
+        let handler = Handler::new(move |req| {
             let web = web.clone();
-            async move { Ok::<_, std::convert::Infallible>(dispatch::handle(&web, peer.ip(), refused, req).await) }
+            Box::pin(async move { Ok(dispatch::handle(&web, peer.ip(), refused, req).await) })
         });
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
-            .max_buf_size(MAX_HEAD_BYTES)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let connection = connection::serve(stream, HEADER_TIMEOUT, MAX_HEAD_BYTES, &graceful, handler);
         open.spawn(async move {
             let _permit = permit;
             if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_LIFETIME, connection).await {

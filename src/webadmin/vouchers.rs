@@ -11,7 +11,7 @@ use hyper::Method;
 
 use super::layout::{csrf_field, escape, local_time};
 use super::print::{self, Layout, Sheet, Standing};
-use super::{query_param, url_encode, Ctx, Outcome};
+use super::{query_param, url_encode, Ctx, Outcome, Page};
 use crate::admin::{AdminError, Reply, Request};
 use crate::store::catalog::{BatchVoucher, VoucherStock};
 
@@ -23,15 +23,16 @@ pub const MAX_SHOWN: usize = 200;
 pub const MAX_BATCH_CHARS: usize = 40;
 
 pub async fn handle(ctx: &Ctx<'_>, method: &Method, path: &str) -> Outcome {
-    match (method, path) {
-        (&Method::GET, "/vouchers") => stock_page(ctx).await,
-        (&Method::POST, "/vouchers") => create(ctx).await,
-        (&Method::GET, "/vouchers/batch") => batch_page(ctx).await,
-        (&Method::POST, "/vouchers/revoke") => revoke(ctx).await,
-        (&Method::GET, "/vouchers/print") => print_page(ctx).await,
-        (&Method::GET, "/vouchers.csv") => csv(ctx).await,
-        _ => Outcome::NotFound,
-    }
+    let page: Page<'_> = match (method, path) {
+        (&Method::GET, "/vouchers") => Box::pin(stock_page(ctx)),
+        (&Method::POST, "/vouchers") => Box::pin(create(ctx)),
+        (&Method::GET, "/vouchers/batch") => Box::pin(batch_page(ctx)),
+        (&Method::POST, "/vouchers/revoke") => Box::pin(revoke(ctx)),
+        (&Method::GET, "/vouchers/print") => Box::pin(print_page(ctx)),
+        (&Method::GET, "/vouchers.csv") => Box::pin(csv(ctx)),
+        _ => return Outcome::NotFound,
+    };
+    page.await
 }
 
 /// What the create form asks for, checked.

@@ -156,7 +156,7 @@ fn whole_number(value: &Value) -> Result<i64, &'static str> {
             }
         }
         Value::String(s) => {
-            let (sign, unsigned) = s.strip_prefix('-').map_or((1.0, s.as_str()), |rest| (-1.0, rest));
+            let (negative, unsigned) = s.strip_prefix('-').map_or((false, s.as_str()), |rest| (true, rest));
             let plain = !unsigned.is_empty()
                 && unsigned.chars().all(|c| c.is_ascii_digit() || c == '.')
                 && unsigned.chars().filter(|&c| c == '.').count() <= 1
@@ -167,7 +167,7 @@ fn whole_number(value: &Value) -> Result<i64, &'static str> {
             // With its sign: `-9223372036854775808` is an i64, its digits alone are not.
             match s.parse::<i64>() {
                 Ok(i) => Ok(i),
-                Err(_) => whole_float(sign * unsigned.parse::<f64>().map_err(|_| "is not a number")?),
+                Err(_) => whole_decimal(negative, unsigned),
             }
         }
         _ => Err("is not a number"),
@@ -182,6 +182,93 @@ fn whole_float(f: f64) -> Result<i64, &'static str> {
     } else {
         Ok(f as i64)
     }
+}
+
+/// What `whole_float` makes of the nearest f64 to `unsigned` (digits with at most one `.`,
+/// not first), worked out on the digits: std's float parser costs 15 KB on mips. Whole when
+/// the fraction is within half the f64 spacing of an integer (ties go to the even mantissa,
+/// the integer's); too large past 2^53, where the spacing passes 1.
+fn whole_decimal(negative: bool, unsigned: &str) -> Result<i64, &'static str> {
+    const EXACT: u128 = 1 << 53;
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let (int, frac) = (int.trim_start_matches('0'), frac.trim_end_matches('0'));
+    if int.len() > 20 {
+        return Err("is too large");
+    }
+    let i = int.bytes().fold(0u128, |n, d| n * 10 + u128::from(d - b'0'));
+    let whole = if frac.is_empty() {
+        // 2^53 + 1 is halfway to 2^53 + 2: the even mantissa, 2^53, wins.
+        match i {
+            i if i <= EXACT => i,
+            i if i == EXACT + 1 => EXACT,
+            _ => return Err("is too large"),
+        }
+    } else if i >= EXACT {
+        // Below 2^53 + 1 it rounds to 2^53, past it to 2^53 + 2 or more.
+        if i == EXACT {
+            EXACT
+        } else {
+            return Err("is too large");
+        }
+    } else if i >= EXACT / 2 {
+        // Spacing 1: to the nearest integer, a half to the even one.
+        match compare_fractions(frac.as_bytes(), b"5") {
+            std::cmp::Ordering::Less => i,
+            std::cmp::Ordering::Greater => i + 1,
+            std::cmp::Ordering::Equal => i + (i & 1),
+        }
+    } else {
+        // Spacing 2^(k-52) in [2^k, 2^(k+1)): whole within 2^-n of an integer, n = 53 - k;
+        // below 1, within the smallest subnormal's half of 0 or 2^-54 of 1.
+        let (down, up) = match i {
+            0 => (1075, 54),
+            i => {
+                let n = 53 - (127 - i.leading_zeros());
+                (n, n)
+            }
+        };
+        // 2^-1075 has 323 zeros after the point: a fraction with fewer is larger (this spares
+        // working out its 1075 digits for an ordinary `0.5`).
+        let surely_larger = i == 0 && frac.len() - frac.trim_start_matches('0').len() < 320;
+        if !surely_larger && compare_fractions(frac.as_bytes(), &two_to_minus(down)).is_le() {
+            i
+        } else if compare_fractions(frac.as_bytes(), &one_minus(&two_to_minus(up))).is_ge() {
+            i + 1
+        } else {
+            return Err("is not a whole number (M-Pesa pays whole shillings)");
+        }
+    };
+    let whole = whole as i64;
+    Ok(if negative { -whole } else { whole })
+}
+
+/// The digits after the point of 2^-n: exactly n of them (5^n, zeros before).
+fn two_to_minus(n: u32) -> Vec<u8> {
+    let mut digits = vec![0u8; n as usize];
+    let last = digits.len() - 1;
+    digits[last] = 1;
+    for _ in 0..n {
+        let mut carry = 0;
+        for d in digits.iter_mut().rev() {
+            let v = *d * 5 + carry;
+            *d = v % 10;
+            carry = v / 10;
+        }
+    }
+    digits.iter_mut().for_each(|d| *d += b'0');
+    digits
+}
+
+/// The digits after the point of 1 - x, x's digits ending in a non-zero one.
+fn one_minus(x: &[u8]) -> Vec<u8> {
+    let last = x.len() - 1;
+    x.iter().enumerate().map(|(at, &d)| if at == last { b'0' + 10 - (d - b'0') } else { b'0' + 9 - (d - b'0') }).collect()
+}
+
+/// Compares two fractions given as their digits after the point.
+fn compare_fractions(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let digit = |s: &[u8], at: usize| s.get(at).copied().unwrap_or(b'0');
+    (0..a.len().max(b.len())).map(|at| digit(a, at).cmp(&digit(b, at))).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
 }
 
 /// A non-negative whole number (`254708374149`, `20191219102115`) as its digits; strings
@@ -207,6 +294,56 @@ fn digits(value: &Value, masked_ok: bool) -> Result<String, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `whole_decimal` replaced: std's float parser, then `whole_float`.
+    fn through_f64(negative: bool, unsigned: &str) -> Result<i64, &'static str> {
+        let f = unsigned.parse::<f64>().map_err(|_| "is not a number")?;
+        whole_float(if negative { -f } else { f })
+    }
+
+    #[test]
+    fn decimal_strings_are_judged_as_through_an_f64() {
+        let mut ints: Vec<String> = ["0", "1", "2", "7", "10", "250", "1000", "999999", "00012"].map(String::from).to_vec();
+        for k in [1u32, 2, 3, 10, 20, 30, 40, 49, 50, 51, 52, 53, 54, 60, 63, 64, 66] {
+            let p = 1u128 << k;
+            for i in [p - 1, p, p + 1, p + 2, p + 3] {
+                ints.push(i.to_string());
+            }
+        }
+        ints.push("123456789012345678901".into());
+        let mut fracs: Vec<String> = ["", "0", "00", "5", "50", "25", "75", "125", "4999999", "5000001", "1", "9", "99", "999999999", "3", "01"].map(String::from).to_vec();
+        for n in [2u32, 3, 10, 20, 30, 40, 50, 51, 52, 53, 54, 55, 60] {
+            for neighbour in ["", "0", "1", "00001", "9"] {
+                let low = String::from_utf8(two_to_minus(n)).unwrap();
+                let high = String::from_utf8(one_minus(&two_to_minus(n))).unwrap();
+                fracs.push(format!("{low}{neighbour}"));
+                fracs.push(format!("{high}{neighbour}"));
+                // Just below: the last digit one less, then nines.
+                let mut below = low.clone().into_bytes();
+                *below.last_mut().unwrap() -= 1;
+                fracs.push(format!("{}999", String::from_utf8(below).unwrap()));
+                let mut below = high.clone().into_bytes();
+                *below.last_mut().unwrap() -= 1;
+                fracs.push(format!("{}999", String::from_utf8(below).unwrap()));
+            }
+        }
+        fracs.push(format!("{}1", "0".repeat(400)));
+        fracs.push(String::from_utf8(two_to_minus(1075)).unwrap());
+        fracs.push(format!("{}1", String::from_utf8(two_to_minus(1075)).unwrap()));
+        let mut checked = 0;
+        for int in &ints {
+            for frac in &fracs {
+                for text in [format!("{int}.{frac}"), int.clone()] {
+                    for negative in [false, true] {
+                        assert_eq!(whole_decimal(negative, &text), through_f64(negative, &text), "{negative} {text}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000);
+        assert_eq!(whole_decimal(false, "12."), Ok(12));
+    }
 
     const SUCCESS: &str = r#"{"Body":{"stkCallback":{"MerchantRequestID":"29115-34620561-1","CheckoutRequestID":"ws_CO_191220191020363925",
  "ResultCode":0,"ResultDesc":"The service request is processed successfully.",

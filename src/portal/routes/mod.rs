@@ -141,6 +141,9 @@ fn back_of(route: &Route, query: &str) -> String {
     }
 }
 
+/// An answer being worked out (`handle`).
+type Answer<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Response<Body>> + Send + 'a>>;
+
 /// Answers one request. Never fails: every problem becomes a response a person can read.
 pub async fn handle(portal: &Portal, mut ctx: RequestContext, req: Request<Incoming>) -> Response<Body> {
     let route = Route::of(req.method(), req.uri().path());
@@ -163,30 +166,32 @@ pub async fn handle(portal: &Portal, mut ctx: RequestContext, req: Request<Incom
     if foreign_post(portal, &ctx, &req) {
         return message(StatusCode::FORBIDDEN, w.err_foreign_origin);
     }
-    match route {
-        Route::FormPay => payments::form(portal, &ctx, req).await,
-        Route::FormPaybill => payments::paybill_form(portal, &ctx, req).await,
-        Route::PaymentPage(token) => payments::page(portal, &ctx, &token).await,
-        Route::ApiPay => payments::api_start(portal, &ctx, req).await,
-        Route::ApiPayment(token) => payments::api_status(portal, &ctx, &token).await,
-        Route::MpesaCallback(token) => payments::callback(portal, &ctx, &token, req).await,
-        Route::FormForgot => forgot::form(portal, &ctx, req).await,
-        Route::ApiForgot => forgot::api(portal, &ctx, req).await,
-        Route::Splash => pages::splash(portal, &ctx).await,
-        Route::Status => pages::status(portal, &ctx).await,
-        Route::FormLogin => login::form(portal, &ctx, req).await,
-        Route::LoginLink => pages::login_link(portal, &ctx, req.uri().query().unwrap_or_default()).await,
-        Route::FormLogout => logout::form(portal, &ctx).await,
-        Route::ApiLogin => login::api(portal, &ctx, req).await,
-        Route::ApiLogout => logout::api(portal, &ctx).await,
-        Route::ApiCheckSession => session::check(portal, &ctx).await,
-        Route::ApiPackages => packages::list(portal, &ctx).await,
-        Route::ApiCaptive => captive::api(portal, &ctx).await,
-        Route::Lang => lang::switch(&ctx, req.uri().query().unwrap_or_default()),
-        Route::Logo => logo::logo(portal, &ctx),
-        Route::MethodNotAllowed => message(StatusCode::METHOD_NOT_ALLOWED, w.err_method),
-        Route::NotFound => message(StatusCode::NOT_FOUND, w.not_found),
-    }
+    // Boxed: each answer its own state machine, not all inlined into this one.
+    let answer: Answer<'_> = match &route {
+        Route::FormPay => Box::pin(payments::form(portal, &ctx, req)),
+        Route::FormPaybill => Box::pin(payments::paybill_form(portal, &ctx, req)),
+        Route::PaymentPage(token) => Box::pin(payments::page(portal, &ctx, token)),
+        Route::ApiPay => Box::pin(payments::api_start(portal, &ctx, req)),
+        Route::ApiPayment(token) => Box::pin(payments::api_status(portal, &ctx, token)),
+        Route::MpesaCallback(token) => Box::pin(payments::callback(portal, &ctx, token, req)),
+        Route::FormForgot => Box::pin(forgot::form(portal, &ctx, req)),
+        Route::ApiForgot => Box::pin(forgot::api(portal, &ctx, req)),
+        Route::Splash => Box::pin(pages::splash(portal, &ctx)),
+        Route::Status => Box::pin(pages::status(portal, &ctx)),
+        Route::FormLogin => Box::pin(login::form(portal, &ctx, req)),
+        Route::LoginLink => Box::pin(pages::login_link(portal, &ctx, req.uri().query().unwrap_or_default())),
+        Route::FormLogout => Box::pin(logout::form(portal, &ctx)),
+        Route::ApiLogin => Box::pin(login::api(portal, &ctx, req)),
+        Route::ApiLogout => Box::pin(logout::api(portal, &ctx)),
+        Route::ApiCheckSession => Box::pin(session::check(portal, &ctx)),
+        Route::ApiPackages => Box::pin(packages::list(portal, &ctx)),
+        Route::ApiCaptive => Box::pin(captive::api(portal, &ctx)),
+        Route::Lang => return lang::switch(&ctx, req.uri().query().unwrap_or_default()),
+        Route::Logo => return logo::logo(portal, &ctx),
+        Route::MethodNotAllowed => return message(StatusCode::METHOD_NOT_ALLOWED, w.err_method),
+        Route::NotFound => return message(StatusCode::NOT_FOUND, w.not_found),
+    };
+    answer.await
 }
 
 #[cfg(test)]
