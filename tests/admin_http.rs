@@ -8,46 +8,12 @@
 
 mod device;
 
-use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::{Ipv4Addr, SocketAddr};
 
-use device::{post_form, request, Answer, Daemon};
+use device::{post_form, request, set_admin_password as set_password, start_with_admin, Answer, Daemon};
 
 const PASSWORD: &str = "nenosiri-ya-siri";
 const LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start() -> (Daemon, SocketAddr) {
-    let admin: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let d = Daemon::start("admin-http", &format!("\toption admin_listen '{admin}'\n"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(admin).is_err() {
-        assert!(Instant::now() < deadline, "the web admin did not start on {admin}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (d, admin)
-}
-
-/// `hotspotd admin password` with `input` on stdin: (success, stdout + stderr).
-fn set_password(d: &Daemon, input: &str) -> (bool, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
-        .arg("--config")
-        .arg(&d.config)
-        .args(["admin", "password"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-}
 
 fn get(from: Ipv4Addr, admin: SocketAddr, path: &str, cookie: Option<&str>) -> Answer {
     let header = cookie.map(|c| format!("Cookie: hotspotd_admin={c}"));
@@ -89,7 +55,7 @@ fn audit_rows(d: &Daemon) -> Vec<(String, String, String)> {
 
 #[test]
 fn login_csrf_audit_and_the_system_page() {
-    let (d, admin) = start();
+    let (d, admin) = start_with_admin("admin-http", "");
 
     // No password yet: the login page says how to set one, and logins are refused.
     let page = get(LOCAL, admin, "/login", None);

@@ -8,40 +8,18 @@
 
 mod device;
 
-use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use device::{addr, mac, post_form, post_json, request, Answer, Daemon};
+use device::{set_admin_password, start_with_admin, addr, mac, post_form, post_json, request, Answer, Daemon};
 
 const PASSWORD: &str = "pesa-ya-leo-2026";
 const LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
 
 fn start() -> (Daemon, SocketAddr) {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let admin: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let d = Daemon::start(
-        "admin-money",
-        &format!("\toption admin_listen '{admin}'\n\nconfig mpesa 'mpesa'\n\toption enabled '1'\n\toption mode 'demo'\n"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(admin).is_err() {
-        assert!(Instant::now() < deadline, "the web admin did not start on {admin}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
-        .arg("--config")
-        .arg(&d.config)
-        .args(["admin", "password"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (d, admin) = start_with_admin("admin-money", "\nconfig mpesa 'mpesa'\n\toption enabled '1'\n\toption mode 'demo'\n");
+    let (ok, out) = set_admin_password(&d, &format!("{PASSWORD}\n"));
+    assert!(ok, "{out}");
     (d, admin)
 }
 

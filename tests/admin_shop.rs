@@ -8,12 +8,10 @@
 
 mod device;
 
-use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::Command;
 
-use device::{post_form, raw, request, Answer, Daemon};
+use device::{set_admin_password, start_with_admin, post_form, raw, request, Answer, Daemon};
 
 const PASSWORD: &str = "duka-la-juma-2026";
 const LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
@@ -21,25 +19,9 @@ const LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
 const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
 
 fn start() -> (Daemon, SocketAddr) {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let admin: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let d = Daemon::start("admin-shop", &format!("\toption admin_listen '{admin}'\n"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(admin).is_err() {
-        assert!(Instant::now() < deadline, "the web admin did not start on {admin}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
-        .arg("--config")
-        .arg(&d.config)
-        .args(["admin", "password"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success());
+    let (d, admin) = start_with_admin("admin-shop", "");
+    let (ok, out) = set_admin_password(&d, &format!("{PASSWORD}\n"));
+    assert!(ok, "{out}");
     (d, admin)
 }
 

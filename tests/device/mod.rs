@@ -268,3 +268,33 @@ pub fn post_json(from: Ipv4Addr, to: SocketAddr, path: &str, body: &str) -> Answ
 pub fn post_form(from: Ipv4Addr, to: SocketAddr, path: &str, body: &str) -> Answer {
     request(from, to, "POST", path, &[], Some(("application/x-www-form-urlencoded", body)))
 }
+
+/// The daemon with its web admin on a free loopback port (`extra` adds lines to the `main`
+/// section or whole sections after it), once the admin accepts connections.
+pub fn start_with_admin(name: &str, extra: &str) -> (Daemon, SocketAddr) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let admin: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let d = Daemon::start(name, &format!("\toption admin_listen '{admin}'\n{extra}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(admin).is_err() {
+        assert!(Instant::now() < deadline, "the web admin did not start on {admin}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (d, admin)
+}
+
+/// `hotspotd admin password` with `input` on stdin: (success, stdout + stderr).
+pub fn set_admin_password(d: &Daemon, input: &str) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotspotd"))
+        .arg("--config")
+        .arg(&d.config)
+        .args(["admin", "password"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
