@@ -150,7 +150,9 @@ pub fn form_field(body: &[u8], name: &str) -> Option<String> {
     })
 }
 
-fn url_decode(input: &[u8]) -> String {
+/// Decodes `+` and `%XX` (two hex digits exactly; otherwise kept as typed). The portal's
+/// forms and the web admin's share it.
+pub fn url_decode(input: &[u8]) -> String {
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {

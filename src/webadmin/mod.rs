@@ -192,27 +192,7 @@ pub fn query_param(query: &str, name: &str) -> Option<String> {
     Form::parse(query.as_bytes()).get(name).map(str::to_owned)
 }
 
-/// Decodes `+` and `%XX` (two hex digits exactly; otherwise kept as typed).
-pub fn url_decode(input: &[u8]) -> String {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < input.len() => match (hex(input[i + 1]), hex(input[i + 2])) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use crate::portal::http::url_decode;
 
 /// Percent-encodes a value for a URL's query (`back=` of the language switch, redirects).
 pub fn url_encode(value: &str) -> String {
