@@ -1,12 +1,12 @@
 //! Whether an admin request comes from the hotspot side, where it is refused: the peer's
-//! address lies in a subnet of the client-facing `interface` (its addresses, from
-//! getifaddrs), or the kernel's neighbour table has it on that interface. The nft table drops
+//! address lies in the subnet of the client-facing `interface` (its IPv4 address and
+//! netmask), or the kernel's neighbour table has it on that interface. The nft table drops
 //! such packets too (`firewall::nft`); this is the daemon's own check, for a router whose
 //! table is missing or `firewall 'none'`. The interface `lo` (the demo) refuses nobody.
 //!
 //! `refused` is the pure rule; `interface_subnets` and `neighbour_interface` read the kernel.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 /// An address with its prefix length: one subnet of an interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,50 +76,45 @@ pub fn interface_in_arp_table(table: &str, ip: Ipv4Addr) -> Option<&str> {
     })
 }
 
-/// The subnets of `interface` (getifaddrs). Empty if it has none or cannot be read.
+/// The subnets of `interface`: its IPv4 address and netmask (`SIOCGIFADDR`,
+/// `SIOCGIFNETMASK`; the hotspot's clients are IPv4, and the neighbour table covers any
+/// other address they hold). Empty if it has none or cannot be read. Not `getifaddrs`: musl
+/// reads that over netlink, which qemu-user does not translate for a big-endian guest (the
+/// mips tests in CI spun there for ever).
 pub fn interface_subnets(interface: &str) -> Vec<Subnet> {
-    let mut out = Vec::new();
-    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills `list` with a linked list we only read, then free once.
-    if unsafe { libc::getifaddrs(&mut list) } != 0 {
-        return out;
+    ipv4_subnet(interface).into_iter().collect()
+}
+
+fn ipv4_subnet(interface: &str) -> Option<Subnet> {
+    let name = interface.as_bytes();
+    if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains(&0) {
+        return None;
     }
-    let mut at = list;
-    while !at.is_null() {
-        // SAFETY: `at` is a node of the list getifaddrs returned, not yet freed.
-        let entry = unsafe { &*at };
-        at = entry.ifa_next;
-        if entry.ifa_name.is_null() || entry.ifa_addr.is_null() || entry.ifa_netmask.is_null() {
-            continue;
+    // SAFETY: a plain socket, closed below; only used for the two ioctls.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return None;
+    }
+    let ask = |request| -> Option<u32> {
+        // SAFETY: an all-zero ifreq is valid; the name is copied in NUL-terminated (checked
+        // shorter than IFNAMSIZ above).
+        let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+        for (to, from) in req.ifr_name.iter_mut().zip(name) {
+            *to = *from as libc::c_char;
         }
-        // SAFETY: a NUL-terminated name owned by the list.
-        let name = unsafe { std::ffi::CStr::from_ptr(entry.ifa_name) };
-        if name.to_bytes() != interface.as_bytes() {
-            continue;
-        }
-        // SAFETY: the family says which sockaddr type the pointers hold.
-        let subnet = unsafe {
-            match i32::from((*entry.ifa_addr).sa_family) {
-                libc::AF_INET => {
-                    let addr = &*(entry.ifa_addr as *const libc::sockaddr_in);
-                    let mask = &*(entry.ifa_netmask as *const libc::sockaddr_in);
-                    let mask = u32::from_be(mask.sin_addr.s_addr);
-                    Some(Subnet { addr: IpAddr::V4(Ipv4Addr::from(u32::from_be(addr.sin_addr.s_addr))), prefix: mask.count_ones() as u8 })
-                }
-                libc::AF_INET6 => {
-                    let addr = &*(entry.ifa_addr as *const libc::sockaddr_in6);
-                    let mask = &*(entry.ifa_netmask as *const libc::sockaddr_in6);
-                    let prefix = mask.sin6_addr.s6_addr.iter().map(|b| b.count_ones()).sum::<u32>() as u8;
-                    Some(Subnet { addr: IpAddr::V6(Ipv6Addr::from(addr.sin6_addr.s6_addr)), prefix })
-                }
-                _ => None,
+        // SAFETY: both requests fill the ifreq's address with a sockaddr_in for AF_INET.
+        unsafe {
+            if libc::ioctl(fd, request, &mut req) != 0 {
+                return None;
             }
-        };
-        out.extend(subnet);
-    }
-    // SAFETY: the list from getifaddrs, freed once; no reference into it outlives this.
-    unsafe { libc::freeifaddrs(list) };
-    out
+            let sin = &*(std::ptr::addr_of!(req.ifr_ifru) as *const libc::sockaddr_in);
+            Some(u32::from_be(sin.sin_addr.s_addr))
+        }
+    };
+    let (addr, mask) = (ask(libc::SIOCGIFADDR), ask(libc::SIOCGIFNETMASK));
+    // SAFETY: our own descriptor, closed once.
+    unsafe { libc::close(fd) };
+    Some(Subnet { addr: IpAddr::V4(Ipv4Addr::from(addr?)), prefix: mask?.count_ones() as u8 })
 }
 
 #[cfg(test)]
