@@ -364,24 +364,28 @@ pub struct PaymentListing {
     pub created_at: i64,
 }
 
+/// The columns of a `PaymentListing` (`listing` reads them); add `WHERE …`/`ORDER BY …`.
+pub(crate) const LISTING_SELECT: &str = "SELECT p.id, p.provider, coalesce(p.phone, ''), p.amount, p.status, p.receipt_number, u.username,
+        p.failure, p.created_at FROM payments p LEFT JOIN hotspot_users u ON u.id = p.user_id";
+
+/// One row of `LISTING_SELECT`.
+pub(crate) fn listing(r: &rusqlite::Row) -> rusqlite::Result<PaymentListing> {
+    Ok(PaymentListing {
+        id: r.get(0)?,
+        provider: r.get(1)?,
+        phone: r.get(2)?,
+        amount: r.get(3)?,
+        status: r.get(4)?,
+        receipt: r.get(5)?,
+        account: r.get(6)?,
+        failure: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
 /// The latest `limit` payments, newest first.
 pub fn latest(conn: &Connection, limit: u32) -> Result<Vec<PaymentListing>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT p.id, p.provider, coalesce(p.phone, ''), p.amount, p.status, p.receipt_number, u.username, p.failure, p.created_at
-         FROM payments p LEFT JOIN hotspot_users u ON u.id = p.user_id ORDER BY p.id DESC LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| {
-        Ok(PaymentListing {
-            id: r.get(0)?,
-            provider: r.get(1)?,
-            phone: r.get(2)?,
-            amount: r.get(3)?,
-            status: r.get(4)?,
-            receipt: r.get(5)?,
-            account: r.get(6)?,
-            failure: r.get(7)?,
-            created_at: r.get(8)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let sql = format!("{LISTING_SELECT} ORDER BY p.id DESC LIMIT ?1");
+    let rows = conn.prepare_cached(&sql)?.query_map([limit], listing)?.collect::<Result<_, _>>()?;
+    Ok(rows)
 }

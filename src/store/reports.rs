@@ -7,7 +7,7 @@
 //! (sessions, usage rows, vouchers) are bounded by their window, and the tables are kept
 //! small by compaction; the dashboard is the only caller.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::payments::{PaymentListing, PaymentStatus};
 use super::StoreError;
@@ -188,22 +188,7 @@ pub fn search_accounts(conn: &Connection, text: &str, limit: u32) -> Result<Vec<
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-const LISTING_SELECT: &str = "SELECT p.id, p.provider, coalesce(p.phone, ''), p.amount, p.status, p.receipt_number, u.username,
-        p.failure, p.created_at FROM payments p LEFT JOIN hotspot_users u ON u.id = p.user_id";
-
-fn listing(r: &Row) -> rusqlite::Result<PaymentListing> {
-    Ok(PaymentListing {
-        id: r.get(0)?,
-        provider: r.get(1)?,
-        phone: r.get(2)?,
-        amount: r.get(3)?,
-        status: r.get(4)?,
-        receipt: r.get(5)?,
-        account: r.get(6)?,
-        failure: r.get(7)?,
-        created_at: r.get(8)?,
-    })
-}
+use super::payments::{listing, LISTING_SELECT};
 
 /// An account's payments, newest first: those that paid for it, and the attempts from its
 /// phone number that never did (failed, cancelled, pending).
