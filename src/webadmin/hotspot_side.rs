@@ -95,7 +95,8 @@ fn ipv4_subnet(interface: &str) -> Option<Subnet> {
     if fd < 0 {
         return None;
     }
-    let ask = |request| -> Option<u32> {
+    // The request numbers are `c_ulong` on glibc and `c_int`-sized on musl; `as _` takes either.
+    let ask = |request: u64| -> Option<u32> {
         // SAFETY: an all-zero ifreq is valid; the name is copied in NUL-terminated (checked
         // shorter than IFNAMSIZ above).
         let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
@@ -104,14 +105,15 @@ fn ipv4_subnet(interface: &str) -> Option<Subnet> {
         }
         // SAFETY: both requests fill the ifreq's address with a sockaddr_in for AF_INET.
         unsafe {
-            if libc::ioctl(fd, request, &mut req) != 0 {
+            if libc::ioctl(fd, request as _, &mut req) != 0 {
                 return None;
             }
             let sin = &*(std::ptr::addr_of!(req.ifr_ifru) as *const libc::sockaddr_in);
             Some(u32::from_be(sin.sin_addr.s_addr))
         }
     };
-    let (addr, mask) = (ask(libc::SIOCGIFADDR), ask(libc::SIOCGIFNETMASK));
+    #[allow(clippy::useless_conversion)] // the constants are u64 on glibc, u32 on musl
+    let (addr, mask) = (ask(u64::from(libc::SIOCGIFADDR)), ask(u64::from(libc::SIOCGIFNETMASK)));
     // SAFETY: our own descriptor, closed once.
     unsafe { libc::close(fd) };
     Some(Subnet { addr: IpAddr::V4(Ipv4Addr::from(addr?)), prefix: mask?.count_ones() as u8 })
