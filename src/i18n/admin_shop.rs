@@ -37,27 +37,6 @@ words! {
     }
 }
 
-/// `500 MB`, `1.5 GB` (decimal units, as operators sell them; the same in both languages).
-pub fn data_size(n: i64) -> String {
-    const MB: i64 = 1_000_000;
-    if n >= 1000 * MB {
-        let tenths = n / (100 * MB);
-        if tenths % 10 == 0 { format!("{} GB", tenths / 10) } else { format!("{}.{} GB", tenths / 10, tenths % 10) }
-    } else {
-        format!("{} MB", (n / MB).max(1))
-    }
-}
-
-/// `2 Mbit/s`, `512 kbit/s`.
-pub fn rate(kbps: i64) -> String {
-    if kbps >= 1000 && kbps % 100 == 0 {
-        let tenths = kbps / 100;
-        if tenths % 10 == 0 { format!("{} Mbit/s", tenths / 10) } else { format!("{}.{} Mbit/s", tenths / 10, tenths % 10) }
-    } else {
-        format!("{kbps} kbit/s")
-    }
-}
-
 /// Whole days, hours and minutes of `secs` (what a duration is said in).
 pub fn parts(secs: i64) -> (i64, i64, i64) {
     let secs = secs.max(0);

@@ -514,7 +514,7 @@ const SHOP: AdminShopWords = AdminShopWords {
     err_upload: "The upload could not be read. Try again.",
     err_failed: "Something went wrong. Try again.",
     duration: en_shop_duration,
-    data: admin_shop::data_size,
+    data: portal::bytes_si,
     speed: en_speed,
     first_shown: |shown, all| format!("The first {shown} of {all} codes are shown; the CSV and the printouts have them all."),
 };
@@ -532,6 +532,6 @@ fn en_shop_duration(secs: i64) -> String {
 }
 
 fn en_speed(down: Option<i64>, up: Option<i64>) -> String {
-    let rate = |r: Option<i64>| r.map_or_else(|| "no limit".to_owned(), admin_shop::rate);
+    let rate = |r: Option<i64>| r.map_or_else(|| "no limit".to_owned(), |kbps| portal::rate(u32::try_from(kbps).unwrap_or(u32::MAX)));
     format!("{} down, {} up", rate(down), rate(up))
 }

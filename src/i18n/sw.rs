@@ -509,7 +509,7 @@ const SHOP: AdminShopWords = AdminShopWords {
     err_upload: "Picha haikusomeka. Jaribu tena.",
     err_failed: "Hitilafu imetokea. Jaribu tena.",
     duration: sw_shop_duration,
-    data: admin_shop::data_size,
+    data: portal::bytes_si,
     speed: sw_speed,
     first_shown: |shown, all| format!("Nambari {shown} za kwanza kati ya {all} zinaonyeshwa; CSV na karatasi za kuchapisha zina zote."),
 };
@@ -526,6 +526,6 @@ fn sw_shop_duration(secs: i64) -> String {
 }
 
 fn sw_speed(down: Option<i64>, up: Option<i64>) -> String {
-    let rate = |r: Option<i64>| r.map_or_else(|| "bila kikomo".to_owned(), admin_shop::rate);
+    let rate = |r: Option<i64>| r.map_or_else(|| "bila kikomo".to_owned(), |kbps| portal::rate(u32::try_from(kbps).unwrap_or(u32::MAX)));
     format!("kupakua {}, kupakia {}", rate(down), rate(up))
 }
