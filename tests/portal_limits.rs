@@ -27,6 +27,7 @@ fn exchange(addr: SocketAddr, request: &[u8]) -> String {
     // Read until the body announced by Content-Length is in (keep-alive leaves it open).
     loop {
         match stream.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Ok(0) | Err(_) => break,
             Ok(n) => answer.extend_from_slice(&buf[..n]),
         }

@@ -43,7 +43,11 @@ pub fn request(netns: Option<&str>, port: u16, method: &str, path: &str, body: O
         if let Some(done) = parse_response(&raw) {
             break done;
         }
-        let n = stream.read(&mut chunk).map_err(io)?;
+        // A signal to the test process (a child exiting) may interrupt the read: retry.
+        let n = match stream.read(&mut chunk) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            read => read.map_err(io)?,
+        };
         if n == 0 {
             let message = String::from_utf8_lossy(&raw).into_owned();
             return Err(CallError { status: 0, error: "bad reply".into(), message });

@@ -208,6 +208,7 @@ pub fn read_answer(stream: &mut TcpStream) -> Option<Answer> {
     let mut buf = [0u8; 8192];
     loop {
         match stream.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Ok(0) | Err(_) => break,
             Ok(n) => raw.extend_from_slice(&buf[..n]),
         }
