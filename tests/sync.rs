@@ -330,7 +330,10 @@ fn read_http(stream: &mut TcpStream) -> Option<Vec<u8>> {
                 return Some(data);
             }
         }
-        let n = stream.read(&mut buf).ok()?;
+        let n = match stream.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            read => read.ok()?,
+        };
         if n == 0 {
             return None;
         }
