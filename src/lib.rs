@@ -30,6 +30,7 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod branding;
+pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;

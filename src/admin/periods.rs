@@ -4,6 +4,7 @@
 //! an argument.
 
 pub use crate::store::reports::Online;
+use crate::calendar;
 
 /// Seconds in a day and an hour.
 pub const DAY: i64 = 86_400;
@@ -61,28 +62,13 @@ impl Date {
     }
 }
 
-/// Days since 1970-01-01 of a date (Howard Hinnant's algorithm).
 fn days_from_civil(d: Date) -> i64 {
-    let y = d.year as i64 - if d.month <= 2 { 1 } else { 0 };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = d.month as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d.day as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    calendar::days_from_civil(i64::from(d.year), d.month, d.day)
 }
 
-fn civil_from_days(z: i64) -> Date {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = (yoe + era * 400 + if month <= 2 { 1 } else { 0 }) as i32;
-    Date { year, month, day }
+fn civil_from_days(days: i64) -> Date {
+    let (year, month, day) = calendar::civil_from_days(days);
+    Date { year: year as i32, month, day }
 }
 
 /// For `n` (≤ 64) buckets of `width` seconds from `from`: how many distinct devices (by MAC)

@@ -116,7 +116,7 @@ pub fn csrf_field(ctx: &Ctx<'_>) -> String {
 pub fn local_time(unix_secs: i64, utc_offset_secs: i32) -> String {
     let local = unix_secs + i64::from(utc_offset_secs);
     let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-    let (year, month, day) = crate::payments::mpesa::daraja::civil_from_days(days);
+    let (year, month, day) = crate::calendar::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
 }
 

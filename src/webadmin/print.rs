@@ -231,7 +231,7 @@ fn csv_field(out: &mut String, field: &str) {
 /// `2026-12-07T01:02:03Z`.
 pub fn utc(unix: i64) -> String {
     let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let (y, m, d) = crate::payments::mpesa::daraja::civil_from_days(days);
+    let (y, m, d) = crate::calendar::civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
