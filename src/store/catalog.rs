@@ -234,13 +234,14 @@ pub fn mark_voucher_redeemed(
     now: i64,
 ) -> Result<(), StoreError> {
     let changed = conn.execute(
-        "UPDATE vouchers SET status = 'redeemed', user_id = ?2, redeemed_mac = ?3, redeemed_at = ?4
+        "UPDATE vouchers SET status = 'redeemed', user_id = ?2, redeemed_mac = ?3, redeemed_at = ?4,
+                redeemed_price = (SELECT price FROM packages WHERE packages.id = vouchers.package_id)
          WHERE id = ?1 AND status = 'unused'",
         params![voucher_id, user_id, mac, now],
     )?;
     if changed == 1 {
         let (code, price, currency): (String, i64, String) = conn.query_row(
-            "SELECT v.code, p.price, p.currency FROM vouchers v JOIN packages p ON p.id = v.package_id WHERE v.id = ?1",
+            "SELECT v.code, v.redeemed_price, p.currency FROM vouchers v JOIN packages p ON p.id = v.package_id WHERE v.id = ?1",
             [voucher_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;

@@ -78,9 +78,9 @@ pub fn seed(conn: &mut Connection, now: i64) -> Result<bool, StoreError> {
             let user_id = account(&tx, &username, (!by_voucher).then_some(phone.as_str()), offer, at, online_now)?;
             if by_voucher {
                 tx.execute(
-                    "INSERT INTO vouchers (code, package_id, batch, status, user_id, redeemed_mac, redeemed_at, created_at)
-                     VALUES (?1, ?2, 'demo', 'redeemed', ?3, ?4, ?5, ?6)",
-                    params![username, offer.id, user_id, mac, at, at - 7 * 86_400],
+                    "INSERT INTO vouchers (code, package_id, batch, status, user_id, redeemed_mac, redeemed_at, redeemed_price, created_at)
+                     VALUES (?1, ?2, 'demo', 'redeemed', ?3, ?4, ?5, ?6, ?7)",
+                    params![username, offer.id, user_id, mac, at, offer.price, at - 7 * 86_400],
                 )?;
             } else if dice.roll(6) == 0 {
                 // A prompt that did not go through, then the paid one.

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_radius_upstream.sql", include_str!("../../sqlite-schema/0007_radius_upstream.sql")),
     ("0008_sync.sql", include_str!("../../sqlite-schema/0008_sync.sql")),
     ("0009_admin.sql", include_str!("../../sqlite-schema/0009_admin.sql")),
+    ("0010_voucher_price.sql", include_str!("../../sqlite-schema/0010_voucher_price.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -35,7 +35,8 @@ const CONFIRMED_WITHIN: i64 = 31 * 86_400;
 pub struct DaySales {
     /// Confirmed M-Pesa payments (by when they were confirmed).
     pub mpesa: i64,
-    /// Vouchers redeemed that day, at their package's price (what the till took for them).
+    /// Vouchers redeemed that day, at their package's price when each was redeemed (what the
+    /// till took for them; a later price change does not rewrite it).
     pub vouchers: i64,
 }
 
@@ -56,8 +57,8 @@ pub fn sales_per_day(conn: &Connection, from: i64, days: usize) -> Result<Vec<Da
         }
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT (v.redeemed_at - ?1) / 86400, sum(p.price) FROM vouchers v JOIN packages p ON p.id = v.package_id
-         WHERE v.status = 'redeemed' AND v.redeemed_at >= ?1 AND v.redeemed_at < ?2 GROUP BY 1",
+        "SELECT (redeemed_at - ?1) / 86400, coalesce(sum(redeemed_price), 0) FROM vouchers
+         WHERE status = 'redeemed' AND redeemed_at >= ?1 AND redeemed_at < ?2 GROUP BY 1",
     )?;
     for row in stmt.query_map(params![from, to], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
         let (day, amount) = row?;

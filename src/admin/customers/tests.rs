@@ -64,7 +64,8 @@ async fn the_venues_day_decides_which_day_a_sale_counts_for() {
              VALUES ('mpesa', '254712345678', 1, 50, 'confirmed', {a}, {a}, {a});
          INSERT INTO payments (provider, phone, package_id, amount, status, created_at, updated_at, confirmed_at)
              VALUES ('demo', '254712345678', 1, 20, 'confirmed', {b}, {b}, {b});
-         INSERT INTO vouchers (code, package_id, status, user_id, redeemed_at, created_at) VALUES ('CODE1234', 1, 'redeemed', 8, {c}, 0);
+         INSERT INTO vouchers (code, package_id, status, user_id, redeemed_at, redeemed_price, created_at)
+             VALUES ('CODE1234', 1, 'redeemed', 8, {c}, 50, 0);
          INSERT INTO data_usage_logs (session_id, at, bytes_in_delta, bytes_out_delta) VALUES (1, {a}, 1000, 2000);",
         base(),
         a = today + 1800,       // 00:30 today at the venue (21:30 yesterday in UTC)

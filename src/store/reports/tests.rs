@@ -41,7 +41,7 @@ fn sales_per_day_split_mpesa_and_vouchers_by_the_day_they_were_made() {
     pay(&conn, "cash", 77, "confirmed", FROM + 200, Some(FROM + 200), None);
     pay(&conn, "mpesa", 10, "confirmed", FROM - 1, Some(FROM - 1), Some("R0")); // before the window
     conn.execute_batch(&format!(
-        "INSERT INTO vouchers (code, package_id, status, user_id, redeemed_at, created_at) VALUES ('A', 2, 'redeemed', 8, {}, 0);
+        "INSERT INTO vouchers (code, package_id, status, user_id, redeemed_at, redeemed_price, created_at) VALUES ('A', 2, 'redeemed', 8, {}, 50, 0);
          INSERT INTO vouchers (code, package_id, status, created_at) VALUES ('B', 2, 'unused', 0);
          INSERT INTO vouchers (code, package_id, status, created_at) VALUES ('C', 1, 'revoked', 0);
          INSERT INTO vouchers (code, package_id, status, created_at) VALUES ('D', 3, 'unused', 0);",
@@ -209,4 +209,37 @@ fn demo_data_is_written_once_and_fills_a_month() {
     assert!(count("SELECT count(*) FROM sessions WHERE status = 'active'") > 0, "some devices online now");
     assert_eq!(count(&format!("SELECT count(*) FROM sessions WHERE status = 'active' AND expires_at <= {now}")), 0);
     assert_eq!(count("SELECT count(*) FROM sync_outbox"), 0, "demo data is never synced");
+}
+
+#[test]
+fn a_voucher_counts_at_the_price_it_was_redeemed_at_even_after_a_price_change() {
+    let mut conn = db();
+    let code = crate::store::catalog::create_vouchers(&mut conn, 2, 1, None, FROM).unwrap().remove(0);
+    let voucher = crate::store::catalog::find_voucher(&conn, &code).unwrap().unwrap();
+    crate::store::catalog::mark_voucher_redeemed(&conn, voucher.id, 8, "02:00:00:00:00:01", FROM + 60).unwrap();
+    conn.execute("UPDATE packages SET price = 80 WHERE id = 2", []).unwrap();
+    assert_eq!(sales_per_day(&conn, FROM, 1).unwrap(), [DaySales { mpesa: 0, vouchers: 50 }]);
+    // The central server is told the same figure.
+    let event: String = conn.query_row("SELECT payload FROM sync_outbox ORDER BY id DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert!(event.contains("\"price\":50"), "{event}");
+}
+
+#[test]
+fn the_migration_gives_vouchers_redeemed_before_it_their_packages_price() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    let before = migrations::MIGRATIONS.iter().position(|(name, _)| *name == "0010_voucher_price.sql").unwrap();
+    for (_, sql) in &migrations::MIGRATIONS[..before] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute_batch(
+        "INSERT INTO packages (id, name, price, duration_secs, created_at, updated_at) VALUES (2, 'Day', 50, 86400, 0, 0);
+         INSERT INTO vouchers (code, package_id, status, redeemed_at, created_at) VALUES ('A', 2, 'redeemed', 100, 0);
+         INSERT INTO vouchers (code, package_id, status, created_at) VALUES ('B', 2, 'unused', 0);",
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", before as u32).unwrap();
+    migrations::migrate(&mut conn).unwrap();
+    let prices: Vec<Option<i64>> =
+        conn.prepare("SELECT redeemed_price FROM vouchers ORDER BY code").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert_eq!(prices, [Some(50), None]);
 }
