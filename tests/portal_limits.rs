@@ -2,7 +2,7 @@
 //! binary (firewall `none`, so no root needed): oversized and malformed requests get a clear
 //! 4xx, a client that sends its headers too slowly is cut off, and a flood of slow
 //! connections from one address does not stop another client from being served; a voucher
-//! link (`GET /login?voucher=CODE`) fills the code in and changes nothing by itself.
+//! link (`GET /v/CODE`, `GET /login?voucher=CODE`) fills the code in and changes nothing by itself.
 
 mod device;
 
@@ -136,19 +136,23 @@ fn slow_headers_are_cut_off_and_do_not_starve_others() {
 
 #[test]
 fn a_voucher_link_fills_in_the_code_and_logs_in_only_when_the_user_presses_the_button() {
-    // What a printed voucher's QR code opens: `/login?voucher=CODE`.
+    // What a printed voucher's QR code opens: `/v/CODE`; `/login?voucher=CODE` is the same.
     let d = Daemon::start("voucher-link", "");
     let codes = d.vouchers(1);
     let typed = codes[0].to_lowercase();
-    let page = device::get(device::addr(1, 1), d.addr, &format!("/login?voucher={typed}"));
-    assert_eq!(page.status, 200);
-    assert!(page.body.contains(&format!("name=\"voucher\" value=\"{}\"", codes[0])), "the code is filled in: {}", page.body);
+    for link in [format!("/v/{}", codes[0]), format!("/login?voucher={typed}")] {
+        let page = device::get(device::addr(1, 1), d.addr, &link);
+        assert_eq!(page.status, 200, "{link}");
+        assert!(page.body.contains(&format!("name=\"voucher\" value=\"{}\"", codes[0])), "{link}: the code is filled in: {}", page.body);
+    }
     // Opening the link changed nothing: the device is not online, the code still unused.
     let check = device::post_json(device::addr(1, 1), d.addr, "/api/hotspot/check-session", "");
     assert_eq!(check.json()["active"], false);
     assert_eq!(d.try_code(1, 1, &codes[0]).status, 200, "pressing the button logs in");
     // Hostile input is escaped and bounded, never echoed raw.
-    let hostile = device::get(device::addr(2, 1), d.addr, "/login?voucher=%22%3E%3Cscript%3E");
-    assert_eq!(hostile.status, 200);
-    assert!(!hostile.body.contains("<script>"), "{}", hostile.body);
+    for link in ["/login?voucher=%22%3E%3Cscript%3E", "/v/%22%3E%3Cscript%3E", "/v/\"><script>"] {
+        let hostile = device::get(device::addr(2, 1), d.addr, link);
+        assert!(matches!(hostile.status, 200 | 400), "{link}: {}", hostile.status);
+        assert!(!hostile.body.to_ascii_lowercase().contains("<script>"), "{link}: {}", hostile.body);
+    }
 }

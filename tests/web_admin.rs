@@ -280,7 +280,7 @@ fn printed_vouchers_carry_qr_codes_that_log_a_phone_in() {
             let code = v.find(".code").text().trim().to_string();
             let png = b.element_screenshot(&v.find("svg.qr"), &format!("qr-{layout}-{:02}", i + 1), 12.0, 4.0);
             let decoded = decode_qr(&png);
-            let want = format!("{PORTAL_BASE}/login?voucher={code}");
+            let want = format!("{PORTAL_BASE}/v/{code}");
             assert_eq!(decoded, vec![want], "{layout} voucher {}: QR of {code} ({})", i + 1, png.display());
             here.push(code);
         }
@@ -330,7 +330,7 @@ fn printed_vouchers_carry_qr_codes_that_log_a_phone_in() {
     // The first QR's URL, opened on a phone in the hotspot: code filled in, one tap, online.
     assert_captive(&lab, 1, "before the voucher");
     let p = phone(&lab, 1, test, None);
-    p.goto(&format!("{PORTAL_BASE}/login?voucher={}", codes[0]));
+    p.goto(&format!("{PORTAL_BASE}/v/{}", codes[0]));
     assert_eq!(p.find("input#voucher").value(), codes[0], "the splash has the code filled in");
     p.screenshot("splash-voucher-filled");
     p.submit("form:has(input#voucher)");

@@ -36,9 +36,11 @@ pub enum Route {
     Splash,
     Status,
     FormLogin,
-    /// `GET /login?voucher=CODE`: the splash page with the code filled in (a printed
-    /// voucher's QR code opens it).
+    /// `GET /login?voucher=CODE`: the splash page with the code filled in.
     LoginLink,
+    /// `GET /v/CODE`: the same, by a shorter address, the one a printed voucher's QR code
+    /// holds (a smaller symbol with bigger modules: `webadmin::print::voucher_url`).
+    VoucherLink(String),
     FormLogout,
     ApiLogin,
     ApiLogout,
@@ -70,6 +72,9 @@ impl Route {
         }
         if path == "/login" && get {
             return Route::LoginLink;
+        }
+        if let Some(code) = path.strip_prefix("/v/").filter(|c| !c.is_empty() && !c.contains('/')) {
+            return if get { Route::VoucherLink(code.to_owned()) } else { Route::MethodNotAllowed };
         }
         let route = match path {
             "/pay" => (post, Route::FormPay),
@@ -137,6 +142,7 @@ fn back_of(route: &Route, query: &str) -> String {
         Route::Status => "/status".into(),
         Route::PaymentPage(token) => format!("/pay/{token}"),
         Route::LoginLink => format!("/login?voucher={}", http::url_encode(&pages::voucher_of(query))),
+        Route::VoucherLink(code) => format!("/login?voucher={}", http::url_encode(&pages::normalised(code))),
         _ => "/".into(),
     }
 }
@@ -179,7 +185,8 @@ pub async fn handle(portal: &Portal, mut ctx: RequestContext, req: Request<Incom
         Route::Splash => Box::pin(pages::splash(portal, &ctx)),
         Route::Status => Box::pin(pages::status(portal, &ctx)),
         Route::FormLogin => Box::pin(login::form(portal, &ctx, req)),
-        Route::LoginLink => Box::pin(pages::login_link(portal, &ctx, req.uri().query().unwrap_or_default())),
+        Route::LoginLink => Box::pin(pages::login_link(portal, &ctx, pages::voucher_of(req.uri().query().unwrap_or_default()))),
+        Route::VoucherLink(code) => Box::pin(pages::login_link(portal, &ctx, pages::normalised(code))),
         Route::FormLogout => Box::pin(logout::form(portal, &ctx)),
         Route::ApiLogin => Box::pin(login::api(portal, &ctx, req)),
         Route::ApiLogout => Box::pin(logout::api(portal, &ctx)),
@@ -203,6 +210,10 @@ mod tests {
         assert_eq!(Route::of(&Method::GET, "/"), Route::Splash);
         assert_eq!(Route::of(&Method::POST, "/login"), Route::FormLogin);
         assert_eq!(Route::of(&Method::GET, "/login"), Route::LoginLink);
+        assert_eq!(Route::of(&Method::GET, "/v/K7MX3QPAB"), Route::VoucherLink("K7MX3QPAB".into()));
+        assert_eq!(Route::of(&Method::POST, "/v/K7MX3QPAB"), Route::MethodNotAllowed);
+        assert_eq!(Route::of(&Method::GET, "/v/"), Route::NotFound);
+        assert_eq!(Route::of(&Method::GET, "/v/A/B"), Route::NotFound);
         assert_eq!(Route::of(&Method::PUT, "/login"), Route::MethodNotAllowed);
         assert_eq!(Route::of(&Method::POST, "/api/hotspot/login"), Route::ApiLogin);
         assert_eq!(Route::of(&Method::GET, "/api/captive"), Route::ApiCaptive);

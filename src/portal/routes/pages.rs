@@ -17,21 +17,24 @@ pub async fn splash(portal: &Portal, ctx: &RequestContext) -> Response<Body> {
     splash_with(portal, ctx, StatusCode::OK, &Refill { notice, ..Refill::default() }).await
 }
 
-/// `GET /login?voucher=CODE` (what a printed voucher's QR code opens): the splash page with
-/// the code filled in, for the phone user to press "log in" — a GET changes nothing. A
-/// device already online sees its status, as on the splash page.
-pub async fn login_link(portal: &Portal, ctx: &RequestContext, query: &str) -> Response<Body> {
+/// `GET /login?voucher=CODE` and `GET /v/CODE` (what a printed voucher's QR code opens): the
+/// splash page with `code` (normalised) filled in, for the phone user to press "log in" — a
+/// GET changes nothing. A device already online sees its status, as on the splash page.
+pub async fn login_link(portal: &Portal, ctx: &RequestContext, code: String) -> Response<Body> {
     if let Some(Ok(Some(status))) = portal.client_status(ctx).await {
         return http::html(StatusCode::OK, pages::status(&portal.frame(ctx), &status));
     }
-    let code = voucher_of(query);
     splash_with(portal, ctx, StatusCode::OK, &Refill { voucher: &code, ..Refill::default() }).await
 }
 
 /// The voucher code of a voucher link's query, normalised (at most 32 characters). Pure.
 pub fn voucher_of(query: &str) -> String {
-    let typed = http::form_field(query.as_bytes(), "voucher").unwrap_or_default();
-    crate::credentials::normalise_voucher_code(&typed).chars().take(32).collect()
+    normalised(&http::form_field(query.as_bytes(), "voucher").unwrap_or_default())
+}
+
+/// A voucher code from a link as the login form shows it: normalised, at most 32 characters.
+pub fn normalised(typed: &str) -> String {
+    crate::credentials::normalise_voucher_code(typed).chars().take(32).collect()
 }
 
 /// What a failed form post puts back on the splash page.
