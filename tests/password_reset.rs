@@ -129,3 +129,26 @@ fn the_sms_is_written_in_the_operators_language() {
     let reset = sms_count(&h, 2)[1]["message"].as_str().unwrap().to_owned();
     assert!(reset.starts_with("Akaunti yako ya Wi-Fi\nJina: "), "{reset}");
 }
+
+#[test]
+fn the_sms_speaks_the_language_of_the_page_that_paid_or_asked() {
+    let h = Hotspot::start("reset-language", Options::default());
+    let out = h.cli(&["package", "add", "--name", "1 day", "--price", "20", "--duration", "86400", "--devices", "10"]);
+    let package: i64 = out.trim().parse().unwrap();
+    h.daraja.plan(0, Some(0));
+    // Paid from a phone whose browser asks for Swahili: the login comes in Swahili.
+    let body = json!({ "package_id": package, "phone": PHONE }).to_string();
+    let paid = device::request(device::addr(1, 1), h.addr, "POST", "/api/payments/mpesa", &["Accept-Language: sw-KE,sw;q=0.9"], Some(("application/json", &body)));
+    assert_eq!(paid.status, 201, "{paid:?}");
+    let first = sms_count(&h, 1)[0]["message"].as_str().unwrap().to_owned();
+    assert!(first.contains("Akaunti yako ya Wi-Fi") && first.contains("Nenosiri: "), "{first}");
+    // A reset asked with no language preference: the operator's default (English) as it goes out.
+    assert_eq!(forgot(&h, 2, 1, PHONE).status, 200);
+    let second = sms_count(&h, 2)[1]["message"].as_str().unwrap().to_owned();
+    assert!(second.contains("Your Wi-Fi login") && password_in(&second).is_some(), "{second}");
+    // One asked after choosing Swahili with the switch (its cookie).
+    let asked = device::request(device::addr(3, 1), h.addr, "POST", "/api/hotspot/forgot-password", &["Cookie: lang=sw"], Some(("application/json", &json!({ "phone": PHONE }).to_string())));
+    assert_eq!(asked.status, 200, "{asked:?}");
+    let third = sms_count(&h, 3)[2]["message"].as_str().unwrap().to_owned();
+    assert!(third.contains("Akaunti yako ya Wi-Fi"), "{third}");
+}

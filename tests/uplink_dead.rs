@@ -73,7 +73,7 @@ fn seed_waiting_work(lab: &Lab, package: &str) {
         let phone = format!("2547200000{n:02}");
         lab.cli(&["user", "add", "--package", package, "--username", &phone, "--phone", &phone]);
         let phone = Phone::parse(&phone, "254").unwrap();
-        let outcome = hotspotd::accounts::reset_password(&mut conn, &phone, now).unwrap();
+        let outcome = hotspotd::accounts::reset_password(&mut conn, &phone, None, now).unwrap();
         assert_eq!(outcome, hotspotd::accounts::ResetOutcome::Queued);
     }
 }

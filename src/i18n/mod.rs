@@ -102,13 +102,16 @@ impl Lang {
         best.map(|(_, lang)| lang)
     }
 
-    /// The language of one request: the visible switch's choice (a `lang` cookie) first,
-    /// then the browser's `Accept-Language`, then the operator's default.
+    /// The language of one request: the person's choice (`chosen`), else the operator's
+    /// default.
     pub fn pick(cookie: Option<&str>, accept_language: Option<&str>, default: Lang) -> Lang {
-        cookie
-            .and_then(Lang::from_code)
-            .or_else(|| accept_language.and_then(Lang::from_accept_language))
-            .unwrap_or(default)
+        Lang::chosen(cookie, accept_language).unwrap_or(default)
+    }
+
+    /// The language a person asked for, if any: the visible switch's choice (a `lang`
+    /// cookie) first, then the browser's `Accept-Language`.
+    pub fn chosen(cookie: Option<&str>, accept_language: Option<&str>) -> Option<Lang> {
+        cookie.and_then(Lang::from_code).or_else(|| accept_language.and_then(Lang::from_accept_language))
     }
 
     /// All the words in this language.

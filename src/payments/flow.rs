@@ -17,6 +17,7 @@ use crate::clock::Clock;
 use crate::config::MpesaConfig;
 use crate::credentials;
 use crate::http_client::share::{Share, ShareError, MPESA_CALLS};
+use crate::i18n::Lang;
 use crate::jobs::worker::Jobs;
 use crate::jobs::{queue, CreateHotspotUser};
 use crate::phone::Phone;
@@ -167,8 +168,9 @@ impl Payments {
 
     /// Sends the payment prompt for `package_id` to `phone` on behalf of `client`, unless
     /// that device or that number has reached its prompt limits: then nothing is written
-    /// and nothing is sent.
-    pub async fn start(&self, client: Option<Client>, package_id: i64, phone: &str) -> Result<Started, PayError> {
+    /// and nothing is sent. `lang`: the language the payer's page asked for, for the SMS with
+    /// their login (`None`: the operator's).
+    pub async fn start(&self, client: Option<Client>, package_id: i64, phone: &str, lang: Option<Lang>) -> Result<Started, PayError> {
         if !self.config.enabled {
             return Err(PayError::Disabled);
         }
@@ -215,6 +217,7 @@ impl Payments {
                     amount,
                     callback_token: &tok,
                     view_token: &view,
+                    lang,
                 };
                 payments::insert_pending(conn, &new, now).map(Ok)
             })
@@ -481,6 +484,7 @@ mod tests {
             amount: 10,
             callback_token: "a1b2c3",
             view_token: "d4e5f6",
+            lang: None,
         };
         let id = payments::insert_pending(&conn, &new, 100).unwrap();
         let cb = |checkout: &str, amount: i64| callback::StkCallback {

@@ -78,6 +78,7 @@ impl Payments {
                     amount: package.price,
                     callback_token: "",
                     view_token: &view_token,
+                    lang: None,
                 };
                 let id = payments::insert_pending(&tx, &new, now)?;
                 payments::set_paybill_ref(&tx, id, reference)?;
@@ -160,6 +161,7 @@ fn decide(conn: &Connection, router_id: i64, paid: &PaybillPayment, now: i64) ->
             amount: purchase.amount,
             callback_token: "",
             view_token: &view_token,
+            lang: None,
         };
         let id = payments::insert_pending(conn, &again, now)?;
         payments::set_paybill_ref(conn, id, i64::from(reference))?;

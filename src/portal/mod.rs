@@ -88,6 +88,9 @@ pub struct RequestContext {
     pub client: Option<Client>,
     /// This request's language (`Lang::pick`: the switch's cookie, the browser, the venue).
     pub lang: Lang,
+    /// The language the person asked for (the switch or the browser), if any: what their
+    /// SMS is written in; without one the SMS takes the operator's language as it goes out.
+    pub chosen_lang: Option<Lang>,
     /// Where the language switch comes back to (`pages::Frame::back`).
     pub back: String,
 }
@@ -323,7 +326,7 @@ pub async fn serve(
                 continue;
             }
         };
-        let ctx = RequestContext { peer: peer.ip(), local, client, lang: Lang::default(), back: String::new() };
+        let ctx = RequestContext { peer: peer.ip(), local, client, lang: Lang::default(), chosen_lang: None, back: String::new() };
         let portal = portal.clone();
         let handler = connection::Handler::new(move |req| {
             let portal = portal.clone();

@@ -8,6 +8,7 @@ use super::catalog::Package;
 use super::outbox::{self, Event};
 use super::{sql_word, StoreError};
 use crate::access::{Account, AccountStatus};
+use crate::i18n::Lang;
 use crate::words::word_enum;
 
 sql_word!(AccountStatus);
@@ -314,26 +315,40 @@ pub struct CredentialRecord {
     pub status: CredentialStatus,
     pub payment_id: Option<i64>,
     pub created_at: i64,
+    /// The SMS's language: the customer's page when they paid or asked (`None`: the
+    /// operator's default when it goes out).
+    pub lang: Option<Lang>,
 }
 
-pub fn add_credential(
-    conn: &Connection,
-    user_id: i64,
-    username: &str,
-    password: &str,
-    phone: Option<&str>,
-    payment_id: Option<i64>,
-    now: i64,
-) -> Result<i64, StoreError> {
+/// Who gets which login by SMS, and in which language.
+pub struct NewCredential<'a> {
+    pub user_id: i64,
+    pub username: &'a str,
+    pub password: &'a str,
+    pub phone: Option<&'a str>,
+    pub payment_id: Option<i64>,
+    pub lang: Option<Lang>,
+}
+
+pub fn add_credential(conn: &Connection, new: &NewCredential, now: i64) -> Result<i64, StoreError> {
     conn.prepare_cached(
-        "INSERT INTO hotspot_credentials (user_id, username, password_plain, phone, payment_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO hotspot_credentials (user_id, username, password_plain, phone, payment_id, created_at, lang)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![user_id, username, password, phone, payment_id, now])?;
+    .execute(params![new.user_id, new.username, new.password, new.phone, new.payment_id, now, new.lang.map(Lang::code)])?;
     Ok(conn.last_insert_rowid())
 }
 
-const CREDENTIAL_COLUMNS: &str = "id, user_id, username, password_plain, phone, status, payment_id, created_at";
+/// The language of the newest SMS login an account was given, if one was chosen: the
+/// operator's resend speaks to the customer as before.
+pub fn latest_credential_lang(conn: &Connection, user_id: i64) -> Result<Option<Lang>, StoreError> {
+    let code: Option<Option<String>> = conn
+        .query_row("SELECT lang FROM hotspot_credentials WHERE user_id = ?1 ORDER BY id DESC LIMIT 1", [user_id], |r| r.get(0))
+        .optional()?;
+    Ok(code.flatten().as_deref().and_then(Lang::from_code))
+}
+
+const CREDENTIAL_COLUMNS: &str = "id, user_id, username, password_plain, phone, status, payment_id, created_at, lang";
 
 fn credential_from_row(r: &Row) -> rusqlite::Result<CredentialRecord> {
     Ok(CredentialRecord {
@@ -345,6 +360,7 @@ fn credential_from_row(r: &Row) -> rusqlite::Result<CredentialRecord> {
         status: r.get(5)?,
         payment_id: r.get(6)?,
         created_at: r.get(7)?,
+        lang: r.get::<_, Option<String>>(8)?.as_deref().and_then(Lang::from_code),
     })
 }
 

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_sync.sql", include_str!("../../sqlite-schema/0008_sync.sql")),
     ("0009_admin.sql", include_str!("../../sqlite-schema/0009_admin.sql")),
     ("0010_voucher_price.sql", include_str!("../../sqlite-schema/0010_voucher_price.sql")),
+    ("0011_sms_language.sql", include_str!("../../sqlite-schema/0011_sms_language.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::outbox::{self, Event};
 use super::{sql_word, StoreError};
+use crate::i18n::Lang;
 use crate::words::word_enum;
 
 word_enum! {
@@ -71,10 +72,12 @@ pub struct PaymentRecord {
     pub created_at: i64,
     /// A paybill purchase's reference (`sync::wire::account_number`).
     pub paybill_ref: Option<i64>,
+    /// The payer's page language, for the SMS with their login (`None`: the operator's).
+    pub lang: Option<Lang>,
 }
 
 const COLUMNS: &str = "id, provider, phone, mac, ip, package_id, amount, status, result_code, failure,
-    checkout_request_id, receipt_number, callback_token, callback_receipt, user_id, created_at, paybill_ref";
+    checkout_request_id, receipt_number, callback_token, callback_receipt, user_id, created_at, paybill_ref, lang";
 
 fn from_row(r: &Row) -> rusqlite::Result<PaymentRecord> {
     Ok(PaymentRecord {
@@ -95,6 +98,7 @@ fn from_row(r: &Row) -> rusqlite::Result<PaymentRecord> {
         user_id: r.get(14)?,
         created_at: r.get(15)?,
         paybill_ref: r.get(16)?,
+        lang: r.get::<_, Option<String>>(17)?.as_deref().and_then(Lang::from_code),
     })
 }
 
@@ -139,14 +143,16 @@ pub struct NewPayment<'a> {
     pub callback_token: &'a str,
     /// Names the payment in its status page's URL (random, unguessable).
     pub view_token: &'a str,
+    /// The page's language, for the SMS with the login (`None`: the operator's).
+    pub lang: Option<Lang>,
 }
 
 /// Stores a new pending payment (and its outbox event); returns its id.
 pub fn insert_pending(conn: &Connection, new: &NewPayment, now: i64) -> Result<i64, StoreError> {
     conn.execute(
-        "INSERT INTO payments (provider, phone, mac, ip, package_id, amount, callback_token, view_token, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-        params![new.provider, new.phone, new.mac, new.ip, new.package_id, new.amount, new.callback_token, new.view_token, now],
+        "INSERT INTO payments (provider, phone, mac, ip, package_id, amount, callback_token, view_token, created_at, updated_at, lang)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+        params![new.provider, new.phone, new.mac, new.ip, new.package_id, new.amount, new.callback_token, new.view_token, now, new.lang.map(Lang::code)],
     )?;
     let id = conn.last_insert_rowid();
     let currency: String = conn.query_row("SELECT currency FROM payments WHERE id = ?1", [id], |r| r.get(0))?;

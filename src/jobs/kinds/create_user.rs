@@ -111,7 +111,15 @@ fn account_for(conn: &mut Connection, payment_id: i64, now: i64) -> Result<Paid,
                 None => accounts::create_account(&tx, &username, Some(&hash), phone.as_deref(), &package, AccountSource::Payment, now)?,
             };
             accounts::seal_password(&tx, user_id, &password, false)?;
-            let credential_id = accounts::add_credential(&tx, user_id, &username, &password, phone.as_deref(), Some(payment_id), now)?;
+            let credential = accounts::NewCredential {
+                user_id,
+                username: &username,
+                password: &password,
+                phone: phone.as_deref(),
+                payment_id: Some(payment_id),
+                lang: payment.lang,
+            };
+            let credential_id = accounts::add_credential(&tx, &credential, now)?;
             payments::set_user(&tx, payment_id, user_id)?;
             if phone.is_some() {
                 queue::enqueue(&tx, SendCredentialsSms { credential_id }, now)?;

@@ -1,6 +1,7 @@
 //! `SendCredentialsSms`: sends an account's username and password to its phone, then wipes
-//! the plaintext password. The text is in the operator's default language (Settings, read
-//! when the message goes out). Permanent provider errors (invalid number, blacklisted) fail
+//! the plaintext password. The text is in the customer's language (their page's when they
+//! paid or asked for a new password), else the operator's default (Settings, read when the
+//! message goes out). Permanent provider errors (invalid number, blacklisted) fail
 //! the job at once; transient ones (provider down, no uplink) retry with backoff, so
 //! messages wait while the router is offline. Already sent or wiped: nothing to do. A job
 //! retried by the operator after a permanent refusal sends again while the password is kept
@@ -41,8 +42,11 @@ impl SendCredentialsSms {
             .call(move |conn| {
                 let Some(credential) = accounts::get_credential(conn, credential_id)? else { return Ok(None) };
                 let account = accounts::get_account(conn, credential.user_id)?;
-                // The operator's language (Settings), as it is when the message goes out.
-                let lang = settings::get(conn, branding::DEFAULT_LANGUAGE)?.and_then(|code| Lang::from_code(&code));
+                // The customer's language, else the operator's (Settings) as it is now.
+                let lang = match credential.lang {
+                    Some(lang) => Some(lang),
+                    None => settings::get(conn, branding::DEFAULT_LANGUAGE)?.and_then(|code| Lang::from_code(&code)),
+                };
                 Ok(Some((credential, account, lang.unwrap_or_default())))
             })
             .await?

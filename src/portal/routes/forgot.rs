@@ -31,8 +31,8 @@ async fn reset(portal: &Portal, ctx: &RequestContext, phone: &str) -> Result<(),
         let wait = refusal.retry_after_secs();
         return Err((StatusCode::TOO_MANY_REQUESTS, (w.resets_refused)(wait), Some(wait)));
     }
-    let now = portal.sessions.now();
-    match portal.sessions.store().call(move |conn| accounts::reset_password(conn, &phone, now)).await {
+    let (now, lang) = (portal.sessions.now(), ctx.chosen_lang);
+    match portal.sessions.store().call(move |conn| accounts::reset_password(conn, &phone, lang, now)).await {
         Ok(ResetOutcome::Queued) => {
             portal.jobs.notify();
             Ok(())

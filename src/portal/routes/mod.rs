@@ -128,10 +128,10 @@ fn foreign_post(portal: &Portal, ctx: &RequestContext, req: &Request<Incoming>) 
     }
 }
 
-/// The language of a request: the switch's cookie, then the browser's, then the venue's.
-fn language(portal: &Portal, req: &Request<Incoming>) -> Lang {
+/// The language a request asked for (the switch's cookie, then the browser's), if any.
+fn chosen_language(req: &Request<Incoming>) -> Option<Lang> {
     let header = req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    Lang::pick(http::cookie(req.headers(), "lang"), header, portal.branding.get().default_language)
+    Lang::chosen(http::cookie(req.headers(), "lang"), header)
 }
 
 /// Where the language switch of this request's page comes back to: the page itself for
@@ -153,7 +153,8 @@ type Answer<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Response<Bo
 /// Answers one request. Never fails: every problem becomes a response a person can read.
 pub async fn handle(portal: &Portal, mut ctx: RequestContext, req: Request<Incoming>) -> Response<Body> {
     let route = Route::of(req.method(), req.uri().path());
-    ctx.lang = language(portal, &req);
+    ctx.chosen_lang = chosen_language(&req);
+    ctx.lang = ctx.chosen_lang.unwrap_or_else(|| portal.branding.get().default_language);
     ctx.back = back_of(&route, req.uri().query().unwrap_or_default());
     let w = ctx.words();
     if let Some(host) = req.headers().get(HOST).and_then(|h| h.to_str().ok()) {

@@ -60,7 +60,7 @@ pub async fn form(portal: &Portal, ctx: &RequestContext, req: Request<Incoming>)
         Err(e) => return splash_with(portal, ctx, e.status(), &Refill { error: Some(e.message(ctx.words())), ..Refill::default() }).await,
     };
     let PayRequest { package_id, phone } = PayRequest::of_form(&body);
-    match portal.payments.start(ctx.client, package_id, &phone).await {
+    match portal.payments.start(ctx.client, package_id, &phone, ctx.chosen_lang).await {
         Ok(started) => http::redirect(StatusCode::SEE_OTHER, &format!("/pay/{}", started.view_token), ctx.words()),
         Err(e) => {
             let message = pay_message(ctx.words(), &e);
@@ -119,7 +119,7 @@ pub async fn api_start(portal: &Portal, ctx: &RequestContext, req: Request<Incom
     let Some(request) = PayRequest::of_json(&body) else {
         return http::json_error(StatusCode::BAD_REQUEST, ctx.words().err_pay_json);
     };
-    match portal.payments.start(ctx.client, request.package_id, &request.phone).await {
+    match portal.payments.start(ctx.client, request.package_id, &request.phone, ctx.chosen_lang).await {
         Ok(started) => http::json(
             StatusCode::CREATED,
             &json!({ "id": started.view_token, "status": "pending", "message": ctx.words().pay_check_phone }),
