@@ -109,8 +109,10 @@ async fn exchange(source: Ipv4Addr, addr: SocketAddr, request: &[u8]) -> Result<
     let socket = TcpSocket::new_v4().map_err(|e| e.to_string())?;
     socket.bind(SocketAddr::from((source, 0))).map_err(|e| e.to_string())?;
     let mut stream = socket.connect(addr).await.map_err(|e| format!("connect: {e}"))?;
-    let head_only = request.starts_with(b"HEAD ");
-    let http10 = request.split(|&b| b == b'\n').next().is_some_and(|l| l.ends_with(b"HTTP/1.0\r"));
+    // Empty lines before the request line are skipped by the server (RFC 9112 §2.2).
+    let start = request.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(request.len());
+    let head_only = request[start..].starts_with(b"HEAD ");
+    let http10 = request[start..].split(|&b| b == b'\n').next().is_some_and(|l| l.ends_with(b"HTTP/1.0\r"));
     let complete = looks_complete(request);
     if stream.write_all(request).await.is_err() {
         return Ok(Outcome::Reset); // the daemon refused the rest (a head too large)
