@@ -10,7 +10,7 @@ mod device;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use device::{post_form, request, set_admin_password as set_password, start_with_admin, Answer, Daemon};
+use device::{csrf_of, post_form, request, set_admin_password as set_password, start_with_admin, Answer, Daemon};
 
 const PASSWORD: &str = "nenosiri-ya-siri";
 const LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
@@ -38,12 +38,6 @@ fn assert_secure(answer: &Answer) {
         Some("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
     );
     assert_eq!(answer.header("referrer-policy"), Some("same-origin"), "{answer:?}");
-}
-
-/// The CSRF token in a page's forms.
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a form with the token") + "name=\"csrf\" value=\"".len();
-    page[at..].split('"').next().unwrap().to_owned()
 }
 
 fn audit_rows(d: &Daemon) -> Vec<(String, String, String)> {

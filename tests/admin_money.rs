@@ -11,7 +11,7 @@ mod device;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use device::{set_admin_password, start_with_admin, addr, mac, post_form, post_json, request, Answer, Daemon};
+use device::{addr, csrf_of, mac, post_json, request, set_admin_password, start_with_admin, Daemon, Operator};
 
 const PASSWORD: &str = "pesa-ya-leo-2026";
 const LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
@@ -21,35 +21,6 @@ fn start() -> (Daemon, SocketAddr) {
     let (ok, out) = set_admin_password(&d, &format!("{PASSWORD}\n"));
     assert!(ok, "{out}");
     (d, admin)
-}
-
-fn login(admin: SocketAddr) -> String {
-    let answer = post_form(LOCAL, admin, "/login", &format!("password={PASSWORD}"));
-    assert_eq!(answer.status, 303, "{answer:?}");
-    let cookie = answer.header("set-cookie").expect("a session cookie");
-    cookie["hotspotd_admin=".len()..].split(';').next().unwrap().to_owned()
-}
-
-fn get(admin: SocketAddr, session: &str, path: &str) -> Answer {
-    let answer = request(LOCAL, admin, "GET", path, &[&format!("Cookie: hotspotd_admin={session}")], None);
-    assert_eq!(answer.status, 200, "GET {path}: {answer:?}");
-    answer
-}
-
-fn post(admin: SocketAddr, session: &str, path: &str, body: &str) -> Answer {
-    request(
-        LOCAL,
-        admin,
-        "POST",
-        path,
-        &[&format!("Cookie: hotspotd_admin={session}"), &format!("Origin: http://{admin}")],
-        Some(("application/x-www-form-urlencoded", body)),
-    )
-}
-
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a form with the token") + "name=\"csrf\" value=\"".len();
-    page[at..].split('"').next().unwrap().to_owned()
 }
 
 /// The text of the element with `id` (up to its first `<`).
@@ -72,10 +43,10 @@ fn revenue_devices_extend_kick_and_payments_over_http() {
     let db = rusqlite::Connection::open(d.dir.join("hotspotd.db")).unwrap();
     let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     let package: i64 = d.cli(&["package", "add", "--name", "Saa moja", "--price", "50", "--duration", "3600", "--devices", "2"]).trim().parse().unwrap();
-    let session = login(admin);
+    let op = Operator::log_in(admin, PASSWORD);
 
     // Nothing sold yet.
-    let page = get(admin, &session, "/");
+    let page = op.page("/");
     assert!(page.body.contains("id=\"page-dashboard\""), "{}", page.body);
     assert_eq!(text_of(&page.body, "revenue-today"), "KES 0");
     assert!(page.body.contains("class=\"empty\""), "empty charts say so");
@@ -90,7 +61,7 @@ fn revenue_devices_extend_kick_and_payments_over_http() {
     let code = d.cli(&["voucher", "create", "--package", &package.to_string(), "--count", "1"]).trim().to_owned();
     assert_eq!(d.try_code(2, 1, &code).status, 200);
 
-    let page = get(admin, &session, "/");
+    let page = op.page("/");
     assert_eq!(text_of(&page.body, "revenue-today"), "KES 100", "M-Pesa 50 + a voucher sold at 50");
     assert_eq!(text_of(&page.body, "devices-online"), "2");
     for id in ["chart-revenue", "chart-devices", "chart-data"] {
@@ -99,7 +70,7 @@ fn revenue_devices_extend_kick_and_payments_over_http() {
     assert!(!page.body.contains("id=\"demo-banner\""));
 
     // The devices page: both devices, each with a kick form carrying the token.
-    let devices = get(admin, &session, "/devices");
+    let devices = op.page("/devices");
     assert!(devices.body.contains("id=\"page-devices\""));
     for n in [1, 2] {
         assert!(devices.body.contains(&format!("<tr data-mac=\"{}\">", mac(n))), "{}", devices.body);
@@ -111,31 +82,31 @@ fn revenue_devices_extend_kick_and_payments_over_http() {
     // The paying customer: found by the number as typed, extended by an hour.
     let username: String = db.query_row("SELECT u.username FROM payments p JOIN hotspot_users u ON u.id = p.user_id", [], |r| r.get(0)).unwrap();
     assert_eq!(username, "254700000001");
-    let search = get(admin, &session, "/customers?q=0700000001");
+    let search = op.page("/customers?q=0700000001");
     assert!(search.body.contains(&format!(">{username}</a>")), "{}", search.body);
-    let customer = get(admin, &session, &format!("/customers/{username}"));
+    let customer = op.page(&format!("/customers/{username}"));
     assert!(customer.body.contains("id=\"page-customer\"") && customer.body.contains("<form class=\"card\" id=\"extend\""));
     assert!(customer.body.contains("KES 50"), "its payment is in its history");
     let expiry = || count(&format!("SELECT subscription_expires_at FROM hotspot_users WHERE username = '{username}'"));
     let before = expiry();
-    let refused = post(admin, &session, &format!("/customers/{username}/extend"), "minutes=60&mb=");
+    let refused = op.post(&format!("/customers/{username}/extend"), "minutes=60&mb=");
     assert_eq!(refused.status, 403, "no token, no change: {refused:?}");
     assert_eq!(expiry(), before);
-    let done = post(admin, &session, &format!("/customers/{username}/extend"), &format!("csrf={csrf}&minutes=60&mb="));
+    let done = op.post(&format!("/customers/{username}/extend"), &format!("csrf={csrf}&minutes=60&mb="));
     assert_eq!((done.status, done.header("location")), (303, Some(&*format!("/customers/{username}?done=extended"))), "{done:?}");
     assert_eq!(expiry(), before + 3600, "the account's time grew by an hour");
     let online_deadline = count(&format!("SELECT expires_at FROM sessions WHERE status = 'active' AND mac = '{}'", mac(1)));
     assert_eq!(online_deadline, before + 3600, "the device online got the new deadline");
-    let bad = post(admin, &session, &format!("/customers/{username}/extend"), &format!("csrf={csrf}&minutes=-5"));
+    let bad = op.post(&format!("/customers/{username}/extend"), &format!("csrf={csrf}&minutes=-5"));
     assert_eq!(bad.status, 400, "{bad:?}");
 
     // Kick device 1: offline, gone from the page, device 2 still there.
-    let kicked = post(admin, &session, "/devices/kick", &format!("csrf={csrf}&mac={}", mac(1).replace(':', "%3A")));
+    let kicked = op.post("/devices/kick", &format!("csrf={csrf}&mac={}", mac(1).replace(':', "%3A")));
     assert_eq!((kicked.status, kicked.header("location")), (303, Some("/devices?done=kicked")), "{kicked:?}");
     assert_eq!(count(&format!("SELECT count(*) FROM sessions WHERE status = 'active' AND mac = '{}'", mac(1))), 0);
-    let devices = get(admin, &session, "/devices?done=kicked");
+    let devices = op.page("/devices?done=kicked");
     assert!(!devices.body.contains(&format!("data-mac=\"{}\"", mac(1))) && devices.body.contains(&format!("data-mac=\"{}\"", mac(2))));
-    let again = post(admin, &session, "/devices/kick", &format!("csrf={csrf}&mac={}", mac(1)));
+    let again = op.post("/devices/kick", &format!("csrf={csrf}&mac={}", mac(1)));
     assert_eq!(again.status, 400, "not online any more: {again:?}");
     let audit = count("SELECT count(*) FROM admin_audit WHERE action IN ('/devices/kick', '/customers/254700000001/extend')");
     assert_eq!(audit, 2, "both changes are in the audit");
@@ -147,17 +118,17 @@ fn revenue_devices_extend_kick_and_payments_over_http() {
     // Disable, enable, resend: each a POST with the token, back to the customer's page.
     let status = || db.query_row(&format!("SELECT status FROM hotspot_users WHERE username = '{username}'"), [], |r| r.get::<_, String>(0)).unwrap();
     for (action, expected) in [("disable", "suspended"), ("enable", "active")] {
-        let done = post(admin, &session, &format!("/customers/{username}/{action}"), &format!("csrf={csrf}"));
+        let done = op.post(&format!("/customers/{username}/{action}"), &format!("csrf={csrf}"));
         assert_eq!(done.status, 303, "{action}: {done:?}");
         assert_eq!(status(), expected, "after {action}");
     }
     let credentials_before = count("SELECT count(*) FROM hotspot_credentials");
-    let resent = post(admin, &session, &format!("/customers/{username}/resend"), &format!("csrf={csrf}"));
+    let resent = op.post(&format!("/customers/{username}/resend"), &format!("csrf={csrf}"));
     assert_eq!((resent.status, resent.header("location")), (303, Some(&*format!("/customers/{username}?done=resent"))), "{resent:?}");
     assert_eq!(count("SELECT count(*) FROM hotspot_credentials"), credentials_before + 1, "new login details queued for SMS");
-    let page = get(admin, &session, &format!("/customers/{username}?done=resent"));
+    let page = op.page(&format!("/customers/{username}?done=resent"));
     assert!(page.body.contains("New login details are on their way by SMS."));
-    let unknown = post(admin, &session, "/customers/nobody-here/extend", &format!("csrf={csrf}&minutes=5"));
+    let unknown = op.post("/customers/nobody-here/extend", &format!("csrf={csrf}&minutes=5"));
     assert_eq!(unknown.status, 404);
 
     // Payments: filtered by status and date, with totals; a nonsense date is refused.
@@ -168,28 +139,28 @@ fn revenue_devices_extend_kick_and_payments_over_http() {
         [],
     );
     assert_eq!(failed.unwrap(), 1);
-    let payments = get(admin, &session, "/payments");
+    let payments = op.page("/payments");
     assert_eq!(text_of(&payments.body, "paid-total"), "KES 50");
     assert_eq!(text_of(&payments.body, "count-failed"), "1");
     assert!(payments.body.contains("Not enough money in M-Pesa"), "{}", payments.body);
-    let confirmed = get(admin, &session, "/payments?status=confirmed&phone=0700000001");
+    let confirmed = op.page("/payments?status=confirmed&phone=0700000001");
     assert!(!confirmed.body.contains("count-failed") && confirmed.body.contains("id=\"count-confirmed\">1<"));
-    let long_ago = get(admin, &session, "/payments?from=2020-01-01&to=2020-01-31");
+    let long_ago = op.page("/payments?from=2020-01-01&to=2020-01-31");
     assert_eq!(text_of(&long_ago.body, "paid-total"), "KES 0");
-    let nonsense = request(LOCAL, admin, "GET", "/payments?from=2026-13-45", &[&format!("Cookie: hotspotd_admin={session}")], None);
+    let nonsense = op.get("/payments?from=2026-13-45");
     assert_eq!(nonsense.status, 400);
 
     // Swahili.
-    let sw = request(LOCAL, admin, "GET", "/", &[&format!("Cookie: lang=sw; hotspotd_admin={session}")], None);
+    let sw = request(LOCAL, admin, "GET", "/", &[&format!("Cookie: lang=sw; hotspotd_admin={}", op.session)], None);
     assert!(sw.body.contains("Mapato ya leo") && sw.body.contains("Vifaa vilivyounganishwa"), "{}", sw.body);
 
     // A month of sample data: the dashboard stays small and says it is the demo's.
     let mut conn = hotspotd::store::open(&d.dir.join("hotspotd.db")).unwrap();
     assert!(hotspotd::store::demo_data::seed(&mut conn, hotspotd::clock::Clock::now(&hotspotd::clock::SystemClock)).unwrap());
-    let page = get(admin, &session, "/");
+    let page = op.page("/");
     assert!(page.body.contains("id=\"demo-banner\""));
     assert!(page.body.len() <= 50_000, "the dashboard is {} bytes", page.body.len());
     assert!(!page.body.contains("class=\"empty\""), "every chart has bars");
-    let payments = get(admin, &session, "/payments");
+    let payments = op.page("/payments");
     assert!(payments.body.len() <= 50_000, "the payments page is {} bytes", payments.body.len());
 }

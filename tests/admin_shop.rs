@@ -11,7 +11,7 @@ mod device;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::Command;
 
-use device::{set_admin_password, start_with_admin, post_form, raw, request, Answer, Daemon};
+use device::{csrf_of, raw, set_admin_password, start_with_admin, Answer, Daemon, Operator};
 
 const PASSWORD: &str = "duka-la-juma-2026";
 const LOCAL: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
@@ -23,29 +23,6 @@ fn start() -> (Daemon, SocketAddr) {
     let (ok, out) = set_admin_password(&d, &format!("{PASSWORD}\n"));
     assert!(ok, "{out}");
     (d, admin)
-}
-
-/// Logs in; the session cookie's value.
-fn login(admin: SocketAddr) -> String {
-    let right = post_form(LOCAL, admin, "/login", &format!("password={PASSWORD}"));
-    assert_eq!(right.status, 303, "{right:?}");
-    let cookie = right.header("set-cookie").expect("a session cookie");
-    cookie["hotspotd_admin=".len()..].split(';').next().unwrap().to_owned()
-}
-
-fn get(admin: SocketAddr, path: &str, session: &str) -> Answer {
-    request(LOCAL, admin, "GET", path, &[&format!("Cookie: hotspotd_admin={session}")], None)
-}
-
-fn post(admin: SocketAddr, path: &str, session: &str, body: &str) -> Answer {
-    let cookie = format!("Cookie: hotspotd_admin={session}");
-    request(LOCAL, admin, "POST", path, &[&cookie], Some(("application/x-www-form-urlencoded", body)))
-}
-
-/// The CSRF token in a page's forms.
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a form with the token") + "name=\"csrf\" value=\"".len();
-    page[at..].split('"').next().unwrap().to_owned()
 }
 
 /// A multipart upload of `file` as field `logo`, with the token.
@@ -65,38 +42,38 @@ fn upload(admin: SocketAddr, session: &str, csrf: &str, file: &[u8]) -> Answer {
 #[test]
 fn vouchers_print_csv_revoke_packages_and_branding() {
     let (d, admin) = start();
-    let session = login(admin);
+    let op = Operator::log_in(admin, PASSWORD);
 
     // A package, added through the form; a bad one is explained.
-    let page = get(admin, "/packages", &session);
+    let page = op.get("/packages");
     assert_eq!(page.status, 200, "{page:?}");
     assert!(page.body.contains("id=\"page-packages\""));
     let csrf = csrf_of(&page.body);
-    let bad = post(admin, "/packages", &session, &format!("csrf={csrf}&name=Hour&price=-5&minutes=60&max_devices=1"));
+    let bad = op.post("/packages", &format!("csrf={csrf}&name=Hour&price=-5&minutes=60&max_devices=1"));
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("The price is a whole number"), "{}", bad.body);
-    let added = post(admin, "/packages", &session, &format!("csrf={csrf}&name=Saa+Moja&price=20&minutes=60&data_mb=500&down_kbps=2048&up_kbps=&max_devices=1"));
+    let added = op.post("/packages", &format!("csrf={csrf}&name=Saa+Moja&price=20&minutes=60&data_mb=500&down_kbps=2048&up_kbps=&max_devices=1"));
     assert_eq!(added.status, 303, "{added:?}");
     let id: i64 = added.header("location").unwrap().rsplit('-').next().unwrap().parse().unwrap();
-    assert!(get(admin, "/packages", &session).body.contains("Saa Moja"));
+    assert!(op.get("/packages").body.contains("Saa Moja"));
 
     // A batch of 12: the form, then the batch's page.
-    let page = get(admin, "/vouchers", &session);
+    let page = op.get("/vouchers");
     assert!(page.body.contains("<form id=\"voucher-create\"") && page.body.contains("<select id=\"package_id\" name=\"package_id\">"));
     assert!(page.body.contains("name=\"count\"") && page.body.contains("name=\"batch\""));
-    let created = post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=12&batch=Desemba+7"));
+    let created = op.post("/vouchers", &format!("csrf={csrf}&package_id={id}&count=12&batch=Desemba+7"));
     assert_eq!((created.status, created.header("location")), (303, Some("/vouchers/batch?name=Desemba%207")), "{created:?}");
-    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=501&batch=x")).status, 400);
-    let batch = get(admin, "/vouchers/batch?name=Desemba%207", &session);
+    assert_eq!(op.post("/vouchers", &format!("csrf={csrf}&package_id={id}&count=501&batch=x")).status, 400);
+    let batch = op.get("/vouchers/batch?name=Desemba%207");
     assert!(batch.body.contains("id=\"page-batch\""));
     let codes: Vec<String> = batch.body.split("<tr data-code=\"").skip(1).map(|r| r.split('"').next().unwrap().to_owned()).collect();
     assert_eq!(codes.len(), 12, "{}", batch.body);
     assert_eq!(batch.body.matches("<input type=\"checkbox\" name=\"code\"").count(), 12);
-    let stock = get(admin, "/vouchers", &session);
+    let stock = op.get("/vouchers");
     assert!(stock.body.contains("Desemba 7</a></td><td>Saa Moja</td><td>12</td><td>0</td><td>0</td><td>0</td>"), "{}", stock.body);
 
     // The printouts: 12 vouchers with a one-path QR each, within 50 KB.
-    let print = get(admin, "/vouchers/print?batch=Desemba%207&layout=a4&per_page=12", &session);
+    let print = op.get("/vouchers/print?batch=Desemba%207&layout=a4&per_page=12");
     assert_eq!(print.status, 200);
     let sheet = &print.body;
     assert!(sheet.contains("<main id=\"page-print\">") && sheet.contains("size:A4"));
@@ -119,16 +96,16 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     // What the phone then opens: the splash page with the code filled in.
     let opened = device::get(LOCAL, d.addr, &format!("/v/{}", codes[0]));
     assert!(opened.status == 200 && opened.body.contains(&format!("value=\"{}\"", codes[0])), "{opened:?}");
-    let roll = get(admin, "/vouchers/print?batch=Desemba%207&layout=roll", &session).body;
+    let roll = op.get("/vouchers/print?batch=Desemba%207&layout=roll").body;
     assert!(roll.contains("size:80mm auto") && roll.matches("<div class=\"voucher\">").count() == 12);
-    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=24&batch=full")).status, 303);
-    let a4_24 = get(admin, "/vouchers/print?batch=full&layout=a4&per_page=24", &session).body;
+    assert_eq!(op.post("/vouchers", &format!("csrf={csrf}&package_id={id}&count=24&batch=full")).status, 303);
+    let a4_24 = op.get("/vouchers/print?batch=full&layout=a4&per_page=24").body;
     assert!(a4_24.contains("repeat(3,1fr)") && a4_24.matches("<svg class=\"qr\"").count() == 24);
     assert!(a4_24.len() <= 50 * 1024, "a sheet of 24: {} bytes", a4_24.len());
     eprintln!("print sizes: A4 12 per page (12) {} B, A4 24 per page (24) {} B, roll (12) {} B", sheet.len(), a4_24.len(), roll.len());
 
     // The CSV: a header and 12 rows, as an attachment.
-    let csv = get(admin, "/vouchers.csv?batch=Desemba%207", &session);
+    let csv = op.get("/vouchers.csv?batch=Desemba%207");
     assert_eq!(csv.status, 200);
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
     assert_eq!(csv.header("content-disposition"), Some("attachment; filename=\"vouchers-Desemba_7.csv\""));
@@ -138,90 +115,90 @@ fn vouchers_print_csv_revoke_packages_and_branding() {
     assert!(lines[1].starts_with(&format!("{},Saa Moja,20,KES,unused,", codes[0])), "{}", lines[1]);
 
     // Revoke one: the portal refuses it; the batch page says revoked; a second time is explained.
-    let revoked = post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&code={}", codes[0]));
+    let revoked = op.post("/vouchers/revoke", &format!("csrf={csrf}&code={}", codes[0]));
     assert_eq!((revoked.status, revoked.header("location")), (303, Some("/vouchers/batch?name=Desemba%207")));
     assert_ne!(d.try_code(1, 10, &codes[0]).status, 200);
-    assert_eq!(post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&code={}", codes[0])).status, 400);
-    let csv = get(admin, "/vouchers.csv?batch=Desemba%207", &session).body;
+    assert_eq!(op.post("/vouchers/revoke", &format!("csrf={csrf}&code={}", codes[0])).status, 400);
+    let csv = op.get("/vouchers.csv?batch=Desemba%207").body;
     assert_eq!(csv.matches(",revoked,").count(), 1);
     // Two ticked at once.
-    let two = post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&code={}&code={}", codes[1], codes[2]));
+    let two = op.post("/vouchers/revoke", &format!("csrf={csrf}&code={}&code={}", codes[1], codes[2]));
     assert_eq!(two.status, 303, "{two:?}");
-    let batch = get(admin, "/vouchers/batch?name=Desemba%207", &session).body;
+    let batch = op.get("/vouchers/batch?name=Desemba%207").body;
     assert_eq!(batch.matches("<td class=\"status\">revoked</td>").count(), 3);
     // Only unused vouchers are printed.
-    let print = get(admin, "/vouchers/print?batch=Desemba%207&layout=a4&per_page=12&status=unused", &session).body;
+    let print = op.get("/vouchers/print?batch=Desemba%207&layout=a4&per_page=12&status=unused").body;
     assert_eq!(print.matches("<div class=\"voucher\">").count(), 9);
 
     // The portal sells the package; an edit changes it, bad input is explained.
     assert!(device::get(LOCAL, d.addr, "/").body.contains("Saa Moja"));
-    let edit_page = get(admin, &format!("/packages/{id}"), &session);
+    let edit_page = op.get(&format!("/packages/{id}"));
     assert!(edit_page.body.contains("id=\"page-package\"") && edit_page.body.contains("value=\"Saa Moja\""));
-    let bad = post(admin, &format!("/packages/{id}"), &session, &format!("csrf={csrf}&name=Saa+Mbili&price=30&minutes=120&max_devices=0"));
+    let bad = op.post(&format!("/packages/{id}"), &format!("csrf={csrf}&name=Saa+Mbili&price=30&minutes=120&max_devices=0"));
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("Devices at once is a whole number"), "{}", bad.body);
-    let edited = post(admin, &format!("/packages/{id}"), &session, &format!("csrf={csrf}&name=Saa+Mbili&price=30&minutes=120&data_mb=&down_kbps=&up_kbps=&max_devices=2"));
+    let edited = op.post(&format!("/packages/{id}"), &format!("csrf={csrf}&name=Saa+Mbili&price=30&minutes=120&data_mb=&down_kbps=&up_kbps=&max_devices=2"));
     assert_eq!(edited.status, 303, "{edited:?}");
     let splash = device::get(LOCAL, d.addr, "/").body;
     assert!(splash.contains("Saa Mbili") && !splash.contains("Saa Moja"), "{splash}");
     // Hidden: off the splash page, still listed in the admin as hidden.
-    assert_eq!(post(admin, &format!("/packages/{id}/hide"), &session, &format!("csrf={csrf}")).status, 303);
+    assert_eq!(op.post(&format!("/packages/{id}/hide"), &format!("csrf={csrf}")).status, 303);
     assert!(!device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));
     // Its vouchers cannot be made while it is hidden.
-    assert!(!get(admin, "/vouchers", &session).body.contains(&format!("<option value=\"{id}\">")));
-    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=1&batch=hidden")).status, 400);
-    assert!(get(admin, "/packages", &session).body.contains("data-active=\"false\""));
-    assert_eq!(post(admin, &format!("/packages/{id}/show"), &session, &format!("csrf={csrf}")).status, 303);
+    assert!(!op.get("/vouchers").body.contains(&format!("<option value=\"{id}\">")));
+    assert_eq!(op.post("/vouchers", &format!("csrf={csrf}&package_id={id}&count=1&batch=hidden")).status, 400);
+    assert!(op.get("/packages").body.contains("data-active=\"false\""));
+    assert_eq!(op.post(&format!("/packages/{id}/show"), &format!("csrf={csrf}")).status, 303);
     assert!(device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));
     // No token: refused, nothing changed.
-    assert_eq!(post(admin, &format!("/packages/{id}/hide"), &session, "").status, 403);
+    assert_eq!(op.post(&format!("/packages/{id}/hide"), "").status, 403);
     assert!(device::get(LOCAL, d.addr, "/").body.contains("Saa Mbili"));
 
     // Revoke the rest of the batch.
-    assert_eq!(post(admin, "/vouchers/revoke", &session, &format!("csrf={csrf}&batch=Desemba+7")).status, 303);
-    let csv = get(admin, "/vouchers.csv?batch=Desemba%207", &session).body;
+    assert_eq!(op.post("/vouchers/revoke", &format!("csrf={csrf}&batch=Desemba+7")).status, 303);
+    let csv = op.get("/vouchers.csv?batch=Desemba%207").body;
     assert_eq!(csv.matches(",revoked,").count(), 12);
 
     // Branding: bad colour explained; a good save shows on the printout at once.
-    let settings = get(admin, "/settings", &session);
+    let settings = op.get("/settings");
     assert!(settings.body.contains("id=\"page-settings\"") && settings.body.contains("value=\"Wi-Fi hotspot\""));
     let form = "venue_name=Kibanda+cha+Juma&primary_colour=%23AA3300&accent_colour=%23112233&support_phone=0712+345678&terms=Be+kind&default_language=sw";
-    let bad = post(admin, "/settings", &session, &format!("csrf={csrf}&{}", form.replace("%23AA3300", "red")));
+    let bad = op.post("/settings", &format!("csrf={csrf}&{}", form.replace("%23AA3300", "red")));
     assert_eq!(bad.status, 400);
-    let saved = post(admin, "/settings", &session, &format!("csrf={csrf}&{form}"));
+    let saved = op.post("/settings", &format!("csrf={csrf}&{form}"));
     assert_eq!((saved.status, saved.header("location")), (303, Some("/settings")), "{saved:?}");
-    let created = post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=1&batch=B2"));
+    let created = op.post("/vouchers", &format!("csrf={csrf}&package_id={id}&count=1&batch=B2"));
     assert_eq!(created.status, 303);
-    let print = get(admin, "/vouchers/print?batch=B2", &session).body;
+    let print = op.get("/vouchers/print?batch=B2").body;
     assert!(print.contains("Kibanda cha Juma") && print.contains("--p:#aa3300"), "{print}");
-    assert!(get(admin, "/settings", &session).body.contains("value=\"#aa3300\""));
+    assert!(op.get("/settings").body.contains("value=\"#aa3300\""));
     // The portal's splash page is branded at once (same `branding::Shared`).
     let splash = device::get(LOCAL, d.addr, "/").body;
     assert!(splash.contains("Kibanda cha Juma") && splash.contains("#aa3300"), "{splash}");
 
     // The logo: none yet; an SVG is refused; a GIF is served with its type and nosniff.
     assert_eq!(device::get(LOCAL, admin, "/logo").status, 404);
-    let svg = upload(admin, &session, &csrf, b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>");
+    let svg = upload(admin, &op.session, &csrf, b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>");
     assert_eq!(svg.status, 400, "{svg:?}");
     // The operator chose Swahili: a browser that names no language gets the admin in it.
     assert!(svg.body.contains("PNG, JPEG, GIF au WebP") && svg.body.contains("<html lang=\"sw\""), "{}", svg.body);
-    let uploaded = upload(admin, &session, &csrf, GIF);
+    let uploaded = upload(admin, &op.session, &csrf, GIF);
     assert_eq!((uploaded.status, uploaded.header("location")), (303, Some("/settings")), "{uploaded:?}");
     let logo = device::get(LOCAL, admin, "/logo");
     assert_eq!((logo.status, logo.header("content-type"), logo.header("x-content-type-options")), (200, Some("image/gif"), Some("nosniff")));
     assert_eq!(logo.body.as_bytes(), GIF);
     let on_portal = device::get(LOCAL, d.addr, "/logo");
     assert_eq!((on_portal.status, on_portal.header("content-type"), on_portal.body.as_bytes()), (200, Some("image/gif"), GIF));
-    assert!(get(admin, "/settings", &session).body.contains("<img id=\"logo\" src=\"/logo\""));
-    assert_eq!(post(admin, "/settings/logo/remove", &session, &format!("csrf={csrf}")).status, 303);
+    assert!(op.get("/settings").body.contains("<img id=\"logo\" src=\"/logo\""));
+    assert_eq!(op.post("/settings/logo/remove", &format!("csrf={csrf}")).status, 303);
     assert_eq!(device::get(LOCAL, admin, "/logo").status, 404);
     assert_eq!(device::get(LOCAL, d.addr, "/logo").status, 404);
 
     // A batch of 500: its page lists 200 within 50 KB, and so do the other pages.
-    assert_eq!(post(admin, "/vouchers", &session, &format!("csrf={csrf}&package_id={id}&count=500&batch=big")).status, 303);
-    let big = get(admin, "/vouchers/batch?name=big", &session).body;
+    assert_eq!(op.post("/vouchers", &format!("csrf={csrf}&package_id={id}&count=500&batch=big")).status, 303);
+    let big = op.get("/vouchers/batch?name=big").body;
     assert_eq!(big.matches("<tr data-code=").count(), 200);
-    for (path, page) in [("/vouchers/batch?name=big", big), ("/vouchers", get(admin, "/vouchers", &session).body), ("/packages", get(admin, "/packages", &session).body), ("/settings", get(admin, "/settings", &session).body)] {
+    for (path, page) in [("/vouchers/batch?name=big", big), ("/vouchers", op.get("/vouchers").body), ("/packages", op.get("/packages").body), ("/settings", op.get("/settings").body)] {
         eprintln!("{path}: {} B", page.len());
         assert!(page.len() <= 50 * 1024, "{path}: {} B", page.len());
     }

@@ -299,3 +299,44 @@ pub fn set_admin_password(d: &Daemon, input: &str) -> (bool, String) {
     let out = child.wait_with_output().unwrap();
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
+
+/// The operator logged in to the web admin at `admin` from this machine: requests carry the
+/// session cookie, and POSTs the admin's own `Origin` as a browser's forms do.
+pub struct Operator {
+    pub admin: SocketAddr,
+    pub session: String,
+}
+
+impl Operator {
+    /// Logs in with `password` (expects the 303 to the dashboard) and keeps the session.
+    pub fn log_in(admin: SocketAddr, password: &str) -> Operator {
+        let answer = post_form(Ipv4Addr::LOCALHOST, admin, "/login", &format!("password={password}"));
+        assert_eq!(answer.status, 303, "{answer:?}");
+        let cookie = answer.header("set-cookie").expect("a session cookie");
+        let session = cookie["hotspotd_admin=".len()..].split(';').next().unwrap().to_owned();
+        Operator { admin, session }
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        request(Ipv4Addr::LOCALHOST, self.admin, "GET", path, &[&format!("Cookie: hotspotd_admin={}", self.session)], None)
+    }
+
+    /// A page that must answer 200.
+    pub fn page(&self, path: &str) -> Answer {
+        let answer = self.get(path);
+        assert_eq!(answer.status, 200, "GET {path}: {answer:?}");
+        answer
+    }
+
+    /// A form post (`body` url-encoded, the CSRF token included by the caller).
+    pub fn post(&self, path: &str, body: &str) -> Answer {
+        let headers = [format!("Cookie: hotspotd_admin={}", self.session), format!("Origin: http://{}", self.admin)];
+        request(Ipv4Addr::LOCALHOST, self.admin, "POST", path, &[&headers[0], &headers[1]], Some(("application/x-www-form-urlencoded", body)))
+    }
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a form with the token") + "name=\"csrf\" value=\"".len();
+    page[at..].split('"').next().unwrap().to_owned()
+}
