@@ -192,20 +192,9 @@ pub fn query_param(query: &str, name: &str) -> Option<String> {
     Form::parse(query.as_bytes()).get(name).map(str::to_owned)
 }
 
-pub use crate::portal::http::url_decode;
-
-/// Percent-encodes a value for a URL's query (`back=` of the language switch, redirects).
-pub fn url_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// Percent-coding of query values, as the portal does it (`back=` of the language switch,
+/// redirects).
+pub use crate::portal::http::{url_decode, url_encode};
 
 /// Hands a logged-in request to its section by path. (`/login`, `/logout`, `/lang` and
 /// `/logo` are answered before this, in `dispatch`.)
