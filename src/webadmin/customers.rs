@@ -10,7 +10,7 @@
 use hyper::Method;
 
 use super::dashboard::{bytes, kes};
-use super::layout::{csrf_field, escape, local_time};
+use super::layout::{csrf_field, escape, header_row, local_time};
 use super::{query_param, url_decode, url_encode, Ctx, Outcome};
 use crate::admin::{AdminError, ClientRow, Customer, Reply, Request};
 use crate::i18n::AdminMoneyWords;
@@ -120,16 +120,6 @@ async fn act(ctx: &Ctx<'_>, username: &str, action: &str) -> Outcome {
     }
 }
 
-fn th(labels: &[&str]) -> String {
-    let mut out = String::from("<tr>");
-    for l in labels {
-        out.push_str("<th>");
-        out.push_str(&escape(l));
-        out.push_str("</th>");
-    }
-    out.push_str("</tr>");
-    out
-}
 
 fn speed(w: &AdminMoneyWords, down: Option<i64>, up: Option<i64>) -> String {
     let one = |k: Option<i64>| match k {
@@ -172,7 +162,7 @@ pub fn render_devices(v: &View, rows: &[ClientRow]) -> String {
     }
     out.push_str("<div class=\"card table\"><table id=\"devices\">");
     // The device and its kick button first: on a phone the table scrolls sideways.
-    out.push_str(&th(&["MAC / IP", "", w.account, w.package, w.time_left, w.data_left, w.speed]));
+    out.push_str(&header_row(&["MAC / IP", "", w.account, w.package, w.time_left, w.data_left, w.speed]));
     let csrf = &v.csrf_field;
     for r in shown {
         let mac = escape(&r.mac);
@@ -212,7 +202,7 @@ pub fn render_search(v: &View, q: &str, rows: &[AccountListing]) -> String {
         return out;
     }
     out.push_str("<div class=\"card table\"><table id=\"customers\">");
-    out.push_str(&th(&[w.account, w.phone, w.package, w.status, w.created]));
+    out.push_str(&header_row(&[w.account, w.phone, w.package, w.status, w.created]));
     for r in rows {
         let status = crate::access::AccountStatus::parse(&r.status).map_or(r.status.as_str(), |s| (w.account_status)(s));
         out.push_str(&format!(
@@ -292,7 +282,7 @@ pub fn render_customer(v: &View, c: &Customer, done: &str) -> String {
         out.push_str(&format!("<p class=\"muted\">{}</p>", escape(w.none_yet)));
     } else {
         out.push_str("<div class=\"card table\"><table id=\"payments\">");
-        out.push_str(&th(&[w.date, w.amount, w.status, w.receipt]));
+        out.push_str(&header_row(&[w.date, w.amount, w.status, w.receipt]));
         for p in &c.payments {
             let status = match p.failure {
                 Some(f) => format!("{}: {}", (w.payment_status)(p.status), (w.failure)(f)),
@@ -313,7 +303,7 @@ pub fn render_customer(v: &View, c: &Customer, done: &str) -> String {
         out.push_str(&format!("<p class=\"muted\">{}</p>", escape(w.none_yet)));
     } else {
         out.push_str("<div class=\"card table\"><table id=\"sessions\">");
-        out.push_str(&th(&["MAC", w.started, w.ended, w.data_used]));
+        out.push_str(&header_row(&["MAC", w.started, w.ended, w.data_used]));
         for s in &c.sessions {
             let ended = match s.ended_at {
                 Some(t) => time(t),

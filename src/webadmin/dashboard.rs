@@ -7,7 +7,7 @@
 use hyper::Method;
 
 use super::charts::{self, Chart, Series};
-use super::layout::escape;
+use super::layout::{escape, header_row};
 use super::{Ctx, Outcome};
 use crate::admin::Dashboard;
 use crate::i18n::AdminMoneyWords;
@@ -117,11 +117,9 @@ pub fn render(w: &AdminMoneyWords, d: &Dashboard) -> String {
     }
     // Voucher stock.
     out.push_str(&format!(
-        "<h2>{}</h2><div class=\"card table\"><table id=\"vouchers-left\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+        "<h2>{}</h2><div class=\"card table\"><table id=\"vouchers-left\">{}",
         escape(w.vouchers_left),
-        escape(w.package),
-        escape(w.price),
-        escape(w.unused)
+        header_row(&[w.package, w.price, w.unused])
     ));
     for s in &d.stock {
         out.push_str(&format!(

@@ -1,6 +1,7 @@
 //! The frame around every admin page: the document head, the one shared stylesheet
 //! (`STYLE`), the header with the venue's name, the navigation, the log-out button and the
-//! language switch. Also the small pieces pages share: `escape`, `csrf_field`, `local_time`.
+//! language switch. Also the small pieces pages share: `escape`, `csrf_field`, `header_row`,
+//! `local_time`.
 //! Pure: strings in, strings out; no I/O.
 
 use super::{url_encode, Ctx};
@@ -110,6 +111,18 @@ pub fn language_switch(path: &str) -> String {
 /// The hidden field every admin form carries: `<input type="hidden" name="csrf" value="…">`.
 pub fn csrf_field(ctx: &Ctx<'_>) -> String {
     format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(ctx.csrf))
+}
+
+/// A table's header row: `<tr><th>label</th>…</tr>`, each label escaped (`""`: an empty cell).
+pub fn header_row(labels: &[&str]) -> String {
+    let mut out = String::from("<tr>");
+    for label in labels {
+        out.push_str("<th>");
+        out.push_str(&escape(label));
+        out.push_str("</th>");
+    }
+    out.push_str("</tr>");
+    out
 }
 
 /// A Unix time as the venue reads it (`option utc_offset`): `2026-12-07 04:40`.

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use hyper::Method;
 
-use super::layout::{csrf_field, escape};
+use super::layout::{csrf_field, escape, header_row};
 use super::{Ctx, Form, Outcome, Page};
 use crate::admin::{AdminError, Reply, Request};
 use crate::i18n::AdminShopWords;
@@ -111,8 +111,8 @@ async fn list(ctx: &Ctx<'_>) -> Outcome {
     let mut body = format!("<main id=\"page-packages\"><h1>{}</h1>", escape(w.packages_title));
     let _ = write!(
         body,
-        "<div class=\"table\"><table id=\"packages\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
-        escape(w.name_label), escape(w.col_price), escape(w.col_time), escape(w.col_data), escape(w.col_speed), escape(w.col_devices), escape(w.col_sale)
+        "<div class=\"table\"><table id=\"packages\">{}",
+        header_row(&[w.name_label, w.col_price, w.col_time, w.col_data, w.col_speed, w.col_devices, w.col_sale, ""])
     );
     for p in &packages {
         row(&mut body, ctx, p);

@@ -5,7 +5,7 @@
 
 use hyper::Method;
 
-use super::layout::{csrf_field, escape, local_time};
+use super::layout::{csrf_field, escape, header_row, local_time};
 use super::{Ctx, Outcome};
 use crate::admin::{AdminError, JobList, Reply, Request, StatusReport};
 use crate::store::audit::AuditRow;
@@ -115,13 +115,8 @@ fn render(ctx: &Ctx<'_>, s: &StatusReport, jobs: &JobList, changes: &[AuditRow],
     if jobs.failed.is_empty() {
         out.push_str(&format!("<p class=\"muted\">{}</p>", escape(w.no_failed_jobs)));
     } else {
-        out.push_str(&format!(
-            "<div class=\"card table\"><table id=\"failed-jobs\"><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
-            escape(w.job_kind),
-            escape(w.when),
-            escape(w.job_attempts),
-            escape(w.job_error)
-        ));
+        out.push_str("<div class=\"card table\"><table id=\"failed-jobs\">");
+        out.push_str(&header_row(&["#", w.job_kind, w.when, w.job_attempts, w.job_error, ""]));
         for job in jobs.failed.iter().take(FAILED_SHOWN) {
             out.push_str(&format!(
                 "<tr data-job=\"{id}\"><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>\
@@ -144,13 +139,8 @@ fn render(ctx: &Ctx<'_>, s: &StatusReport, jobs: &JobList, changes: &[AuditRow],
     if changes.is_empty() {
         out.push_str(&format!("<p class=\"muted\">{}</p>", escape(w.no_changes)));
     } else {
-        out.push_str(&format!(
-            "<div class=\"card table\"><table id=\"audit\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            escape(w.when),
-            escape(w.who),
-            escape(w.what),
-            escape(w.details)
-        ));
+        out.push_str("<div class=\"card table\"><table id=\"audit\">");
+        out.push_str(&header_row(&[w.when, w.who, w.what, w.details]));
         for c in changes {
             out.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

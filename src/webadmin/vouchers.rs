@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use hyper::Method;
 
-use super::layout::{csrf_field, escape, local_time};
+use super::layout::{csrf_field, escape, header_row, local_time};
 use super::print::{self, Layout, Sheet, Standing};
 use super::{query_param, url_encode, Ctx, Outcome, Page};
 use crate::admin::{AdminError, Reply, Request};
@@ -140,8 +140,8 @@ fn stock_table(body: &mut String, w: &crate::i18n::AdminShopWords, stock: &[Vouc
     }
     let _ = write!(
         body,
-        "<div class=\"table\"><table id=\"stock\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        escape(w.col_batch), escape(w.col_package), escape(w.col_unused), escape(w.col_used), escape(w.col_expired), escape(w.col_revoked)
+        "<div class=\"table\"><table id=\"stock\">{}",
+        header_row(&[w.col_batch, w.col_package, w.col_unused, w.col_used, w.col_expired, w.col_revoked])
     );
     for s in stock {
         let name = s.batch.as_deref().unwrap_or("");
@@ -184,8 +184,9 @@ async fn batch_page(ctx: &Ctx<'_>) -> Outcome {
     // One form: a box per unused code (a form per row would pass 50 KB for a big batch).
     let _ = write!(
         body,
-        "<form id=\"revoke\" method=\"post\" action=\"/vouchers/revoke\">{}<div class=\"table\"><table id=\"codes\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        csrf_field(ctx), escape(w.col_code), escape(w.col_package), escape(w.col_status), escape(w.col_redeemed)
+        "<form id=\"revoke\" method=\"post\" action=\"/vouchers/revoke\">{}<div class=\"table\"><table id=\"codes\">{}",
+        csrf_field(ctx),
+        header_row(&[w.col_code, w.col_package, w.col_status, w.col_redeemed])
     );
     let mut any_unused = false;
     for v in vouchers.iter().take(MAX_SHOWN) {
