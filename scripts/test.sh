@@ -82,4 +82,7 @@ fi
 
 # `central`: the central server (hotspotd-central) and its tests, beside the router's.
 cargo build --locked --features central --bins
+# The README's first command is `cargo run --release -- run --demo`: `cargo run` must pick the
+# daemon among the binaries (`default-run`). Checked here on the debug build just made.
+cargo run --locked --quiet --features central -- --version
 cargo test --locked --features central -- --test-threads="${HOTSPOTD_TEST_THREADS:-2}"
